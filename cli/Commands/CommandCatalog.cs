@@ -1,0 +1,13 @@
+using System.CommandLine;
+
+namespace MailCloud.Cli.Commands;
+
+/// <summary>Every top-level command of the mailcloud executable.</summary>
+public static class CommandCatalog
+{
+    public static IEnumerable<Command> All() =>
+    [
+        DevCommand.Create(),
+        .. DirectoryCommands.Create(),
+    ];
+}

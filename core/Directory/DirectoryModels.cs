@@ -1,0 +1,68 @@
+namespace MailCloud.Core.Directory;
+
+/// <summary>A domain we host. <see cref="CatchAll"/> is the address that receives mail for unknown local parts.</summary>
+public sealed record HostedDomain(string Name, string? CatchAll = null);
+
+/// <summary>
+/// A mailbox owner. <see cref="Id"/> is stable and never derived from the address, so the
+/// mailbox store's blob paths never contain user input.
+/// </summary>
+public sealed record Account(
+    string Id,
+    string Address,
+    string? DisplayName,
+    string PasswordHash,
+    long QuotaBytes,
+    bool Enabled,
+    DateTimeOffset CreatedAt);
+
+/// <summary>An address that forwards to one or more local or remote addresses.</summary>
+public sealed record Alias(string Address, IReadOnlyList<string> Targets);
+
+public enum PostingPolicy
+{
+    /// <summary>Anyone may post.</summary>
+    Anyone,
+
+    /// <summary>Only members may post.</summary>
+    Members,
+
+    /// <summary>Only the listed senders may post.</summary>
+    Senders,
+}
+
+/// <summary>An address that expands to its members, subject to a posting policy.</summary>
+public sealed record DistributionList(
+    string Address,
+    IReadOnlyList<string> Members,
+    PostingPolicy Policy,
+    IReadOnlyList<string> AllowedSenders);
+
+/// <summary>What an envelope recipient is, as seen from the directory at one moment.</summary>
+public enum RecipientKind
+{
+    /// <summary>The domain is not one we host.</summary>
+    Remote,
+
+    /// <summary>A hosted domain, but no account, alias, list or catch-all takes it.</summary>
+    Unknown,
+
+    Account,
+    Alias,
+    List,
+
+    /// <summary>Unknown local part, taken by the domain's catch-all.</summary>
+    CatchAll,
+}
+
+public sealed record RecipientResolution(RecipientKind Kind, string Address)
+{
+    public Account? Account { get; init; }
+    public Alias? Alias { get; init; }
+    public DistributionList? List { get; init; }
+
+    /// <summary>For <see cref="RecipientKind.CatchAll"/>: the catch-all target address.</summary>
+    public string? CatchAllTarget { get; init; }
+
+    public bool IsDeliverable => Kind is not RecipientKind.Unknown;
+}

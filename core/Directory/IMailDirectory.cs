@@ -1,0 +1,33 @@
+namespace MailCloud.Core.Directory;
+
+/// <summary>
+/// The directory of hosted domains, accounts, aliases and lists. Reads come from a cached
+/// <see cref="DirectorySnapshot"/> that is revalidated against the stored version; writes use
+/// optimistic concurrency and fail with <see cref="DirectoryException"/> on bad input.
+/// </summary>
+public interface IMailDirectory
+{
+    /// <summary>The current directory. Cached; a change made by another process is seen within seconds.</summary>
+    ValueTask<DirectorySnapshot> GetSnapshotAsync(CancellationToken cancellationToken);
+
+    /// <summary>Checks a password; null when the user is unknown, disabled, or the password is wrong.</summary>
+    Task<Account?> AuthenticateAsync(string address, string password, CancellationToken cancellationToken);
+
+    Task AddDomainAsync(string domain, CancellationToken cancellationToken);
+    Task RemoveDomainAsync(string domain, CancellationToken cancellationToken);
+    Task SetCatchAllAsync(string domain, string? target, CancellationToken cancellationToken);
+
+    Task<Account> AddAccountAsync(string address, string password, string? displayName, long? quotaBytes, CancellationToken cancellationToken);
+    Task RemoveAccountAsync(string address, CancellationToken cancellationToken);
+    Task SetPasswordAsync(string address, string password, CancellationToken cancellationToken);
+    Task SetAccountEnabledAsync(string address, bool enabled, CancellationToken cancellationToken);
+
+    Task AddAliasAsync(string address, IReadOnlyList<string> targets, CancellationToken cancellationToken);
+    Task RemoveAliasAsync(string address, CancellationToken cancellationToken);
+
+    Task AddListAsync(string address, IReadOnlyList<string> members, PostingPolicy policy, IReadOnlyList<string> allowedSenders, CancellationToken cancellationToken);
+    Task RemoveListAsync(string address, CancellationToken cancellationToken);
+}
+
+/// <summary>A directory change refused for a reason the user can fix (message says what is wrong).</summary>
+public sealed class DirectoryException(string message) : Exception(message);

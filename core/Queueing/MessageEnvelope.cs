@@ -1,0 +1,105 @@
+namespace MailCloud.Core.Queueing;
+
+/// <summary>
+/// The claim check that travels through the queues: a small, versioned JSON document that
+/// points at the raw message in the spool. Stage-specific fields are null where they do not apply.
+/// Serialize with <see cref="EnvelopeSerializer"/> only.
+/// </summary>
+public sealed record MessageEnvelope
+{
+    /// <summary>Bumped when a field changes meaning; readers refuse versions they do not know.</summary>
+    public const int CurrentVersion = 1;
+
+    public int Version { get; init; } = CurrentVersion;
+
+    /// <summary>The id given at SMTP acceptance; shared by every stage message of this mail.</summary>
+    public required string MessageId { get; init; }
+
+    /// <summary>The spool blob holding the raw RFC 5322 message (Received: header included).</summary>
+    public required string SpoolBlob { get; init; }
+
+    /// <summary>MAIL FROM; empty for the null reverse-path (bounces).</summary>
+    public required string MailFrom { get; init; }
+
+    public required IReadOnlyList<EnvelopeRecipient> Recipients { get; init; }
+
+    public required ReceivedFrom ReceivedFrom { get; init; }
+
+    public required DateTimeOffset ReceivedAt { get; init; }
+
+    /// <summary>Size of the spool blob in bytes.</summary>
+    public long Size { get; init; }
+
+    /// <summary>MAIL FROM BODY= (RFC 6152, RFC 3030).</summary>
+    public MessageBodyType BodyType { get; init; } = MessageBodyType.SevenBit;
+
+    /// <summary>MAIL FROM SMTPUTF8 (RFC 6531).</summary>
+    public bool SmtpUtf8 { get; init; }
+
+    /// <summary>DSN ENVID (RFC 3461 §4.4), as xtext-decoded text.</summary>
+    public string? EnvelopeId { get; init; }
+
+    /// <summary>DSN RET (RFC 3461 §4.3).</summary>
+    public DsnReturn? Return { get; init; }
+
+    /// <summary>How many times this stage message has been attempted before (0 on the first try).</summary>
+    public int Attempt { get; init; }
+
+    /// <summary>When the current stage first tried this message; drives the relay retry limit.</summary>
+    public DateTimeOffset? FirstAttemptAt { get; init; }
+
+    /// <summary>Deliver stage: the account whose mailbox receives the message.</summary>
+    public string? TargetAccountId { get; init; }
+
+    /// <summary>Relay stage: the remote domain all <see cref="Recipients"/> share.</summary>
+    public string? TargetDomain { get; init; }
+
+    /// <summary>True for DSNs and other mail we generated; never bounced again.</summary>
+    public bool IsBounce => MailFrom.Length == 0;
+}
+
+public sealed record EnvelopeRecipient
+{
+    public required string Address { get; init; }
+
+    /// <summary>DSN ORCPT (RFC 3461 §4.2), e.g. "rfc822;bob@example.test".</summary>
+    public string? OriginalRecipient { get; init; }
+
+    /// <summary>DSN NOTIFY (RFC 3461 §4.1); null means the default (failure).</summary>
+    public DsnNotify? Notify { get; init; }
+}
+
+/// <summary>Who handed the message to us.</summary>
+public sealed record ReceivedFrom
+{
+    public required string RemoteIp { get; init; }
+    public required string Helo { get; init; }
+    public string? TlsProtocol { get; init; }
+    public string? TlsCipher { get; init; }
+    public string? AuthenticatedUser { get; init; }
+
+    /// <summary>The listener that took the message, e.g. "mx" or "submission".</summary>
+    public string? Listener { get; init; }
+}
+
+public enum MessageBodyType
+{
+    SevenBit,
+    EightBitMime,
+    BinaryMime,
+}
+
+public enum DsnReturn
+{
+    Full,
+    Headers,
+}
+
+[Flags]
+public enum DsnNotify
+{
+    Never = 0,
+    Success = 1,
+    Failure = 2,
+    Delay = 4,
+}

@@ -1,0 +1,44 @@
+namespace MailCloud.Core.Spool;
+
+/// <summary>
+/// The claim-check store: raw messages written once, streamed, named from the message id.
+/// The queue messages carry only a <see cref="Queueing.MessageEnvelope"/> that points here.
+/// </summary>
+public interface ISpool
+{
+    /// <summary>
+    /// Starts writing a new spool blob. Bytes written to <see cref="ISpoolWriter.Content"/> are
+    /// staged as they arrive; nothing is visible until <see cref="ISpoolWriter.CommitAsync"/>.
+    /// Disposing an uncommitted writer abandons it.
+    /// </summary>
+    Task<ISpoolWriter> CreateAsync(string messageId, CancellationToken cancellationToken);
+
+    /// <summary>Opens a committed spool blob for streaming reads. Throws <see cref="SpoolMessageNotFoundException"/>.</summary>
+    Task<Stream> OpenReadAsync(string spoolBlob, CancellationToken cancellationToken);
+
+    /// <summary>Deletes a spool blob; deleting one that is already gone succeeds.</summary>
+    Task DeleteAsync(string spoolBlob, CancellationToken cancellationToken);
+
+    /// <summary>Spool blobs older than <paramref name="olderThan"/>, for the housekeeping sweep.</summary>
+    IAsyncEnumerable<SpoolEntry> ListAsync(DateTimeOffset olderThan, CancellationToken cancellationToken);
+}
+
+public interface ISpoolWriter : IAsyncDisposable
+{
+    /// <summary>The spool blob name this writer commits to.</summary>
+    string SpoolBlob { get; }
+
+    /// <summary>A write-only stream; bytes are staged in blocks, never held whole in memory.</summary>
+    Stream Content { get; }
+
+    /// <summary>Makes the blob durable and visible. Returns its size in bytes.</summary>
+    Task<long> CommitAsync(CancellationToken cancellationToken);
+}
+
+public sealed record SpoolEntry(string SpoolBlob, long Size, DateTimeOffset CreatedAt);
+
+public sealed class SpoolMessageNotFoundException(string spoolBlob)
+    : Exception($"Spool blob '{spoolBlob}' does not exist.")
+{
+    public string SpoolBlob { get; } = spoolBlob;
+}

@@ -1,0 +1,7 @@
+using MailCloud.Core;
+using Microsoft.Azure.Functions.Worker.Builder;
+using Microsoft.Extensions.Hosting;
+
+var builder = FunctionsApplication.CreateBuilder(args);
+builder.Services.AddMailCloudCore(builder.Configuration);
+builder.Build().Run();

@@ -1,0 +1,35 @@
+using Microsoft.Azure.Functions.Worker.Extensions.Abstractions;
+
+namespace Microsoft.Azure.Functions.Worker;
+
+/// <summary>
+/// Same name, namespace and members as the real isolated-worker Service Bus trigger
+/// (Microsoft.Azure.Functions.Worker.Extensions.ServiceBus), for builds where that package is unavailable.
+/// </summary>
+public sealed class ServiceBusTriggerAttribute : TriggerBindingAttribute
+{
+    public ServiceBusTriggerAttribute(string queueName)
+    {
+        QueueName = queueName;
+    }
+
+    public ServiceBusTriggerAttribute(string topicName, string subscriptionName)
+    {
+        TopicName = topicName;
+        SubscriptionName = subscriptionName;
+    }
+
+    public string? Connection { get; set; }
+
+    public string? QueueName { get; }
+
+    public string? TopicName { get; }
+
+    public string? SubscriptionName { get; }
+
+    public bool IsBatched { get; set; }
+
+    public bool IsSessionsEnabled { get; set; }
+
+    public bool AutoCompleteMessages { get; set; } = true;
+}

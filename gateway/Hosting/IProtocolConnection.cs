@@ -1,0 +1,69 @@
+using System.IO.Pipelines;
+using System.Net;
+using System.Net.Security;
+using System.Security.Authentication;
+
+namespace MailCloud.Gateway.Hosting;
+
+/// <summary>
+/// One client connection as a protocol session sees it: a duplex pipe that can be upgraded to
+/// TLS in place (STARTTLS, STLS), and the facts policy needs (real client address behind a
+/// trusted PROXY-protocol front end, TLS state, the listener it came in on).
+/// </summary>
+public interface IProtocolConnection
+{
+    string ConnectionId { get; }
+
+    ListenerOptions Listener { get; }
+
+    /// <summary>The client's address: from the PROXY header when the peer is a trusted proxy, else the socket's peer.</summary>
+    IPEndPoint RemoteEndPoint { get; }
+
+    IPEndPoint LocalEndPoint { get; }
+
+    bool IsSecure { get; }
+
+    SslProtocols TlsProtocol { get; }
+
+    TlsCipherSuite? TlsCipherSuite { get; }
+
+    /// <summary>Reads from the client. Replaced by <see cref="StartTlsAsync"/>: read it again after the upgrade.</summary>
+    PipeReader Input { get; }
+
+    /// <summary>Writes to the client. Replaced by <see cref="StartTlsAsync"/>: read it again after the upgrade.</summary>
+    PipeWriter Output { get; }
+
+    /// <summary>
+    /// Performs the server side of a TLS handshake on the connection. Call after the "go ahead"
+    /// reply has been flushed and with no unread client bytes pending (RFC 3207 §4.2 / RFC 9051 §6.2.1).
+    /// </summary>
+    Task StartTlsAsync(CancellationToken cancellationToken);
+
+    /// <summary>Fires when the client goes away.</summary>
+    CancellationToken ConnectionClosed { get; }
+}
+
+/// <summary>A protocol's session logic; one instance serves every connection of its protocol.</summary>
+public interface IProtocolSessionHandler
+{
+    MailProtocol Protocol { get; }
+
+    /// <summary>
+    /// Runs one session until the client quits or the connection drops. <paramref name="stopping"/>
+    /// fires on graceful shutdown: finish the command in progress (a DATA transfer included),
+    /// say goodbye (421 / BYE / -ERR), and return.
+    /// </summary>
+    Task RunAsync(IProtocolConnection connection, CancellationToken stopping);
+}
+
+/// <summary>Slows and then locks out repeated authentication failures, per client address and per account.</summary>
+public interface IAuthenticationThrottle
+{
+    /// <summary>True while the address or the account is locked out; refuse without checking the password.</summary>
+    bool IsLockedOut(IPAddress client, string? user);
+
+    /// <summary>Records a failure and returns how long to wait before answering it.</summary>
+    TimeSpan RecordFailure(IPAddress client, string? user);
+
+    void RecordSuccess(IPAddress client, string user);
+}
