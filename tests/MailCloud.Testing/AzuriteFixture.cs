@@ -20,7 +20,7 @@ public sealed class AzuriteFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var root = AzuriteLauncher.FindRepositoryRoot(AppContext.BaseDirectory);
+        var root = TestEnvironment.RepositoryRoot;
         _azurite = await AzuriteLauncher.StartAsync(root, dataDirectory: null, preferredPorts: null, logger: null, CancellationToken.None);
     }
 
