@@ -15,6 +15,9 @@ public readonly record struct EmailAddress
     public const int MaxDomainLength = 255;
     public const int MaxLength = 254;
 
+    /// <summary>RFC 5233 §1: the separator between a user and a detail, as in <c>user+detail@domain</c>.</summary>
+    public const char SubaddressSeparator = '+';
+
     private static readonly IdnMapping Idn = new() { AllowUnassigned = false, UseStd3AsciiRules = true };
 
     private EmailAddress(string localPart, string domain)
@@ -33,6 +36,16 @@ public readonly record struct EmailAddress
     public string Key => $"{LocalPart.ToLowerInvariant()}@{Domain}";
 
     public override string ToString() => $"{LocalPart}@{Domain}";
+
+    /// <summary>
+    /// The address without its detail (<c>user+news@example.test</c> → <c>user@example.test</c>), or
+    /// null when it has none. Quoted local parts are taken literally and have no detail.
+    /// </summary>
+    public EmailAddress? WithoutSubaddress()
+    {
+        var separator = LocalPart.IndexOf(SubaddressSeparator);
+        return separator <= 0 || LocalPart[0] == '"' ? null : new EmailAddress(LocalPart[..separator], Domain);
+    }
 
     public static EmailAddress Parse(string text) =>
         TryParse(text, out var address, out var error) ? address : throw new FormatException(error);

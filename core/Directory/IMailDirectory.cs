@@ -14,7 +14,14 @@ public interface IMailDirectory
     Task<Account?> AuthenticateAsync(string address, string password, CancellationToken cancellationToken);
 
     Task AddDomainAsync(string domain, CancellationToken cancellationToken);
+
+    /// <summary>Hosts a domain and sets its catch-all in one change: both happen or neither.</summary>
+    Task AddDomainAsync(string domain, string? catchAll, CancellationToken cancellationToken);
+
     Task RemoveDomainAsync(string domain, CancellationToken cancellationToken);
+
+    /// <summary>Removes a domain; with <paramref name="force"/> also every account, alias and list in it, otherwise refused while it has any.</summary>
+    Task RemoveDomainAsync(string domain, bool force, CancellationToken cancellationToken);
     Task SetCatchAllAsync(string domain, string? target, CancellationToken cancellationToken);
 
     Task<Account> AddAccountAsync(string address, string password, string? displayName, long? quotaBytes, CancellationToken cancellationToken);
