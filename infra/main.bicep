@@ -1,0 +1,307 @@
+// MailCloud on Azure: `azd up` provisions this, then deploys the gateway image and the Functions package.
+// Subscription scope so one environment is one resource group, created here.
+targetScope = 'subscription'
+
+@minLength(1)
+@maxLength(64)
+@description('azd environment name; names the resource group and tags every resource.')
+param environmentName string
+
+@minLength(1)
+@description('Azure region for every resource.')
+param location string
+
+@minLength(3)
+@description('The first mail domain hosted here, e.g. example.com (more are added with `mailcloud domain add`).')
+param mailDomain string
+
+@description('The gateway\'s public host name: greetings, Received headers, the MX target. Defaults to mail.<mailDomain>.')
+param gatewayHostName string = ''
+
+@description('Object id of the user running azd (AZURE_PRINCIPAL_ID); gets rights to upload secrets and run the CLI.')
+param principalId string = ''
+
+@description('Authenticated smart host for outbound mail (Azure blocks outbound port 25 on most subscriptions); empty for direct MX delivery.')
+param smartHost string = ''
+
+@description('587 (STARTTLS) or 465 (implicit TLS).')
+@allowed([587, 465, 2525])
+param smartHostPort int = 587
+
+@description('User name at the smart host; its password is the Key Vault secret "smarthost-password".')
+param smartHostUsername string = ''
+
+@description('Key Vault secret holding the gateway\'s PEM certificate and key; empty until uploaded (see docs/deploy.md).')
+param tlsCertificateSecretName string = ''
+
+@description('Key Vault secret holding the DKIM private key (PEM) for mailDomain; empty until uploaded.')
+param dkimKeySecretName string = ''
+
+@description('DKIM selector published as <selector>._domainkey.<mailDomain>.')
+param dkimSelector string = 'mailcloud'
+
+@description('Front ends (IP or CIDR) trusted to send a PROXY protocol header with the real client address.')
+param trustedProxies array = []
+
+@description('Deliveries of one queue message before it is dead-lettered.')
+@minValue(1)
+@maxValue(100)
+param maxDeliveryCount int = 10
+
+@description('The gateway image azd deployed last (SERVICE_GATEWAY_IMAGE_NAME); empty on the first provision.')
+param gatewayImage string = ''
+
+@secure()
+@description('Sender Rewriting Scheme HMAC key; azd keeps it stable across provisions (main.parameters.json).')
+param srsSecret string
+
+var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
+var tags = { 'azd-env-name': environmentName }
+var hostName = empty(gatewayHostName) ? 'mail.${mailDomain}' : gatewayHostName
+
+// Names the code reads with these defaults: StorageOptions' containers, QueueNames.All.
+// tests/MailCloud.Infra.Tests checks them against the code, so the two cannot drift.
+var containerNames = {
+  directory: 'directory'
+  spool: 'spool'
+  mailboxes: 'mailboxes'
+}
+var queueNames = {
+  inbound: 'inbound'
+  deliver: 'deliver'
+  relay: 'relay'
+}
+var deploymentContainerName = 'functions-deployment'
+var healthPort = 8080
+
+// Gateway:Listeners, one per mail port: `listener` holds ListenerOptions' properties by name (they become
+// Gateway__Listeners__<i>__<property>); `publicPort` is what the TCP ingress exposes. The container runs
+// as non-root, which cannot bind ports below 1024, so each listener uses 2000 + its standard port.
+// The first entry is the ingress's main port, the rest its additional port mappings.
+var listeners = [
+  { publicPort: 25, listener: { Name: 'smtp', Protocol: 'Smtp', SmtpRole: 'Mx', Address: '0.0.0.0', Port: 2525, Tls: 'StartTls' } }
+  { publicPort: 587, listener: { Name: 'submission', Protocol: 'Smtp', SmtpRole: 'Submission', Address: '0.0.0.0', Port: 2587, Tls: 'StartTls' } }
+  { publicPort: 465, listener: { Name: 'submissions', Protocol: 'Smtp', SmtpRole: 'Submission', Address: '0.0.0.0', Port: 2465, Tls: 'Implicit' } }
+  { publicPort: 143, listener: { Name: 'imap', Protocol: 'Imap', Address: '0.0.0.0', Port: 2143, Tls: 'StartTls' } }
+  { publicPort: 993, listener: { Name: 'imaps', Protocol: 'Imap', Address: '0.0.0.0', Port: 2993, Tls: 'Implicit' } }
+  { publicPort: 110, listener: { Name: 'pop3', Protocol: 'Pop3', Address: '0.0.0.0', Port: 2110, Tls: 'StartTls' } }
+  { publicPort: 995, listener: { Name: 'pop3s', Protocol: 'Pop3', Address: '0.0.0.0', Port: 2995, Tls: 'Implicit' } }
+]
+
+resource resourceGroup 'Microsoft.Resources/resourceGroups@2025-04-01' = {
+  name: 'rg-${environmentName}'
+  location: location
+  tags: tags
+}
+
+module monitoring 'modules/monitoring.bicep' = {
+  scope: resourceGroup
+  params: {
+    location: location
+    tags: tags
+    logAnalyticsName: 'log-${resourceToken}'
+    applicationInsightsName: 'appi-${resourceToken}'
+  }
+}
+
+module identities 'modules/identities.bicep' = {
+  scope: resourceGroup
+  params: {
+    location: location
+    tags: tags
+    gatewayIdentityName: 'id-gateway-${resourceToken}'
+    functionsIdentityName: 'id-functions-${resourceToken}'
+  }
+}
+
+module network 'modules/network.bicep' = {
+  scope: resourceGroup
+  params: {
+    location: location
+    tags: tags
+    virtualNetworkName: 'vnet-${resourceToken}'
+  }
+}
+
+module storage 'modules/storage.bicep' = {
+  scope: resourceGroup
+  params: {
+    location: location
+    tags: tags
+    storageAccountName: 'st${resourceToken}'
+    containerNames: [containerNames.directory, containerNames.spool, containerNames.mailboxes]
+    spoolContainerName: containerNames.spool
+    deploymentContainerName: deploymentContainerName
+  }
+}
+
+module serviceBus 'modules/servicebus.bicep' = {
+  scope: resourceGroup
+  params: {
+    location: location
+    tags: tags
+    serviceBusNamespaceName: 'sb-${resourceToken}'
+    queueNames: [queueNames.inbound, queueNames.deliver, queueNames.relay]
+    maxDeliveryCount: maxDeliveryCount
+  }
+}
+
+module keyVault 'modules/keyvault.bicep' = {
+  scope: resourceGroup
+  params: {
+    location: location
+    tags: tags
+    keyVaultName: 'kv-${resourceToken}'
+  }
+}
+
+module secrets 'modules/secrets.bicep' = {
+  scope: resourceGroup
+  params: {
+    keyVaultName: keyVault.outputs.keyVaultName
+    srsSecret: srsSecret
+  }
+}
+
+module registry 'modules/registry.bicep' = {
+  scope: resourceGroup
+  params: {
+    location: location
+    tags: tags
+    registryName: 'cr${resourceToken}'
+  }
+}
+
+module roles 'modules/roles.bicep' = {
+  scope: resourceGroup
+  params: {
+    storageAccountName: storage.outputs.storageAccountName
+    serviceBusNamespaceName: serviceBus.outputs.serviceBusNamespaceName
+    keyVaultName: keyVault.outputs.keyVaultName
+    registryName: registry.outputs.registryName
+    applicationInsightsName: monitoring.outputs.applicationInsightsName
+    gatewayPrincipalId: identities.outputs.gatewayPrincipalId
+    functionsPrincipalId: identities.outputs.functionsPrincipalId
+    deployerPrincipalId: principalId
+  }
+}
+
+// What both services read: where the state is and how the queues are reached (by identity).
+var sharedSettings = {
+  Storage__BlobServiceUri: storage.outputs.blobServiceUri
+  Storage__QueueServiceUri: storage.outputs.queueServiceUri
+  Storage__DirectoryContainer: containerNames.directory
+  Storage__SpoolContainer: containerNames.spool
+  Storage__MailboxContainer: containerNames.mailboxes
+  Queueing__Transport: 'ServiceBus'
+  Queueing__ServiceBusNamespace: serviceBus.outputs.serviceBusFullyQualifiedNamespace
+  Queueing__MaxDeliveryCount: string(maxDeliveryCount)
+  // Also the %Queueing:...Queue% binding expressions of the Service Bus triggers, which the
+  // Functions host resolves from app settings, not from the options' defaults.
+  Queueing__InboundQueue: queueNames.inbound
+  Queueing__DeliverQueue: queueNames.deliver
+  Queueing__RelayQueue: queueNames.relay
+}
+
+var vaultUri = keyVault.outputs.keyVaultUri
+
+var smartHostSettings = empty(smartHost)
+  ? {}
+  : union(
+      {
+        Relay__SmartHost__Host: smartHost
+        Relay__SmartHost__Port: string(smartHostPort)
+      },
+      empty(smartHostUsername)
+        ? {}
+        : {
+            Relay__SmartHost__Username: smartHostUsername
+            Relay__SmartHost__Password: '@Microsoft.KeyVault(SecretUri=${vaultUri}secrets/smarthost-password)'
+          }
+    )
+
+// Only once the key is in Key Vault: the Relay stage loads every DKIM key at start and refuses to run on a bad one.
+var dkimSettings = empty(dkimKeySecretName)
+  ? {}
+  : {
+      Dkim__Keys__0__Domain: mailDomain
+      Dkim__Keys__0__Selector: dkimSelector
+      Dkim__Keys__0__PrivateKeyPem: '@Microsoft.KeyVault(SecretUri=${vaultUri}secrets/${dkimKeySecretName})'
+    }
+
+module functions 'modules/functions.bicep' = {
+  scope: resourceGroup
+  params: {
+    location: location
+    tags: tags
+    functionAppName: 'func-${resourceToken}'
+    planName: 'plan-${resourceToken}'
+    identityId: identities.outputs.functionsIdentityId
+    identityClientId: identities.outputs.functionsClientId
+    subnetId: network.outputs.functionsSubnetId
+    storageAccountName: storage.outputs.storageAccountName
+    deploymentContainerUri: storage.outputs.deploymentContainerUri
+    applicationInsightsConnectionString: monitoring.outputs.applicationInsightsConnectionString
+    serviceBusFullyQualifiedNamespace: serviceBus.outputs.serviceBusFullyQualifiedNamespace
+    mailCloudSettings: union(
+      sharedSettings,
+      {
+        Pipeline__HostName: hostName
+        Pipeline__SrsSecret: '@Microsoft.KeyVault(SecretUri=${secrets.outputs.srsSecretUri})'
+      },
+      smartHostSettings,
+      dkimSettings
+    )
+  }
+  dependsOn: [roles]
+}
+
+module gateway 'modules/gateway.bicep' = {
+  scope: resourceGroup
+  params: {
+    location: location
+    tags: tags
+    environmentName: 'cae-${resourceToken}'
+    containerAppName: 'ca-gateway-${resourceToken}'
+    subnetId: network.outputs.containerAppsSubnetId
+    logAnalyticsName: monitoring.outputs.logAnalyticsName
+    identityId: identities.outputs.gatewayIdentityId
+    identityClientId: identities.outputs.gatewayClientId
+    registryLoginServer: registry.outputs.loginServer
+    applicationInsightsConnectionString: monitoring.outputs.applicationInsightsConnectionString
+    image: gatewayImage
+    listeners: listeners
+    healthPort: healthPort
+    tlsCertificateSecretUri: empty(tlsCertificateSecretName) ? '' : '${vaultUri}secrets/${tlsCertificateSecretName}'
+    mailCloudSettings: union(
+      sharedSettings,
+      {
+        Gateway__HostName: hostName
+        Gateway__HealthPort: string(healthPort)
+        // Plaintext AUTH only ever from loopback in local mode; in Azure, never.
+        Gateway__AllowPlaintextAuthOnLoopback: 'false'
+      },
+      toObject(range(0, length(trustedProxies)), i => 'Gateway__TrustedProxies__${i}', i => trustedProxies[i])
+    )
+  }
+  // The image is pulled with the gateway identity, which needs AcrPull first.
+  dependsOn: [roles]
+}
+
+// Read by azd (registry, resource group) and by docs/deploy.md (DNS, CLI against Azure).
+output AZURE_LOCATION string = location
+output AZURE_TENANT_ID string = tenant().tenantId
+output AZURE_RESOURCE_GROUP string = resourceGroup.name
+output AZURE_CONTAINER_REGISTRY_ENDPOINT string = registry.outputs.loginServer
+output AZURE_CONTAINER_REGISTRY_NAME string = registry.outputs.registryName
+output AZURE_KEY_VAULT_NAME string = keyVault.outputs.keyVaultName
+output AZURE_KEY_VAULT_ENDPOINT string = vaultUri
+output AZURE_STORAGE_ACCOUNT_NAME string = storage.outputs.storageAccountName
+output AZURE_STORAGE_BLOB_ENDPOINT string = storage.outputs.blobServiceUri
+output AZURE_SERVICEBUS_NAMESPACE string = serviceBus.outputs.serviceBusNamespaceName
+output AZURE_SERVICEBUS_FULLY_QUALIFIED_NAMESPACE string = serviceBus.outputs.serviceBusFullyQualifiedNamespace
+output AZURE_FUNCTION_APP_NAME string = functions.outputs.functionAppName
+output GATEWAY_HOST_NAME string = hostName
+output GATEWAY_FQDN string = gateway.outputs.fqdn
+output GATEWAY_IP_ADDRESS string = gateway.outputs.staticIp
+output MAIL_DOMAIN string = mailDomain

@@ -1,0 +1,84 @@
+// The storage account: MailCloud's state (directory, spool, mailboxes) and the Functions host's own storage.
+// Identity-only access: no account keys, no SAS, no anonymous blobs.
+
+param location string
+param tags object
+param storageAccountName string
+
+@description('Blob containers the code reads; names must match StorageOptions (checked by tests/MailCloud.Infra.Tests).')
+param containerNames array
+
+@description('The spool holds raw messages until every stage is done with them; the pipeline retries for at most 5 days.')
+param spoolContainerName string
+param spoolRetentionDays int = 7
+
+@description('Where azd uploads the Flex Consumption deployment package.')
+param deploymentContainerName string
+
+resource storage 'Microsoft.Storage/storageAccounts@2025-01-01' = {
+  name: storageAccountName
+  location: location
+  tags: tags
+  kind: 'StorageV2'
+  sku: { name: 'Standard_LRS' }
+  properties: {
+    accessTier: 'Hot'
+    allowSharedKeyAccess: false
+    allowBlobPublicAccess: false
+    defaultToOAuthAuthentication: true
+    minimumTlsVersion: 'TLS1_2'
+    supportsHttpsTrafficOnly: true
+    publicNetworkAccess: 'Enabled'
+  }
+}
+
+resource blobService 'Microsoft.Storage/storageAccounts/blobServices@2025-01-01' = {
+  parent: storage
+  name: 'default'
+  properties: {
+    deleteRetentionPolicy: { enabled: true, days: 7 }
+    containerDeleteRetentionPolicy: { enabled: true, days: 7 }
+  }
+}
+
+resource containers 'Microsoft.Storage/storageAccounts/blobServices/containers@2025-01-01' = [
+  for name in union(containerNames, [deploymentContainerName]): {
+    parent: blobService
+    name: name
+    properties: { publicAccess: 'None' }
+  }
+]
+
+// A backstop behind the pipeline's own housekeeping: nothing stays in the spool past the retry horizon.
+resource lifecycle 'Microsoft.Storage/storageAccounts/managementPolicies@2025-01-01' = {
+  parent: storage
+  name: 'default'
+  properties: {
+    policy: {
+      rules: [
+        {
+          name: 'expire-spool'
+          enabled: true
+          type: 'Lifecycle'
+          definition: {
+            filters: {
+              blobTypes: ['blockBlob']
+              prefixMatch: ['${spoolContainerName}/']
+            }
+            actions: {
+              baseBlob: { delete: { daysAfterModificationGreaterThan: spoolRetentionDays } }
+            }
+          }
+        }
+      ]
+    }
+  }
+  dependsOn: [containers]
+}
+
+output storageAccountName string = storage.name
+output storageAccountId string = storage.id
+output blobServiceUri string = storage.properties.primaryEndpoints.blob
+output queueServiceUri string = storage.properties.primaryEndpoints.queue
+output tableServiceUri string = storage.properties.primaryEndpoints.table
+output deploymentContainerUri string = '${storage.properties.primaryEndpoints.blob}${deploymentContainerName}'

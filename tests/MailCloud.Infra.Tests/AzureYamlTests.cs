@@ -1,0 +1,128 @@
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using MailCloud.Infra.Tests.Support;
+using YamlDotNet.RepresentationModel;
+
+namespace MailCloud.Infra.Tests;
+
+/// <summary>azure.yaml (azd cannot run here) points at real projects, files and parameters.</summary>
+public sealed partial class AzureYamlTests(CompiledTemplate template) : IClassFixture<CompiledTemplate>
+{
+    private static readonly YamlMappingNode Root = Load();
+
+    [Fact]
+    public void Infra_IsTheBicepInInfra()
+    {
+        var infra = Map(Root, "infra");
+
+        Assert.Equal("bicep", Scalar(infra, "provider"));
+        Assert.True(File.Exists(InfraPaths.InRepository(Scalar(infra, "path"), Scalar(infra, "module") + ".bicep")));
+        Assert.True(File.Exists(InfraPaths.InRepository(Scalar(infra, "path"), Scalar(infra, "module") + ".parameters.json")));
+    }
+
+    [Fact]
+    public void Services_AreTheGatewayContainerAndTheFunctionApp()
+    {
+        var services = Map(Root, "services");
+
+        Assert.Equal(["functions", "gateway"], services.Children.Keys.Select(k => ((YamlScalarNode)k).Value).Order());
+        Assert.Equal("containerapp", Scalar(Map(services, "gateway"), "host"));
+        Assert.Equal("function", Scalar(Map(services, "functions"), "host"));
+        Assert.Equal("dotnet", Scalar(Map(services, "functions"), "language"));
+    }
+
+    [Fact]
+    public void FunctionsProject_IsTheFunctionsCsproj_WithTheServiceBusSwitch()
+    {
+        var project = ProjectDirectory("functions");
+        var csproj = Assert.Single(Directory.GetFiles(project, "*.csproj"));
+
+        Assert.Contains("UseRealServiceBusExtension", File.ReadAllText(csproj), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void FunctionsPrepackageHooks_ExistAndCheckTheSwitch()
+    {
+        var hooks = Map(Map(Map(Root, "services"), "functions"), "hooks");
+        var prepackage = Map(hooks, "prepackage");
+
+        foreach (var platform in new[] { "posix", "windows" })
+        {
+            // azd runs service hooks in the service's project directory.
+            var script = Path.GetFullPath(Path.Combine(ProjectDirectory("functions"), Scalar(Map(prepackage, platform), "run")));
+            Assert.True(File.Exists(script), script);
+            Assert.Contains("UseRealServiceBusExtension", File.ReadAllText(script), StringComparison.Ordinal);
+            if (platform == "posix" && !OperatingSystem.IsWindows())
+            {
+                Assert.True(File.GetUnixFileMode(script).HasFlag(UnixFileMode.UserExecute), $"{script} is not executable.");
+            }
+        }
+    }
+
+    [Fact]
+    public void GatewayDockerfile_BuildsFromTheRepositoryRoot_AndCopiesOnlyWhatExists()
+    {
+        var gateway = Map(Map(Root, "services"), "gateway");
+        var docker = Map(gateway, "docker");
+        var dockerfile = Path.GetFullPath(Path.Combine(ProjectDirectory("gateway"), Scalar(docker, "path")));
+        var context = Path.GetFullPath(Path.Combine(ProjectDirectory("gateway"), Scalar(docker, "context")));
+
+        Assert.True(File.Exists(dockerfile), dockerfile);
+        Assert.Equal(Path.GetFullPath(InfraPaths.RepositoryRoot).TrimEnd('/'), context.TrimEnd('/'));
+
+        var text = File.ReadAllText(dockerfile);
+        var sources = CopyFromContext().Matches(text)
+            .SelectMany(m => m.Groups["args"].Value.Split(' ', StringSplitOptions.RemoveEmptyEntries)[..^1])
+            .ToList();
+        Assert.NotEmpty(sources);
+        Assert.All(sources, source => Assert.True(Path.Exists(Path.Combine(context, source)), $"COPY source '{source}' is not in the build context."));
+        Assert.Contains("cli/MailCloud.Cli.csproj", text, StringComparison.Ordinal);
+        Assert.Matches(@"ENTRYPOINT \[""dotnet"", ""mailcloud.dll"", ""gateway""\]", text);
+        Assert.Matches(@"(?m)^USER ", text);
+    }
+
+    [Fact]
+    public void ParametersFile_CoversEveryRequiredBicepParameter_AndNothingUnknown()
+    {
+        var infra = Map(Root, "infra");
+        var parametersFile = InfraPaths.InRepository(Scalar(infra, "path"), Scalar(infra, "module") + ".parameters.json");
+        var supplied = JsonNode.Parse(File.ReadAllText(parametersFile))!["parameters"]!.AsObject().Select(p => p.Key).ToHashSet();
+        var declared = MainBicepParameters();
+
+        Assert.Empty(supplied.Except(declared.Keys));
+        Assert.Empty(declared.Where(p => p.Value && !supplied.Contains(p.Key)).Select(p => p.Key));
+    }
+
+    /// <summary>main.bicep's parameters: name -> required (no default value).</summary>
+    private Dictionary<string, bool> MainBicepParameters() =>
+        template.Template["parameters"]!.AsObject().ToDictionary(p => p.Key, p => p.Value!["defaultValue"] is null);
+
+    private static string ProjectDirectory(string service)
+    {
+        var directory = InfraPaths.InRepository(Scalar(Map(Map(Root, "services"), service), "project"));
+        Assert.True(Directory.Exists(directory), directory);
+        return directory;
+    }
+
+    private static YamlMappingNode Load()
+    {
+        using var reader = new StreamReader(InfraPaths.InRepository("azure.yaml"));
+        var stream = new YamlStream();
+        stream.Load(reader);
+        return (YamlMappingNode)stream.Documents[0].RootNode;
+    }
+
+    private static YamlMappingNode Map(YamlMappingNode node, string key) =>
+        node.Children.TryGetValue(new YamlScalarNode(key), out var child) && child is YamlMappingNode map
+            ? map
+            : throw new Xunit.Sdk.XunitException($"azure.yaml: '{key}' is missing or not a mapping.");
+
+    private static string Scalar(YamlMappingNode node, string key) =>
+        node.Children.TryGetValue(new YamlScalarNode(key), out var child) && child is YamlScalarNode { Value: { } value }
+            ? value
+            : throw new Xunit.Sdk.XunitException($"azure.yaml: '{key}' is missing or not a scalar.");
+
+    // COPY lines without --from: their sources come from the build context.
+    [GeneratedRegex(@"(?m)^COPY (?!--from)(?<args>[^\r\n]+)$")]
+    private static partial Regex CopyFromContext();
+}
