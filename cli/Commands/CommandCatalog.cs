@@ -9,6 +9,7 @@ public static class CommandCatalog
     [
         DevCommand.Create(),
         DnsCommand.Create(),
+        QueueCommands.Create(),
         .. DirectoryCommands.Create(),
     ];
 }

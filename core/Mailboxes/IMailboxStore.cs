@@ -87,3 +87,9 @@ public sealed class MessageNotFoundException(string folder, uint uid) : Exceptio
 {
     public uint Uid { get; } = uid;
 }
+
+/// <summary>An operation the folder does not allow, such as deleting INBOX (RFC 9051 §6.3.5).</summary>
+public sealed class FolderOperationNotAllowedException(string folder, string reason) : Exception($"Folder '{folder}': {reason}.")
+{
+    public string Folder { get; } = folder;
+}

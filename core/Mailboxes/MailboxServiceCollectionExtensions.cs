@@ -1,13 +1,21 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace MailCloud.Core.Mailboxes;
 
 public static class MailboxServiceCollectionExtensions
 {
+    /// <summary>Registers the blob mailbox store as the singleton <see cref="IMailboxStore"/>, with <see cref="MailboxStoreOptions"/> validated at start.</summary>
     public static IServiceCollection AddMailboxStore(this IServiceCollection services, IConfiguration configuration)
     {
-        _ = configuration;
+        services.AddOptions<MailboxStoreOptions>()
+            .Bind(configuration.GetSection(MailboxStoreOptions.SectionName))
+            .ValidateDataAnnotations()
+            .Validate(o => o.AbandonedRetention > o.PendingTimeout, "Mailboxes:AbandonedRetention must exceed Mailboxes:PendingTimeout.")
+            .ValidateOnStart();
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<IMailboxStore, BlobMailboxStore>();
         return services;
     }
 }

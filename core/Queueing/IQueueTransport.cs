@@ -27,6 +27,9 @@ public interface IQueueTransport
 
     Task<QueueDepth> GetDepthAsync(string queueName, CancellationToken cancellationToken);
 
+    /// <summary>Messages waiting in a queue, oldest first, without receiving them (for operators).</summary>
+    Task<IReadOnlyList<PeekedMessage>> PeekAsync(string queueName, int maxMessages, CancellationToken cancellationToken);
+
     /// <summary>Dead-lettered messages of a queue, oldest first, without removing them.</summary>
     Task<IReadOnlyList<DeadLetteredMessage>> PeekDeadLettersAsync(string queueName, int maxMessages, CancellationToken cancellationToken);
 
@@ -48,6 +51,14 @@ public sealed record ReceivedMessage(
     int DeliveryCount,
     DateTimeOffset EnqueuedAt,
     object TransportState);
+
+/// <summary>A queued message as seen by a peek: nothing is locked or counted.</summary>
+public sealed record PeekedMessage(
+    string QueueName,
+    string MessageId,
+    BinaryData Body,
+    int DeliveryCount,
+    DateTimeOffset EnqueuedAt);
 
 public sealed record DeadLetteredMessage(
     string QueueName,

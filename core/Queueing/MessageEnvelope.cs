@@ -54,6 +54,9 @@ public sealed record MessageEnvelope
     /// <summary>Relay stage: the remote domain all <see cref="Recipients"/> share.</summary>
     public string? TargetDomain { get; init; }
 
+    /// <summary>W3C traceparent of the trace that started at SMTP acceptance (see Diagnostics.MailCloudTelemetry).</summary>
+    public string? TraceParent { get; init; }
+
     /// <summary>True for DSNs and other mail we generated; never bounced again.</summary>
     public bool IsBounce => MailFrom.Length == 0;
 }

@@ -42,3 +42,10 @@ public sealed class SpoolMessageNotFoundException(string spoolBlob)
 {
     public string SpoolBlob { get; } = spoolBlob;
 }
+
+/// <summary>A spool blob of this name was already committed; a message id is used once.</summary>
+public sealed class SpoolMessageExistsException(string spoolBlob, Exception? inner = null)
+    : Exception($"Spool blob '{spoolBlob}' already exists.", inner)
+{
+    public string SpoolBlob { get; } = spoolBlob;
+}

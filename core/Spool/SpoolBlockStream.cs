@@ -1,0 +1,152 @@
+using System.Buffers;
+using System.Text;
+using Azure.Storage.Blobs.Specialized;
+
+namespace MailCloud.Core.Spool;
+
+/// <summary>
+/// A write-only stream that stages a block blob one block at a time (Put Block), so a message
+/// of any size passes through with one block's worth of memory. Nothing becomes visible until
+/// the owner commits <see cref="BlockIds"/>; uncommitted blocks are discarded by the service.
+/// </summary>
+internal sealed class SpoolBlockStream : Stream
+{
+    private readonly BlockBlobClient _blob;
+    private readonly int _blockSize;
+    private readonly List<string> _blockIds = [];
+
+    // Block ids must have one length within a blob; a per-writer prefix keeps two writers of
+    // the same name (a client retrying on another connection) from overwriting each other's blocks.
+    private readonly string _blockIdPrefix = Guid.NewGuid().ToString("N");
+
+    private byte[]? _buffer;
+    private int _buffered;
+    private long _length;
+    private bool _sealed;
+
+    public SpoolBlockStream(BlockBlobClient blob, int blockSize)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(blockSize, 1);
+        _blob = blob;
+        _blockSize = blockSize;
+        _buffer = ArrayPool<byte>.Shared.Rent(blockSize);
+    }
+
+    public IReadOnlyList<string> BlockIds => _blockIds;
+
+    public override bool CanRead => false;
+    public override bool CanSeek => false;
+    public override bool CanWrite => !_sealed;
+    public override long Length => _length;
+
+    public override long Position
+    {
+        get => _length;
+        set => throw new NotSupportedException();
+    }
+
+    public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
+
+    public override void Write(ReadOnlySpan<byte> buffer)
+    {
+        while (!buffer.IsEmpty)
+        {
+            var taken = Append(buffer);
+            buffer = buffer[taken..];
+            if (_buffered == _blockSize)
+            {
+                StageBlock();
+            }
+        }
+    }
+
+    public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+    public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        while (!buffer.IsEmpty)
+        {
+            var taken = Append(buffer.Span);
+            buffer = buffer[taken..];
+            if (_buffered == _blockSize)
+            {
+                await StageBlockAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>Stages what is buffered and refuses further writes; the blob is then ready to commit.</summary>
+    public async Task SealAsync(CancellationToken cancellationToken)
+    {
+        if (_buffered > 0)
+        {
+            await StageBlockAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        _sealed = true;
+        ReleaseBuffer();
+    }
+
+    // Staging happens only when a block is full or at Seal; Flush must not cut short blocks.
+    public override void Flush()
+    {
+    }
+
+    public override Task FlushAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+    public override void SetLength(long value) => throw new NotSupportedException();
+
+    protected override void Dispose(bool disposing)
+    {
+        _sealed = true;
+        ReleaseBuffer();
+        base.Dispose(disposing);
+    }
+
+    private int Append(ReadOnlySpan<byte> source)
+    {
+        ObjectDisposedException.ThrowIf(_sealed || _buffer is null, this);
+        var taken = Math.Min(source.Length, _blockSize - _buffered);
+        source[..taken].CopyTo(_buffer!.AsSpan(_buffered));
+        _buffered += taken;
+        _length += taken;
+        return taken;
+    }
+
+    private void StageBlock()
+    {
+        var id = NextBlockId();
+        using var content = new MemoryStream(_buffer!, 0, _buffered, writable: false);
+        _blob.StageBlock(id, content);
+        BlockStaged(id);
+    }
+
+    private async Task StageBlockAsync(CancellationToken cancellationToken)
+    {
+        var id = NextBlockId();
+        using var content = new MemoryStream(_buffer!, 0, _buffered, writable: false);
+        await _blob.StageBlockAsync(id, content, cancellationToken: cancellationToken).ConfigureAwait(false);
+        BlockStaged(id);
+    }
+
+    private string NextBlockId() =>
+        Convert.ToBase64String(Encoding.ASCII.GetBytes($"{_blockIdPrefix}-{_blockIds.Count:D6}"));
+
+    private void BlockStaged(string id)
+    {
+        _blockIds.Add(id);
+        _buffered = 0;
+    }
+
+    private void ReleaseBuffer()
+    {
+        if (_buffer is not null)
+        {
+            ArrayPool<byte>.Shared.Return(_buffer);
+            _buffer = null;
+        }
+    }
+}

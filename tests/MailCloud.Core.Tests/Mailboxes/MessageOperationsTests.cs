@@ -1,0 +1,205 @@
+using MailCloud.Core.Mailboxes;
+using MailCloud.Testing;
+
+namespace MailCloud.Core.Tests.Mailboxes;
+
+[Collection(AzuriteCollection.Name)]
+public class MessageOperationsTests(AzuriteFixture azurite)
+{
+    private static readonly CancellationToken None = CancellationToken.None;
+
+    [Fact]
+    public async Task Append_and_snapshot_round_trip_flags_keywords_date_and_size()
+    {
+        var harness = await MailboxTestHarness.CreateAsync(azurite);
+        var store = harness.NewStore();
+        var date = new DateTimeOffset(2024, 2, 29, 23, 59, 58, TimeSpan.FromHours(-5));
+        var content = MailboxTestHarness.Message("round trip", 1000);
+        var size = content.Length;
+
+        var result = await store.AppendAsync(harness.AccountId, "inbox", content, MailboxTestHarness.Flags(SystemFlags.Seen | SystemFlags.Flagged, "$Forwarded", "Work"), date, null, None);
+
+        var snapshot = await harness.NewStore().GetSnapshotAsync(harness.AccountId, "INBOX", None);
+        var message = Assert.Single(snapshot.Messages);
+        Assert.False(result.AlreadyDelivered);
+        Assert.Equal(snapshot.Status.UidValidity, result.UidValidity);
+        Assert.Equal(result.Uid, message.Uid);
+        Assert.Equal(SystemFlags.Seen | SystemFlags.Flagged, message.Flags.System);
+        Assert.True(message.Flags.Keywords.SetEquals(["$forwarded", "work"]));
+        Assert.Equal(date, message.InternalDate);
+        Assert.Equal(date.Offset, message.InternalDate.Offset);
+        Assert.Equal(size, message.Size);
+        Assert.Equal(result.Uid + 1, snapshot.Status.UidNext);
+        Assert.Equal(1, snapshot.Status.MessageCount);
+        Assert.Equal(snapshot.Status.HighestModSeq, message.ModSeq);
+
+        await using var stored = await store.OpenMessageAsync(harness.AccountId, "INBOX", result.Uid, cancellationToken: None);
+        using var copy = new MemoryStream();
+        await stored.CopyToAsync(copy);
+        Assert.Equal(content.ToArray(), copy.ToArray());
+    }
+
+    [Fact]
+    public async Task Byte_ranges_are_read_and_missing_messages_reported()
+    {
+        var harness = await MailboxTestHarness.CreateAsync(azurite);
+        var store = harness.NewStore();
+        var content = MailboxTestHarness.Message("range", 500).ToArray();
+        var appended = await store.AppendAsync(harness.AccountId, "INBOX", new MemoryStream(content), MessageFlags.Empty, DateTimeOffset.UtcNow, null, None);
+
+        Assert.Equal(content[10..30], await ReadAllAsync(await store.OpenMessageAsync(harness.AccountId, "INBOX", appended.Uid, 10, 20, None)));
+        Assert.Equal(content[100..], await ReadAllAsync(await store.OpenMessageAsync(harness.AccountId, "INBOX", appended.Uid, 100, null, None)));
+        Assert.Empty(await ReadAllAsync(await store.OpenMessageAsync(harness.AccountId, "INBOX", appended.Uid, content.Length + 10, 5, None)));
+        await Assert.ThrowsAsync<MessageNotFoundException>(() => store.OpenMessageAsync(harness.AccountId, "INBOX", appended.Uid + 1, cancellationToken: None));
+    }
+
+    [Fact]
+    public async Task Store_adds_removes_and_replaces_with_rising_modseq_and_honours_unchangedsince()
+    {
+        var harness = await MailboxTestHarness.CreateAsync(azurite);
+        var store = harness.NewStore();
+        var a = await store.AppendAsync(harness.AccountId, "INBOX", MailboxTestHarness.Message("a"), MessageFlags.Empty, DateTimeOffset.UtcNow, null, None);
+        var b = await store.AppendAsync(harness.AccountId, "INBOX", MailboxTestHarness.Message("b"), MessageFlags.Empty, DateTimeOffset.UtcNow, null, None);
+        var start = await store.GetSnapshotAsync(harness.AccountId, "INBOX", None);
+
+        var added = await store.StoreFlagsAsync(harness.AccountId, "INBOX", [a.Uid, b.Uid], FlagChangeMode.Add, MailboxTestHarness.Flags(SystemFlags.Seen, "Todo"), null, None);
+        var afterAdd = await store.GetSnapshotAsync(harness.AccountId, "INBOX", None);
+        var removed = await store.StoreFlagsAsync(harness.AccountId, "INBOX", [a.Uid], FlagChangeMode.Remove, MailboxTestHarness.Flags(SystemFlags.None, "todo"), null, None);
+        var replaced = await store.StoreFlagsAsync(harness.AccountId, "INBOX", [b.Uid], FlagChangeMode.Replace, MailboxTestHarness.Flags(SystemFlags.Answered), null, None);
+        var end = await store.GetSnapshotAsync(harness.AccountId, "INBOX", None);
+
+        Assert.Equal([a.Uid, b.Uid], added.Changed.Select(m => m.Uid));
+        Assert.All(added.Changed, m => Assert.True(m.ModSeq > start.Status.HighestModSeq));
+        Assert.Equal(afterAdd.Status.HighestModSeq, added.Changed[0].ModSeq);
+        Assert.NotEqual(start.Status.ChangeToken, afterAdd.Status.ChangeToken);
+        Assert.True(removed.Changed.Single().ModSeq > added.Changed[0].ModSeq);
+        Assert.True(replaced.Changed.Single().ModSeq > removed.Changed.Single().ModSeq);
+        Assert.Equal(SystemFlags.Seen, end.Messages[0].Flags.System);
+        Assert.Empty(end.Messages[0].Flags.Keywords);
+        Assert.Equal(SystemFlags.Answered, end.Messages[1].Flags.System);
+        Assert.Empty(end.Messages[1].Flags.Keywords);
+        Assert.Equal(end.Messages.Max(m => m.ModSeq), end.Status.HighestModSeq);
+
+        // RFC 7162 §3.1.3: b changed after the client's modseq, a did not.
+        var conditional = await store.StoreFlagsAsync(harness.AccountId, "INBOX", [a.Uid, b.Uid], FlagChangeMode.Add, MailboxTestHarness.Flags(SystemFlags.Flagged), removed.Changed.Single().ModSeq, None);
+        var final = await store.GetSnapshotAsync(harness.AccountId, "INBOX", None);
+
+        Assert.Equal([a.Uid], conditional.Changed.Select(m => m.Uid));
+        Assert.Equal([b.Uid], conditional.FailedUnchangedSince);
+        Assert.True(final.Messages[0].Flags.Has(SystemFlags.Flagged));
+        Assert.False(final.Messages[1].Flags.Has(SystemFlags.Flagged));
+        Assert.Equal(end.Messages[1].ModSeq, final.Messages[1].ModSeq);
+    }
+
+    [Fact]
+    public async Task Copy_and_move_map_uids_into_the_destination_and_keep_flags_and_dates()
+    {
+        var harness = await MailboxTestHarness.CreateAsync(azurite);
+        var store = harness.NewStore();
+        var date = new DateTimeOffset(2023, 5, 1, 8, 0, 0, TimeSpan.Zero);
+        var uids = new List<uint>();
+        for (var i = 0; i < 3; i++)
+        {
+            uids.Add((await store.AppendAsync(harness.AccountId, "INBOX", MailboxTestHarness.Message($"m{i}"), MailboxTestHarness.Flags(SystemFlags.Seen, "k" + i), date.AddDays(i), null, None)).Uid);
+        }
+
+        await store.AppendAsync(harness.AccountId, "Archive", MailboxTestHarness.Message("already there"), MessageFlags.Empty, date, null, None);
+        var archive = await store.GetStatusAsync(harness.AccountId, "Archive", None);
+
+        var copied = await store.CopyAsync(harness.AccountId, "INBOX", [uids[2], uids[0], 999], "Archive", None);
+        var moved = await store.MoveAsync(harness.AccountId, "INBOX", [uids[1]], "Trash", None);
+
+        var trash = await store.GetSnapshotAsync(harness.AccountId, "Trash", None);
+        var inbox = await store.GetSnapshotAsync(harness.AccountId, "INBOX", None);
+        var archived = await store.GetSnapshotAsync(harness.AccountId, "Archive", None);
+        Assert.Equal(archive.UidValidity, copied.DestinationUidValidity);
+        Assert.Equal([(uids[0], archive.UidNext), (uids[2], archive.UidNext + 1)], copied.Mapping);
+        Assert.Equal(3, archived.Messages.Count);
+        Assert.Equal(date, archived.Messages[1].InternalDate);
+        Assert.Contains("k2", archived.Messages[2].Flags.Keywords);
+        Assert.Equal(trash.Status.UidValidity, moved.DestinationUidValidity);
+        var movedMessage = Assert.Single(trash.Messages);
+        Assert.Equal([(uids[1], movedMessage.Uid)], moved.Mapping);
+        Assert.Equal(date.AddDays(1), movedMessage.InternalDate);
+        Assert.Equal([uids[0], uids[2]], inbox.Messages.Select(m => m.Uid));
+        Assert.Equal(2, (await store.GetStatusAsync(harness.AccountId, "INBOX", None)).MessageCount);
+    }
+
+    [Fact]
+    public async Task Expunge_removes_only_deleted_messages_optionally_limited_to_uids()
+    {
+        var harness = await MailboxTestHarness.CreateAsync(azurite);
+        var store = harness.NewStore();
+        var uids = new List<uint>();
+        for (var i = 0; i < 4; i++)
+        {
+            var flags = i == 3 ? MessageFlags.Empty : MailboxTestHarness.Flags(SystemFlags.Deleted);
+            uids.Add((await store.AppendAsync(harness.AccountId, "INBOX", MailboxTestHarness.Message($"m{i}"), flags, DateTimeOffset.UtcNow, null, None)).Uid);
+        }
+
+        var before = await store.GetStatusAsync(harness.AccountId, "INBOX", None);
+
+        var limited = await store.ExpungeAsync(harness.AccountId, "INBOX", [uids[1], uids[3]], None);
+        var rest = await store.ExpungeAsync(harness.AccountId, "INBOX", null, None);
+
+        var after = await store.GetSnapshotAsync(harness.AccountId, "INBOX", None);
+        var status = await store.GetStatusAsync(harness.AccountId, "INBOX", None);
+        Assert.Equal([uids[1]], limited);
+        Assert.Equal([uids[0], uids[2]], rest);
+        Assert.Equal([uids[3]], after.Messages.Select(m => m.Uid));
+        Assert.Equal(1, status.MessageCount);
+        Assert.Equal(after.Messages[0].Size, status.TotalSize);
+        Assert.True(status.HighestModSeq > before.HighestModSeq);
+        Assert.Equal(before.UidNext, status.UidNext);
+        Assert.Empty(await store.ExpungeAsync(harness.AccountId, "INBOX", null, None));
+    }
+
+    [Fact]
+    public async Task Quota_usage_sums_all_folders()
+    {
+        var harness = await MailboxTestHarness.CreateAsync(azurite);
+        var store = harness.NewStore();
+        var first = MailboxTestHarness.Message("one", 100);
+        var second = MailboxTestHarness.Message("two", 2000);
+        long expected = first.Length + second.Length;
+
+        await store.AppendAsync(harness.AccountId, "INBOX", first, MessageFlags.Empty, DateTimeOffset.UtcNow, null, None);
+        await store.AppendAsync(harness.AccountId, "Sent", second, MessageFlags.Empty, DateTimeOffset.UtcNow, null, None);
+
+        Assert.Equal(new QuotaUsage(expected, 2), await store.GetQuotaUsageAsync(harness.AccountId, None));
+    }
+
+    [Fact]
+    public async Task Snapshot_is_reused_while_the_change_token_holds()
+    {
+        var counter = new RequestCounter();
+        var harness = await MailboxTestHarness.CreateAsync(azurite);
+        var store = harness.NewStore(counter);
+        await store.AppendAsync(harness.AccountId, "INBOX", MailboxTestHarness.Message("a"), MessageFlags.Empty, DateTimeOffset.UtcNow, null, None);
+        var first = await store.GetSnapshotAsync(harness.AccountId, "INBOX", None);
+        var token = await store.GetChangeTokenAsync(harness.AccountId, "INBOX", None);
+
+        counter.Reset();
+        var second = await store.GetSnapshotAsync(harness.AccountId, "INBOX", None);
+
+        Assert.Same(first, second);
+        Assert.Equal(first.Status.ChangeToken, token);
+        Assert.DoesNotContain(counter.Requests, r => r.Contains("comp=list", StringComparison.Ordinal));
+
+        await harness.NewStore().AppendAsync(harness.AccountId, "INBOX", MailboxTestHarness.Message("b"), MessageFlags.Empty, DateTimeOffset.UtcNow, null, None);
+        var third = await store.GetSnapshotAsync(harness.AccountId, "INBOX", None);
+
+        Assert.NotEqual(token, await store.GetChangeTokenAsync(harness.AccountId, "INBOX", None));
+        Assert.Equal(2, third.Messages.Count);
+    }
+
+    private static async Task<byte[]> ReadAllAsync(Stream stream)
+    {
+        await using (stream)
+        {
+            using var buffer = new MemoryStream();
+            await stream.CopyToAsync(buffer);
+            return buffer.ToArray();
+        }
+    }
+}

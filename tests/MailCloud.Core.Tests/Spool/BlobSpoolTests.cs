@@ -1,0 +1,197 @@
+using System.Security.Cryptography;
+using Azure.Storage.Blobs.Models;
+using Azure.Storage.Blobs.Specialized;
+using MailCloud.Core.Configuration;
+using MailCloud.Core.Spool;
+using MailCloud.Testing;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace MailCloud.Core.Tests.Spool;
+
+[Collection(AzuriteCollection.Name)]
+public class BlobSpoolTests(AzuriteFixture azurite)
+{
+    private static readonly DateTimeOffset Now = new(2025, 3, 14, 15, 9, 26, TimeSpan.Zero);
+
+    [Fact]
+    public async Task Streams_a_30_MB_message_in_blocks_and_reads_it_back_identical()
+    {
+        var storage = await azurite.CreateStorageAsync();
+        var spool = CreateSpool(storage, Now);
+        var content = RandomNumberGenerator.GetBytes(30 * 1024 * 1024 + 123);
+
+        await using var writer = await spool.CreateAsync("big-1", CancellationToken.None);
+
+        // Odd-sized writes, as a network reader would deliver them.
+        for (var offset = 0; offset < content.Length; offset += 65_521)
+        {
+            await writer.Content.WriteAsync(content.AsMemory(offset, Math.Min(65_521, content.Length - offset)));
+        }
+
+        var size = await writer.CommitAsync(CancellationToken.None);
+
+        Assert.Equal(content.Length, size);
+        Assert.Equal("2025/03/14/big-1.eml", writer.SpoolBlob);
+        BlockList blocks = await storage.Spool.GetBlockBlobClient(writer.SpoolBlob).GetBlockListAsync(BlockListTypes.Committed);
+        Assert.Equal(8, blocks.CommittedBlocks.Count());
+
+        await using var read = await spool.OpenReadAsync(writer.SpoolBlob, CancellationToken.None);
+        Assert.Equal(SHA256.HashData(content), await SHA256.HashDataAsync(read));
+    }
+
+    [Fact]
+    public async Task Synchronous_writes_are_staged_too()
+    {
+        var storage = await azurite.CreateStorageAsync();
+        var spool = CreateSpool(storage, Now);
+        await using var writer = await spool.CreateAsync("sync-1", CancellationToken.None);
+
+        writer.Content.Write("Subject: hi\r\n\r\nbody\r\n"u8);
+        await writer.CommitAsync(CancellationToken.None);
+
+        await using var read = await spool.OpenReadAsync(writer.SpoolBlob, CancellationToken.None);
+        using var text = new StreamReader(read);
+        Assert.Equal("Subject: hi\r\n\r\nbody\r\n", await text.ReadToEndAsync());
+    }
+
+    [Fact]
+    public async Task An_abandoned_writer_leaves_nothing_visible()
+    {
+        var storage = await azurite.CreateStorageAsync();
+        var spool = CreateSpool(storage, Now);
+        string name;
+        await using (var writer = await spool.CreateAsync("dropped-1", CancellationToken.None))
+        {
+            name = writer.SpoolBlob;
+            await writer.Content.WriteAsync(new byte[BlobSpool.BlockSize + 10]);
+        }
+
+        Assert.Empty(await ToListAsync(storage.Spool.GetBlobsAsync()));
+        await Assert.ThrowsAsync<SpoolMessageNotFoundException>(() => spool.OpenReadAsync(name, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task A_second_commit_of_the_same_id_is_refused_and_the_first_message_survives()
+    {
+        var storage = await azurite.CreateStorageAsync();
+        var spool = CreateSpool(storage, Now);
+        await using (var first = await spool.CreateAsync("twice", CancellationToken.None))
+        {
+            await first.Content.WriteAsync("first"u8.ToArray());
+            await first.CommitAsync(CancellationToken.None);
+        }
+
+        await using var second = await spool.CreateAsync("twice", CancellationToken.None);
+        await second.Content.WriteAsync("second"u8.ToArray());
+        var refused = await Assert.ThrowsAsync<SpoolMessageExistsException>(() => second.CommitAsync(CancellationToken.None));
+
+        Assert.Equal("2025/03/14/twice.eml", refused.SpoolBlob);
+        await using var read = await spool.OpenReadAsync(refused.SpoolBlob, CancellationToken.None);
+        Assert.Equal("first", await new StreamReader(read).ReadToEndAsync());
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData(".")]
+    [InlineData("..")]
+    [InlineData("../escape")]
+    [InlineData("a/b")]
+    [InlineData("sp ace")]
+    [InlineData("ümlaut")]
+    [InlineData("x\r\n")]
+    public async Task Invalid_message_ids_are_refused(string messageId)
+    {
+        var storage = await azurite.CreateStorageAsync();
+        var spool = CreateSpool(storage, Now);
+
+        await Assert.ThrowsAsync<ArgumentException>(() => spool.CreateAsync(messageId, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task A_message_id_longer_than_the_limit_is_refused()
+    {
+        var storage = await azurite.CreateStorageAsync();
+        var spool = CreateSpool(storage, Now);
+
+        await using var longest = await spool.CreateAsync(new string('a', SpoolBlobName.MaxMessageIdLength), CancellationToken.None);
+        await Assert.ThrowsAsync<ArgumentException>(() => spool.CreateAsync(new string('a', SpoolBlobName.MaxMessageIdLength + 1), CancellationToken.None));
+    }
+
+    [Theory]
+    [InlineData("2025/03/14/../../directory/x.eml")]
+    [InlineData("directory/accounts.json")]
+    [InlineData("2025/03/14/m.txt")]
+    public async Task Reads_and_deletes_refuse_names_the_spool_never_writes(string spoolBlob)
+    {
+        var storage = await azurite.CreateStorageAsync();
+        var spool = CreateSpool(storage, Now);
+
+        await Assert.ThrowsAsync<ArgumentException>(() => spool.OpenReadAsync(spoolBlob, CancellationToken.None));
+        await Assert.ThrowsAsync<ArgumentException>(() => spool.DeleteAsync(spoolBlob, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Reading_a_missing_message_throws_not_found()
+    {
+        var storage = await azurite.CreateStorageAsync();
+        var spool = CreateSpool(storage, Now);
+
+        var missing = await Assert.ThrowsAsync<SpoolMessageNotFoundException>(() => spool.OpenReadAsync("2025/03/14/nope.eml", CancellationToken.None));
+        Assert.Equal("2025/03/14/nope.eml", missing.SpoolBlob);
+    }
+
+    [Fact]
+    public async Task Delete_removes_the_message_and_is_idempotent()
+    {
+        var storage = await azurite.CreateStorageAsync();
+        var spool = CreateSpool(storage, Now);
+        var name = await WriteAsync(spool, "gone");
+
+        await spool.DeleteAsync(name, CancellationToken.None);
+        await spool.DeleteAsync(name, CancellationToken.None);
+
+        await Assert.ThrowsAsync<SpoolMessageNotFoundException>(() => spool.OpenReadAsync(name, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task The_sweep_lists_only_messages_older_than_the_cut_off()
+    {
+        var storage = await azurite.CreateStorageAsync();
+        var old = await WriteAsync(CreateSpool(storage, Now.AddDays(-3)), "old");
+        var recent = await WriteAsync(CreateSpool(storage, Now), "recent");
+        await WriteAsync(CreateSpool(storage, DateTimeOffset.UtcNow.AddDays(2)), "named-for-a-later-day");
+
+        // Azurite stamps real creation times: a cut-off minutes ahead includes every blob named for
+        // a day up to today, one in the past none; a name for a later day ends the listing.
+        var future = DateTimeOffset.UtcNow.AddMinutes(5);
+        var spool = CreateSpool(storage, Now);
+        var all = await ToListAsync(spool.ListAsync(future, CancellationToken.None));
+        var none = await ToListAsync(spool.ListAsync(DateTimeOffset.UtcNow.AddHours(-1), CancellationToken.None));
+
+        Assert.Equal([old, recent], all.Select(e => e.SpoolBlob));
+        Assert.All(all, e => Assert.Equal(4, e.Size));
+        Assert.Empty(none);
+    }
+
+    private static BlobSpool CreateSpool(StorageClients storage, DateTimeOffset now) =>
+        new(storage, new FixedTimeProvider(now), NullLogger<BlobSpool>.Instance);
+
+    private static async Task<string> WriteAsync(ISpool spool, string messageId)
+    {
+        await using var writer = await spool.CreateAsync(messageId, CancellationToken.None);
+        await writer.Content.WriteAsync("data"u8.ToArray());
+        await writer.CommitAsync(CancellationToken.None);
+        return writer.SpoolBlob;
+    }
+
+    private static async Task<List<T>> ToListAsync<T>(IAsyncEnumerable<T> items)
+    {
+        var list = new List<T>();
+        await foreach (var item in items)
+        {
+            list.Add(item);
+        }
+
+        return list;
+    }
+}
