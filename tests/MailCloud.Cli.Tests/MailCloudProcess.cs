@@ -10,7 +10,7 @@ public sealed record CliResult(int ExitCode, string Output, string Error);
 /// Runs the built mailcloud.dll (copied beside the tests by the project reference) as a real
 /// subprocess, pointed at test storage through the same environment variables an operator uses.
 /// </summary>
-public sealed class MailCloudProcess(StorageOptions storage)
+public sealed class MailCloudProcess(StorageOptions storage, IReadOnlyDictionary<string, string>? environment = null)
 {
     /// <summary>Tests store many passwords; the iteration count is read from each hash, so a cheap one changes nothing else.</summary>
     private const string CheapHashIterations = "1000";
@@ -43,6 +43,10 @@ public sealed class MailCloudProcess(StorageOptions storage)
         start.Environment["Storage__SpoolContainer"] = storage.SpoolContainer;
         start.Environment["Storage__MailboxContainer"] = storage.MailboxContainer;
         start.Environment["Directory__PasswordHashIterations"] = CheapHashIterations;
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[name] = value;
+        }
 
         using var process = Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start");
         using var timeout = new CancellationTokenSource(Timeout);

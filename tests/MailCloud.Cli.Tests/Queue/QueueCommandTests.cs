@@ -161,21 +161,14 @@ public class QueueCommandTests(AzuriteFixture azurite)
         return transport;
     }
 
-    private Task<MailCloudProcess.Result> RunAsync(params string[] arguments)
-    {
-        var storage = azurite.CreateStorageOptions();
-        return MailCloudProcess.RunAsync(
+    private Task<CliResult> RunAsync(params string[] arguments) =>
+        new MailCloudProcess(
+            azurite.CreateStorageOptions(),
             new Dictionary<string, string>
             {
-                ["Storage__ConnectionString"] = storage.ConnectionString!,
-                ["Storage__DirectoryContainer"] = storage.DirectoryContainer,
-                ["Storage__SpoolContainer"] = storage.SpoolContainer,
-                ["Storage__MailboxContainer"] = storage.MailboxContainer,
                 ["Queueing__Transport"] = nameof(QueueTransportKind.StorageQueues),
                 ["Queueing__InboundQueue"] = Inbound,
                 ["Queueing__DeliverQueue"] = Deliver,
                 ["Queueing__RelayQueue"] = Relay,
-            },
-            arguments);
-    }
+            }).RunAsync(arguments);
 }
