@@ -8,6 +8,7 @@ public static class CommandCatalog
     public static IEnumerable<Command> All() =>
     [
         DevCommand.Create(),
+        GatewayCommand.Create(),
         DnsCommand.Create(),
         QueueCommands.Create(),
         .. DirectoryCommands.Create(),

@@ -42,6 +42,9 @@ public sealed class GatewayOptions
     /// <summary>HTTP port of /healthz (liveness) and /readyz (readiness); 0 disables it.</summary>
     [Range(0, 65535)] public int HealthPort { get; set; } = 8080;
 
+    /// <summary>Address the health endpoint binds to (the platform's probes must reach it).</summary>
+    [Required] public string HealthAddress { get; set; } = "0.0.0.0";
+
     /// <summary>Allow plaintext passwords without TLS from loopback clients (local development).</summary>
     public bool AllowPlaintextAuthOnLoopback { get; set; } = true;
 }

@@ -23,6 +23,9 @@ public interface IProtocolConnection
 
     bool IsSecure { get; }
 
+    /// <summary>True when TLS is not yet active and a certificate is configured: offer STARTTLS/STLS only then.</summary>
+    bool CanStartTls { get; }
+
     SslProtocols TlsProtocol { get; }
 
     TlsCipherSuite? TlsCipherSuite { get; }
@@ -54,6 +57,13 @@ public interface IProtocolSessionHandler
     /// say goodbye (421 / BYE / -ERR), and return.
     /// </summary>
     Task RunAsync(IProtocolConnection connection, CancellationToken stopping);
+
+    /// <summary>
+    /// Turns away a connection the framework will not serve (listener or per-client limit reached):
+    /// say the protocol's "busy" reply (421 / BYE / -ERR) and return; the framework closes the
+    /// connection. The default closes without a word.
+    /// </summary>
+    Task RejectAsync(IProtocolConnection connection, ConnectionRefusal refusal, CancellationToken cancellationToken) => Task.CompletedTask;
 }
 
 /// <summary>Slows and then locks out repeated authentication failures, per client address and per account.</summary>

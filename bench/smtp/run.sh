@@ -1,0 +1,131 @@
+#!/usr/bin/env bash
+# SMTP acceptance, side by side: Postfix and the MailCloud gateway (on Azurite), driven by
+# Postfix's smtp-source in the same run. Prints messages/second for each and the ratio, and the
+# gateway's peak RSS with a 30 MB message in flight. Run by hand, not in CI; needs root for
+# Postfix. Machines here are noisy: compare ratios, not absolute figures.
+#
+#   bash bench/smtp/run.sh                 # 20 sessions, 10,000 messages of 4 KB and of 100 KB
+#   SESSIONS=10 MESSAGES=2000 bash bench/smtp/run.sh
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+SESSIONS=${SESSIONS:-20}
+MESSAGES=${MESSAGES:-10000}
+ARTIFACTS=${ARTIFACTS:-/tmp/art-smtp-bench}
+WORK=$(mktemp -d /tmp/mailcloud-bench-smtp.XXXXXX)
+AZURITE_PID=""
+GATEWAY_PID=""
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+
+wait_for_port() {
+  for _ in $(seq 1 300); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
+    sleep 0.2
+  done
+  echo "nothing listens on port $1" >&2
+  return 1
+}
+
+cleanup() {
+  [ -f "$WORK/postfix/main.cf" ] && postfix -c "$WORK/postfix" stop >/dev/null 2>&1 || true
+  [ -n "$GATEWAY_PID" ] && kill "$GATEWAY_PID" 2>/dev/null && wait "$GATEWAY_PID" 2>/dev/null || true
+  [ -n "$AZURITE_PID" ] && kill "$AZURITE_PID" 2>/dev/null && wait "$AZURITE_PID" 2>/dev/null || true
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+# --- peers ---------------------------------------------------------------------------------
+if ! command -v smtp-source >/dev/null && [ ! -x /usr/sbin/smtp-source ]; then
+  bash "$ROOT/.ci/install-peers.sh"
+fi
+SMTP_SOURCE=$(command -v smtp-source || echo /usr/sbin/smtp-source)
+
+# --- Postfix: a private instance on a high port, not chrooted, accepting for example.test and
+# discarding after the queue (so it pays for durable acceptance, as the gateway does) -----------
+POSTFIX_PORT=$(free_port)
+# Postfix's daemons run as the postfix user: they must reach the queue and data directories.
+chmod 755 "$WORK"
+mkdir -p "$WORK/postfix" "$WORK/postfix-queue" "$WORK/postfix-data"
+chown postfix "$WORK/postfix-data"
+cp /etc/postfix/master.cf "$WORK/postfix/master.cf"
+cat > "$WORK/postfix/main.cf" <<CONF
+compatibility_level = 3.6
+queue_directory = $WORK/postfix-queue
+data_directory = $WORK/postfix-data
+inet_interfaces = 127.0.0.1
+inet_protocols = ipv4
+myhostname = postfix.bench.test
+mydestination =
+mynetworks = 127.0.0.0/8
+relay_domains = example.test
+relay_recipient_maps =
+relay_transport = discard:benchmark
+smtpd_recipient_restrictions = permit_mynetworks, reject_unauth_destination
+message_size_limit = 52428800
+smtpd_client_connection_count_limit = 0
+smtpd_client_message_rate_limit = 0
+maillog_file = $WORK/postfix.log
+maillog_file_prefixes = $WORK
+CONF
+postconf -c "$WORK/postfix" -F '*/*/chroot = n'
+sed -i -E "s/^smtp([[:space:]]+)inet/${POSTFIX_PORT}\1inet/" "$WORK/postfix/master.cf"
+postfix -c "$WORK/postfix" check
+postfix -c "$WORK/postfix" start
+wait_for_port "$POSTFIX_PORT"
+
+# --- Azurite (in memory, free ports) ----------------------------------------------------------
+[ -x "$ROOT/node_modules/.bin/azurite" ] || (cd "$ROOT" && npm install --no-audit --no-fund >/dev/null)
+BLOB_PORT=$(free_port); QUEUE_PORT=$(free_port); TABLE_PORT=$(free_port)
+"$ROOT/node_modules/.bin/azurite" --silent --inMemoryPersistence --skipApiVersionCheck \
+  --blobHost 127.0.0.1 --blobPort "$BLOB_PORT" --queueHost 127.0.0.1 --queuePort "$QUEUE_PORT" \
+  --tableHost 127.0.0.1 --tablePort "$TABLE_PORT" >"$WORK/azurite.log" 2>&1 &
+AZURITE_PID=$!
+wait_for_port "$BLOB_PORT"; wait_for_port "$QUEUE_PORT"
+ACCOUNT_KEY="Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
+export Storage__ConnectionString="DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=$ACCOUNT_KEY;BlobEndpoint=http://127.0.0.1:$BLOB_PORT/devstoreaccount1;QueueEndpoint=http://127.0.0.1:$QUEUE_PORT/devstoreaccount1;"
+
+# --- the gateway: `mailcloud gateway`, MX listener only, Release build --------------------------
+dotnet build "$ROOT/cli/MailCloud.Cli.csproj" -c Release --artifacts-path "$ARTIFACTS" -v q -nologo >/dev/null
+MAILCLOUD="$ARTIFACTS/bin/MailCloud.Cli/release/mailcloud"
+GATEWAY_PORT=$(free_port)
+export Logging__LogLevel__Default=Warning
+export Gateway__HostName=mx.bench.test Gateway__HealthPort=0
+export Gateway__Listeners__0__Name=mx Gateway__Listeners__0__Protocol=Smtp Gateway__Listeners__0__SmtpRole=Mx
+export Gateway__Listeners__0__Address=127.0.0.1 Gateway__Listeners__0__Port="$GATEWAY_PORT"
+export Gateway__Listeners__0__MaxConnectionsPerClient=1000
+"$MAILCLOUD" gateway --ensure-storage >"$WORK/gateway.log" 2>&1 &
+GATEWAY_PID=$!
+wait_for_port "$GATEWAY_PORT"
+"$MAILCLOUD" domain add example.test >/dev/null
+"$MAILCLOUD" account add bench@example.test >/dev/null
+
+# --- measure ------------------------------------------------------------------------------------
+rate() { # port size -> messages/second
+  local start end
+  start=$(date +%s.%N)
+  "$SMTP_SOURCE" -s "$SESSIONS" -m "$MESSAGES" -l "$2" -f sender@remote.test -t bench@example.test "127.0.0.1:$1"
+  end=$(date +%s.%N)
+  python3 -c "print(f'{$MESSAGES / ($end - $start):.0f}')"
+}
+
+printf '%-28s %12s %12s %8s\n' "load ($SESSIONS sessions)" "Postfix" "MailCloud" "ratio"
+for size in 4096 102400; do
+  postfix_rate=$(rate "$POSTFIX_PORT" "$size")
+  gateway_rate=$(rate "$GATEWAY_PORT" "$size")
+  ratio=$(python3 -c "print(f'{$gateway_rate / $postfix_rate:.2f}')")
+  printf '%-28s %10s/s %10s/s %8s\n' "$MESSAGES x $((size / 1024)) KB" "$postfix_rate" "$gateway_rate" "$ratio"
+done
+
+rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$GATEWAY_PID/status"; }
+before=$(rss_kb)
+"$SMTP_SOURCE" -s 1 -m 1 -l $((30 * 1024 * 1024)) -f sender@remote.test -t bench@example.test "127.0.0.1:$GATEWAY_PORT" &
+SENDER_PID=$!
+peak=$before
+while kill -0 "$SENDER_PID" 2>/dev/null; do
+  now=$(rss_kb)
+  [ "$now" -gt "$peak" ] && peak=$now
+  sleep 0.05
+done
+wait "$SENDER_PID"
+echo "gateway RSS with a 30 MB message in flight: peak ${peak} kB (${before} kB before it)"

@@ -1,0 +1,53 @@
+using System.CommandLine;
+using MailCloud.Cli.Local;
+using MailCloud.Core.Configuration;
+using MailCloud.Core.Queueing;
+using MailCloud.Gateway;
+using MailCloud.Gateway.Hosting;
+using MailCloud.Gateway.Imap;
+using MailCloud.Gateway.Pop3;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace MailCloud.Cli.Commands;
+
+/// <summary>
+/// <c>mailcloud gateway</c>: the gateway alone, as the container runs it. Configuration comes from
+/// appsettings.json and the environment (Storage__ConnectionString, Gateway__Tls__CertificatePath, ...);
+/// without Gateway:Listeners the cloud ports are used. Ctrl-C or SIGTERM stops it gracefully:
+/// sessions finish the transfer in progress and say goodbye.
+/// </summary>
+public static class GatewayCommand
+{
+    public static Command Create()
+    {
+        var ensureStorage = new Option<bool>("--ensure-storage")
+        {
+            Description = "Create the storage containers and queues first if missing (a fresh Azurite; in Azure, Bicep creates them).",
+        };
+        var command = new Command("gateway", "Run the SMTP, IMAP and POP3 gateway (what the container runs).") { ensureStorage };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var app = GatewayApplication.Build(CliConfiguration.Build(), DefaultListeners.Cloud, services =>
+            {
+                services.AddImap();
+                services.AddPop3();
+            });
+            if (parse.GetValue(ensureStorage))
+            {
+                await app.Services.GetRequiredService<StorageClients>().EnsureContainersAsync(cancellationToken).ConfigureAwait(false);
+                var queues = app.Services.GetRequiredService<IOptions<QueueingOptions>>().Value;
+                await app.Services.GetRequiredService<IQueueTransport>()
+                    .EnsureQueuesAsync([queues.InboundQueue, queues.DeliverQueue, queues.RelayQueue], cancellationToken).ConfigureAwait(false);
+            }
+
+            // IHost.RunAsync: stops gracefully on Ctrl-C / SIGTERM (the console lifetime) or when the command is cancelled.
+            IHost host = app;
+            await host.RunAsync(cancellationToken).ConfigureAwait(false);
+            return 0;
+        });
+        return command;
+    }
+}

@@ -1,0 +1,59 @@
+using System.Buffers;
+using System.Globalization;
+using System.Text;
+
+namespace MailCloud.Gateway.Smtp.Protocol;
+
+/// <summary>
+/// An SMTP reply (RFC 5321 §4.2): a three-digit code, an enhanced status code (RFC 3463, sent
+/// under ENHANCEDSTATUSCODES, RFC 2034) and one or more text lines.
+/// </summary>
+public sealed record SmtpReply(int Code, string? EnhancedCode, IReadOnlyList<string> Lines)
+{
+    public SmtpReply(int code, string? enhancedCode, string text)
+        : this(code, enhancedCode, [text])
+    {
+    }
+
+    public bool IsPositive => Code is >= 200 and < 400;
+
+    /// <summary>
+    /// Writes the reply: "250-first", ..., "250 last" (RFC 5321 §4.2.1). The enhanced code goes
+    /// on every line (RFC 2034 §4) when <paramref name="enhancedCodes"/> is on.
+    /// </summary>
+    public void WriteTo(IBufferWriter<byte> output, bool enhancedCodes = true)
+    {
+        var code = Code.ToString(CultureInfo.InvariantCulture);
+        for (var i = 0; i < Lines.Count; i++)
+        {
+            var separator = i == Lines.Count - 1 ? ' ' : '-';
+            var text = enhancedCodes && EnhancedCode is not null ? $"{EnhancedCode} {Lines[i]}" : Lines[i];
+            var line = $"{code}{separator}{text}\r\n";
+            var span = output.GetSpan(Encoding.UTF8.GetMaxByteCount(line.Length));
+            output.Advance(Encoding.UTF8.GetBytes(line, span));
+        }
+    }
+
+    public override string ToString() => $"{Code} {EnhancedCode} {string.Join(" / ", Lines)}";
+}
+
+/// <summary>The replies used in more than one place; one-off replies are written where they are sent.</summary>
+public static class SmtpReplies
+{
+    public static SmtpReply Ok { get; } = new(250, "2.0.0", "OK");
+    public static SmtpReply StartMailInput { get; } = new(354, null, "End data with <CR><LF>.<CR><LF>");
+    public static SmtpReply BadSequence { get; } = new(503, "5.5.1", "Bad sequence of commands");
+    public static SmtpReply LineTooLong { get; } = new(500, "5.5.2", "Line too long");
+    public static SmtpReply TextLineTooLong { get; } = new(550, "5.5.2", "Message has a line longer than 1000 octets (RFC 5321 4.5.3.1.6)");
+    public static SmtpReply BareLineEnding { get; } = new(550, "5.6.0", "Message contains a bare CR or LF, or NUL; lines must end with CRLF");
+    public static SmtpReply MessageTooBig { get; } = new(552, "5.3.4", "Message size exceeds fixed maximum message size");
+    public static SmtpReply StorageUnavailable { get; } = new(451, "4.3.0", "Temporary storage failure; please try again later");
+    public static SmtpReply TooManyErrors { get; } = new(421, "4.7.0", "Too many errors; closing connection");
+    public static SmtpReply ShuttingDown { get; } = new(421, "4.3.2", "Service shutting down; closing connection");
+    public static SmtpReply AuthenticationRequired { get; } = new(530, "5.7.0", "Authentication required");
+    public static SmtpReply EncryptionRequired { get; } = new(538, "5.7.11", "Encryption required for requested authentication mechanism");
+    public static SmtpReply AuthenticationFailed { get; } = new(535, "5.7.8", "Authentication credentials invalid");
+    public static SmtpReply AuthenticationLockedOut { get; } = new(454, "4.7.0", "Too many failed authentications; try again later");
+    public static SmtpReply InvalidBase64 { get; } = new(501, "5.5.2", "Invalid base64 data");
+    public static SmtpReply AuthenticationCancelled { get; } = new(501, "5.0.0", "Authentication cancelled");
+}

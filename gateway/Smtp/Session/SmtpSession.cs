@@ -1,0 +1,662 @@
+using System.Net;
+using System.Security.Authentication;
+using System.Text;
+using MailCloud.Core.Addresses;
+using MailCloud.Core.Directory;
+using MailCloud.Core.Queueing;
+using MailCloud.Gateway.Hosting;
+using MailCloud.Gateway.Smtp.Acceptance;
+using MailCloud.Gateway.Smtp.Protocol;
+using Microsoft.Extensions.Logging;
+
+namespace MailCloud.Gateway.Smtp.Session;
+
+/// <summary>
+/// One SMTP session (RFC 5321 §4.1.4 command order): greeting, EHLO, optional STARTTLS and AUTH,
+/// then mail transactions until QUIT. Parsing lives in <see cref="SmtpCommandParser"/>, content
+/// decoding in <see cref="MessageContentDecoder"/>, storage in <see cref="MessageAcceptor"/>.
+/// </summary>
+internal sealed partial class SmtpSession
+{
+    /// <summary>RFC 4954 §4: AUTH lines (with an initial response) may be up to 12288 octets.</summary>
+    private const int MaxAuthLineLength = 12288;
+
+    private readonly IProtocolConnection _connection;
+    private readonly SmtpInput _input;
+    private readonly SmtpSessionServices _services;
+    private readonly CancellationToken _stopping;
+    private readonly ILogger _logger;
+    private string? _helo;
+    private bool _extended;
+    private Account? _user;
+    private SmtpTransaction? _transaction;
+    private int _errors;
+    private bool _closing;
+
+    public SmtpSession(IProtocolConnection connection, SmtpSessionServices services, CancellationToken stopping)
+    {
+        _connection = connection;
+        _input = new SmtpInput(connection);
+        _services = services;
+        _stopping = stopping;
+        _logger = services.Logger;
+    }
+
+    private SmtpRole Role => _connection.Listener.SmtpRole;
+
+    private IPAddress Client => _connection.RemoteEndPoint.Address;
+
+    private bool MayAuthenticate =>
+        Role == SmtpRole.Submission
+        && (_connection.IsSecure || _services.Gateway.AllowPlaintextAuthOnLoopback && IPAddress.IsLoopback(Client));
+
+    public async Task RunAsync()
+    {
+        try
+        {
+            Write(new SmtpReply(220, null, $"{_services.Gateway.HostName} ESMTP MailCloud"));
+            while (!_closing)
+            {
+                if (_stopping.IsCancellationRequested)
+                {
+                    Write(SmtpReplies.ShuttingDown);
+                    break;
+                }
+
+                (LineStatus status, byte[] line) read;
+                try
+                {
+                    read = await _input.ReadLineAsync(MaxAuthLineLength, _stopping).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+                {
+                    Write(SmtpReplies.ShuttingDown);
+                    break;
+                }
+
+                switch (read.status)
+                {
+                    case LineStatus.Closed:
+                        return;
+                    case LineStatus.TooLong:
+                        Reply(SmtpReplies.LineTooLong);
+                        continue;
+                }
+
+                await HandleLineAsync(read.line).ConfigureAwait(false);
+            }
+
+            await _connection.Output.FlushAsync(_connection.ConnectionClosed).ConfigureAwait(false);
+        }
+        finally
+        {
+            await ResetTransactionAsync().ConfigureAwait(false);
+        }
+    }
+
+    private async Task HandleLineAsync(byte[] line)
+    {
+        // RFC 5321 §4.5.3.1.4 limits command lines to 512 octets with CRLF; only AUTH may be longer.
+        if (line.Length > SmtpCommandParser.MaxCommandLineLength - 2 && !StartsWithAuth(line))
+        {
+            Reply(SmtpReplies.LineTooLong);
+            return;
+        }
+
+        SmtpCommand command;
+        try
+        {
+            command = SmtpCommandParser.Parse(line);
+        }
+        catch (SmtpSyntaxException ex)
+        {
+            Reply(ex.Reply);
+            return;
+        }
+
+        switch (command)
+        {
+            case HeloCommand helo:
+                await ResetTransactionAsync().ConfigureAwait(false);
+                (_helo, _extended) = (helo.Identity, helo.Extended);
+                Reply(helo.Extended ? EhloReply() : new SmtpReply(250, null, _services.Gateway.HostName));
+                break;
+            case MailCommand mail:
+                await MailAsync(mail).ConfigureAwait(false);
+                break;
+            case RcptCommand rcpt:
+                await RcptAsync(rcpt).ConfigureAwait(false);
+                break;
+            case DataCommand:
+                await DataAsync().ConfigureAwait(false);
+                break;
+            case BdatCommand bdat:
+                await BdatAsync(bdat).ConfigureAwait(false);
+                break;
+            case RsetCommand:
+                await ResetTransactionAsync().ConfigureAwait(false);
+                Reply(SmtpReplies.Ok);
+                break;
+            case NoopCommand:
+                Reply(SmtpReplies.Ok);
+                break;
+            case QuitCommand:
+                Write(new SmtpReply(221, "2.0.0", $"{_services.Gateway.HostName} closing connection"));
+                _closing = true;
+                break;
+            case VrfyCommand:
+                // RFC 5321 §3.5.3: 252 confirms nothing, so VRFY cannot be used to harvest addresses.
+                Reply(new SmtpReply(252, "2.5.0", "Cannot VRFY user, but will accept message and attempt delivery"));
+                break;
+            case HelpCommand:
+                Reply(new SmtpReply(214, "2.0.0", ["Commands: EHLO HELO MAIL RCPT DATA BDAT RSET NOOP QUIT VRFY HELP STARTTLS AUTH", "See RFC 5321"]));
+                break;
+            case StartTlsCommand:
+                await StartTlsAsync().ConfigureAwait(false);
+                break;
+            case AuthCommand auth:
+                await AuthenticateAsync(auth).ConfigureAwait(false);
+                break;
+        }
+    }
+
+    private SmtpReply EhloReply()
+    {
+        // RFC 2034 §3: EHLO replies carry no enhanced status code.
+        List<string> lines =
+        [
+            $"{_services.Gateway.HostName} greets {_helo}",
+            "PIPELINING",
+            $"SIZE {_services.Options.MaxMessageSize}",
+            "8BITMIME",
+            "SMTPUTF8",
+            "ENHANCEDSTATUSCODES",
+            "CHUNKING",
+            "DSN",
+        ];
+        if (_connection.CanStartTls)
+        {
+            lines.Add("STARTTLS");
+        }
+
+        if (MayAuthenticate && _user is null)
+        {
+            lines.Add("AUTH PLAIN LOGIN");
+        }
+
+        lines.Add("HELP");
+        return new SmtpReply(250, null, lines);
+    }
+
+    private async Task MailAsync(MailCommand mail)
+    {
+        if (_helo is null || _transaction is not null)
+        {
+            Reply(_helo is null ? new SmtpReply(503, "5.5.1", "Send EHLO first") : new SmtpReply(503, "5.5.1", "Nested MAIL command"));
+            return;
+        }
+
+        EmailAddress? sender = null;
+        if (mail.ReversePath.Length > 0)
+        {
+            if (!EmailAddress.TryParse(mail.ReversePath, out var parsed))
+            {
+                Reply(new SmtpReply(501, "5.1.7", "Bad sender address syntax"));
+                return;
+            }
+
+            if (!mail.Parameters.SmtpUtf8 && !Ascii.IsValid(mail.ReversePath))
+            {
+                Reply(new SmtpReply(553, "5.6.7", "Non-ASCII sender address needs SMTPUTF8 (RFC 6531)"));
+                return;
+            }
+
+            sender = parsed;
+        }
+
+        if (mail.Parameters.Size > _services.Options.MaxMessageSize)
+        {
+            Reply(SmtpReplies.MessageTooBig);
+            return;
+        }
+
+        if (Role == SmtpRole.Submission)
+        {
+            var directory = await _services.Directory.GetSnapshotAsync(_connection.ConnectionClosed).ConfigureAwait(false);
+            if (SmtpPolicy.CheckSender(Role, _user, directory, sender) is { } refusal)
+            {
+                Reply(refusal);
+                return;
+            }
+        }
+
+        _transaction = new SmtpTransaction(sender?.ToString() ?? "", mail.Parameters);
+        Reply(new SmtpReply(250, "2.1.0", "Sender OK"));
+    }
+
+    private async Task RcptAsync(RcptCommand rcpt)
+    {
+        if (_transaction is null)
+        {
+            Reply(new SmtpReply(503, "5.5.1", "Send MAIL first"));
+            return;
+        }
+
+        if (_transaction.Recipients.Count >= _services.Options.MaxRecipients)
+        {
+            Reply(new SmtpReply(452, "4.5.3", "Too many recipients"));
+            return;
+        }
+
+        // RFC 5321 §4.5.1: "<Postmaster>" without a domain must be accepted.
+        var path = rcpt.ForwardPath.Equals("postmaster", StringComparison.OrdinalIgnoreCase)
+            ? $"postmaster@{_services.Gateway.HostName}"
+            : rcpt.ForwardPath;
+        if (!EmailAddress.TryParse(path, out var recipient))
+        {
+            Reply(new SmtpReply(501, "5.1.3", "Bad recipient address syntax"));
+            return;
+        }
+
+        if (!_transaction.Parameters.SmtpUtf8 && !Ascii.IsValid(path))
+        {
+            Reply(new SmtpReply(553, "5.6.7", "Non-ASCII recipient address needs SMTPUTF8 (RFC 6531)"));
+            return;
+        }
+
+        var directory = await _services.Directory.GetSnapshotAsync(_connection.ConnectionClosed).ConfigureAwait(false);
+        if (SmtpPolicy.CheckRecipient(_user, directory, recipient) is { } refusal)
+        {
+            LogRecipientRefused(recipient.ToString(), refusal.Code);
+            Reply(refusal);
+            return;
+        }
+
+        _transaction.AddRecipient(recipient.Key, new EnvelopeRecipient
+        {
+            Address = recipient.ToString(),
+            Notify = rcpt.Parameters.Notify,
+            OriginalRecipient = rcpt.Parameters.OriginalRecipient,
+        });
+        Reply(new SmtpReply(250, "2.1.5", "Recipient OK"));
+    }
+
+    private async Task DataAsync()
+    {
+        var refusal = RefuseContent(_transaction) ?? (_transaction!.UsesChunking ? SmtpReplies.BadSequence : null);
+        if (refusal is not null)
+        {
+            Reply(refusal);
+            return;
+        }
+
+        var transaction = _transaction!;
+        transaction.Decoder = new MessageContentDecoder(dotStuffed: true, _services.Options.MaxMessageSize);
+        if (!await StartContentAsync(transaction).ConfigureAwait(false))
+        {
+            Reply(SmtpReplies.StorageUnavailable);
+            await ResetTransactionAsync().ConfigureAwait(false);
+            return;
+        }
+
+        Write(SmtpReplies.StartMailInput);
+        await _input.ReadDataAsync(transaction.Decoder, transaction.Sink!, _connection.ConnectionClosed).ConfigureAwait(false);
+        if (transaction.Decoder.IsFatal)
+        {
+            // Nothing after a bare line ending can be trusted to be a command (SMTP smuggling): answer and hang up.
+            LogBareLineEnding();
+            Write(SmtpReplies.BareLineEnding);
+            _closing = true;
+        }
+        else
+        {
+            Reply(await FinishMessageAsync(transaction).ConfigureAwait(false));
+        }
+
+        await ResetTransactionAsync().ConfigureAwait(false);
+    }
+
+    // RFC 3030 §2: the chunk is read whatever the answer, so the client and we stay in step.
+    private async Task BdatAsync(BdatCommand bdat)
+    {
+        var transaction = _transaction;
+        if (RefuseContent(transaction) is { } refusal)
+        {
+            await _input.ReadChunkAsync(bdat.Size, new MessageContentDecoder(false, long.MaxValue), ContentSink.Discard, _connection.ConnectionClosed).ConfigureAwait(false);
+            Reply(refusal);
+            return;
+        }
+
+        if (transaction!.Decoder is null)
+        {
+            transaction.UsesChunking = true;
+            transaction.Decoder = new MessageContentDecoder(dotStuffed: false, _services.Options.MaxMessageSize);
+            if (!await StartContentAsync(transaction).ConfigureAwait(false))
+            {
+                await _input.ReadChunkAsync(bdat.Size, transaction.Decoder, ContentSink.Discard, _connection.ConnectionClosed).ConfigureAwait(false);
+                Reply(SmtpReplies.StorageUnavailable);
+                await ResetTransactionAsync().ConfigureAwait(false);
+                return;
+            }
+        }
+
+        await _input.ReadChunkAsync(bdat.Size, transaction.Decoder, transaction.Sink!, _connection.ConnectionClosed).ConfigureAwait(false);
+        if (bdat.Last)
+        {
+            transaction.Decoder.Finish();
+        }
+
+        if (bdat.Last || transaction.Decoder.Error != MessageContentError.None || transaction.Sink!.Failure is not null)
+        {
+            Reply(await FinishMessageAsync(transaction).ConfigureAwait(false));
+            await ResetTransactionAsync().ConfigureAwait(false);
+            return;
+        }
+
+        Reply(new SmtpReply(250, "2.0.0", $"{bdat.Size} octets received"));
+    }
+
+    private static SmtpReply? RefuseContent(SmtpTransaction? transaction) =>
+        transaction is null ? new SmtpReply(503, "5.5.1", "Send MAIL first")
+        : transaction.Recipients.Count == 0 ? new SmtpReply(554, "5.5.1", "No valid recipients")
+        : null;
+
+    /// <summary>Opens the spool blob and writes the Received header; false when storage is unavailable.</summary>
+    private async Task<bool> StartContentAsync(SmtpTransaction transaction)
+    {
+        var messageId = MessageAcceptor.NewMessageId();
+        try
+        {
+            transaction.Writer = await _services.Acceptor.BeginAsync(messageId, _connection.ConnectionClosed).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            LogSpoolUnavailable(ex);
+            return false;
+        }
+
+        transaction.MessageId = messageId;
+        transaction.Sink = new ContentSink(transaction.Writer.Content);
+        var received = ReceivedHeader.Build(
+            _helo!,
+            Client,
+            _services.Gateway.HostName,
+            WithProtocol(transaction),
+            _connection.IsSecure ? $"using {TlsName(_connection.TlsProtocol)} with cipher {_connection.TlsCipherSuite}" : null,
+            messageId,
+            transaction.Recipients.Count == 1 ? transaction.Recipients[0].Address : null,
+            _services.Time.GetUtcNow());
+        await transaction.Sink.WriteAsync(Encoding.UTF8.GetBytes(received), _connection.ConnectionClosed).ConfigureAwait(false);
+        return true;
+    }
+
+    private async Task<SmtpReply> FinishMessageAsync(SmtpTransaction transaction)
+    {
+        switch (transaction.Decoder!.Error)
+        {
+            case MessageContentError.BareLineEnding:
+                return SmtpReplies.BareLineEnding;
+            case MessageContentError.LineTooLong:
+                return SmtpReplies.TextLineTooLong;
+            case MessageContentError.TooLarge:
+                return SmtpReplies.MessageTooBig;
+        }
+
+        if (transaction.Sink!.Failure is { } failure)
+        {
+            LogSpoolUnavailable(failure);
+            return SmtpReplies.StorageUnavailable;
+        }
+
+        var envelope = new MessageEnvelope
+        {
+            MessageId = transaction.MessageId!,
+            SpoolBlob = transaction.Writer!.SpoolBlob,
+            MailFrom = transaction.MailFrom,
+            Recipients = [.. transaction.Recipients],
+            ReceivedFrom = new ReceivedFrom
+            {
+                RemoteIp = Client.ToString(),
+                Helo = _helo!,
+                TlsProtocol = _connection.IsSecure ? TlsName(_connection.TlsProtocol) : null,
+                TlsCipher = _connection.IsSecure ? _connection.TlsCipherSuite?.ToString() : null,
+                AuthenticatedUser = _user?.Address,
+                Listener = _connection.Listener.Name,
+            },
+            ReceivedAt = _services.Time.GetUtcNow(),
+            BodyType = transaction.Parameters.Body,
+            SmtpUtf8 = transaction.Parameters.SmtpUtf8,
+            EnvelopeId = transaction.Parameters.EnvelopeId,
+            Return = transaction.Parameters.Return,
+        };
+
+        return await _services.Acceptor.CompleteAsync(transaction.Writer, envelope).ConfigureAwait(false)
+            ? new SmtpReply(250, "2.0.0", $"OK: queued as {transaction.MessageId}")
+            : SmtpReplies.StorageUnavailable;
+    }
+
+    private async Task StartTlsAsync()
+    {
+        if (!_connection.CanStartTls)
+        {
+            Reply(_connection.IsSecure ? new SmtpReply(503, "5.5.1", "TLS already active") : new SmtpReply(502, "5.5.1", "STARTTLS not available"));
+            return;
+        }
+
+        var injected = _input.DiscardBuffered();
+        if (injected > 0)
+        {
+            LogDiscardedInjection(injected);
+        }
+
+        Write(new SmtpReply(220, "2.0.0", "Ready to start TLS"));
+        await _connection.Output.FlushAsync(_connection.ConnectionClosed).ConfigureAwait(false);
+        try
+        {
+            await _connection.StartTlsAsync(_connection.ConnectionClosed).ConfigureAwait(false);
+        }
+        catch (AuthenticationException ex)
+        {
+            LogTlsFailed(ex.Message);
+            _closing = true;
+            return;
+        }
+
+        // RFC 3207 §4.2: forget everything learned before TLS; the client starts over with EHLO.
+        await ResetTransactionAsync().ConfigureAwait(false);
+        (_helo, _extended, _user) = (null, false, null);
+    }
+
+    private async Task AuthenticateAsync(AuthCommand auth)
+    {
+        if (Role != SmtpRole.Submission)
+        {
+            Reply(new SmtpReply(502, "5.5.1", "AUTH not available on this port"));
+            return;
+        }
+
+        if (_helo is null || _user is not null || _transaction is not null)
+        {
+            Reply(SmtpReplies.BadSequence);
+            return;
+        }
+
+        if (!MayAuthenticate)
+        {
+            Reply(SmtpReplies.EncryptionRequired);
+            return;
+        }
+
+        if (_services.Throttle.IsLockedOut(Client, null))
+        {
+            Reply(SmtpReplies.AuthenticationLockedOut);
+            return;
+        }
+
+        var credentials = auth.Mechanism switch
+        {
+            "PLAIN" => await ReadPlainAsync(auth.InitialResponse).ConfigureAwait(false),
+            "LOGIN" => await ReadLoginAsync(auth.InitialResponse).ConfigureAwait(false),
+            _ => Refusal(new SmtpReply(504, "5.5.4", $"Mechanism {auth.Mechanism} is not supported")),
+        };
+        if (credentials.Refusal is { } refusal)
+        {
+            Reply(refusal);
+            return;
+        }
+
+        var (user, password) = (credentials.User!, credentials.Password!);
+        if (_services.Throttle.IsLockedOut(Client, user))
+        {
+            Reply(SmtpReplies.AuthenticationLockedOut);
+            return;
+        }
+
+        var account = await _services.Directory.AuthenticateAsync(user, password, _connection.ConnectionClosed).ConfigureAwait(false);
+        if (account is null)
+        {
+            var delay = _services.Throttle.RecordFailure(Client, user);
+            LogAuthenticationFailed(user, delay);
+            if (delay > TimeSpan.Zero)
+            {
+                await _connection.Output.FlushAsync(_connection.ConnectionClosed).ConfigureAwait(false);
+                await Task.Delay(delay, _services.Time, _connection.ConnectionClosed).ConfigureAwait(false);
+            }
+
+            Reply(SmtpReplies.AuthenticationFailed);
+            return;
+        }
+
+        _services.Throttle.RecordSuccess(Client, account.Address);
+        _user = account;
+        Reply(new SmtpReply(235, "2.7.0", "Authentication successful"));
+    }
+
+    private async Task<Credentials> ReadPlainAsync(string? initialResponse)
+    {
+        var response = initialResponse ?? await ChallengeAsync("").ConfigureAwait(false);
+        if (response is null)
+        {
+            return Refusal(SmtpReplies.AuthenticationCancelled);
+        }
+
+        if (!SaslCredentials.TryDecodeBase64(response, out var message))
+        {
+            return Refusal(SmtpReplies.InvalidBase64);
+        }
+
+        return SaslCredentials.TryParsePlain(message, out var user, out var password)
+            ? new Credentials(user, password, null)
+            : Refusal(new SmtpReply(501, "5.5.2", "Malformed PLAIN response"));
+    }
+
+    private async Task<Credentials> ReadLoginAsync(string? initialResponse)
+    {
+        var userResponse = initialResponse ?? await ChallengeAsync("VXNlcm5hbWU6").ConfigureAwait(false);
+        if (userResponse is null)
+        {
+            return Refusal(SmtpReplies.AuthenticationCancelled);
+        }
+
+        if (!SaslCredentials.TryDecodeBase64(userResponse, out var user))
+        {
+            return Refusal(SmtpReplies.InvalidBase64);
+        }
+
+        var passwordResponse = await ChallengeAsync("UGFzc3dvcmQ6").ConfigureAwait(false);
+        if (passwordResponse is null)
+        {
+            return Refusal(SmtpReplies.AuthenticationCancelled);
+        }
+
+        return SaslCredentials.TryDecodeBase64(passwordResponse, out var password)
+            ? new Credentials(user, password, null)
+            : Refusal(SmtpReplies.InvalidBase64);
+    }
+
+    /// <summary>Sends a 334 challenge and reads the client's response; null when the client cancels with "*" (RFC 4954 §4).</summary>
+    private async Task<string?> ChallengeAsync(string challenge)
+    {
+        Write(new SmtpReply(334, null, challenge));
+        var (status, line) = await _input.ReadLineAsync(MaxAuthLineLength, _connection.ConnectionClosed).ConfigureAwait(false);
+        if (status == LineStatus.Closed)
+        {
+            throw new IOException("The client closed the connection during AUTH.");
+        }
+
+        var response = status == LineStatus.Line ? Encoding.ASCII.GetString(line) : "";
+        return response == "*" ? null : response;
+    }
+
+    private static Credentials Refusal(SmtpReply reply) => new(null, null, reply);
+
+    private async Task ResetTransactionAsync()
+    {
+        if (_transaction is not null)
+        {
+            await _transaction.DisposeAsync().ConfigureAwait(false);
+            _transaction = null;
+        }
+    }
+
+    /// <summary>Writes a reply; refusals count toward <see cref="SmtpOptions.MaxErrors"/>, after which the session ends with 421.</summary>
+    private void Reply(SmtpReply reply)
+    {
+        Write(reply);
+        if (reply.IsPositive || ++_errors < _services.Options.MaxErrors)
+        {
+            return;
+        }
+
+        LogTooManyErrors(_errors);
+        Write(SmtpReplies.TooManyErrors);
+        _closing = true;
+    }
+
+    private void Write(SmtpReply reply) => reply.WriteTo(_connection.Output);
+
+    private string WithProtocol(SmtpTransaction transaction)
+    {
+        // RFC 3848 and RFC 6531 §3.7.3: ESMTP/UTF8SMTP, +S under TLS, +A when authenticated.
+        if (!_extended)
+        {
+            return "SMTP";
+        }
+
+        var with = transaction.Parameters.SmtpUtf8 ? "UTF8SMTP" : "ESMTP";
+        return with + (_connection.IsSecure ? "S" : "") + (_user is not null ? "A" : "");
+    }
+
+    private static string TlsName(SslProtocols protocol) => protocol switch
+    {
+        SslProtocols.Tls13 => "TLSv1.3",
+        SslProtocols.Tls12 => "TLSv1.2",
+        _ => protocol.ToString(),
+    };
+
+    private static bool StartsWithAuth(byte[] line) =>
+        line.Length > 5 && Ascii.EqualsIgnoreCase(line.AsSpan(0, 5), "AUTH "u8);
+
+    private sealed record Credentials(string? User, string? Password, SmtpReply? Refusal);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Recipient {Recipient} refused with {Code}")]
+    private partial void LogRecipientRefused(string recipient, int code);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Bare CR/LF or NUL in DATA; refused and closing (SMTP smuggling guard)")]
+    private partial void LogBareLineEnding();
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Spool unavailable; answering 451")]
+    private partial void LogSpoolUnavailable(Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Discarded {Count} bytes pipelined after STARTTLS (command injection guard)")]
+    private partial void LogDiscardedInjection(long count);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "TLS handshake failed: {Reason}")]
+    private partial void LogTlsFailed(string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Authentication failed for {User}; answering after {Delay}")]
+    private partial void LogAuthenticationFailed(string user, TimeSpan delay);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Closing after {Errors} refused commands")]
+    private partial void LogTooManyErrors(int errors);
+}

@@ -1,0 +1,49 @@
+using MailCloud.Core.Queueing;
+using MailCloud.Core.Spool;
+using MailCloud.Gateway.Smtp.Protocol;
+
+namespace MailCloud.Gateway.Smtp.Session;
+
+/// <summary>One mail transaction: MAIL, RCPTs, and the content (RFC 5321 §3.3).</summary>
+internal sealed class SmtpTransaction(string mailFrom, MailParameters parameters) : IAsyncDisposable
+{
+    private readonly HashSet<string> _recipientKeys = new(StringComparer.Ordinal);
+
+    /// <summary>MAIL FROM; empty for the null reverse-path.</summary>
+    public string MailFrom { get; } = mailFrom;
+
+    public MailParameters Parameters { get; } = parameters;
+
+    public List<EnvelopeRecipient> Recipients { get; } = [];
+
+    /// <summary>BDAT: the spool blob being written across chunks.</summary>
+    public ISpoolWriter? Writer { get; set; }
+
+    public ContentSink? Sink { get; set; }
+
+    public MessageContentDecoder? Decoder { get; set; }
+
+    public string? MessageId { get; set; }
+
+    /// <summary>Set once a BDAT chunk was taken; DATA is then out of sequence (RFC 3030 §3).</summary>
+    public bool UsesChunking { get; set; }
+
+    /// <summary>Adds a recipient; a repeat of an address already accepted is quietly merged.</summary>
+    public void AddRecipient(string key, EnvelopeRecipient recipient)
+    {
+        if (_recipientKeys.Add(key))
+        {
+            Recipients.Add(recipient);
+        }
+    }
+
+    /// <summary>Abandons an uncommitted spool blob.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Writer is not null)
+        {
+            await Writer.DisposeAsync().ConfigureAwait(false);
+            Writer = null;
+        }
+    }
+}

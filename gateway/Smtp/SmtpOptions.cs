@@ -1,0 +1,18 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace MailCloud.Gateway.Smtp;
+
+/// <summary>SMTP limits (section "Smtp"), validated at start.</summary>
+public sealed class SmtpOptions
+{
+    public const string SectionName = "Smtp";
+
+    /// <summary>Largest message accepted, in octets (advertised as SIZE, RFC 1870).</summary>
+    [Range(1024, 1L << 40)] public long MaxMessageSize { get; set; } = 50L * 1024 * 1024;
+
+    /// <summary>RFC 5321 §4.5.3.1.8 requires at least 100.</summary>
+    [Range(1, 100_000)] public int MaxRecipients { get; set; } = 100;
+
+    /// <summary>Refused commands in one session before it is closed with 421.</summary>
+    [Range(1, 1000)] public int MaxErrors { get; set; } = 10;
+}
