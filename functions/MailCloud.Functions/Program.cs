@@ -1,7 +1,9 @@
 using MailCloud.Core;
+using MailCloud.Core.Pipeline;
 using Microsoft.Azure.Functions.Worker.Builder;
 using Microsoft.Extensions.Hosting;
 
 var builder = FunctionsApplication.CreateBuilder(args);
 builder.Services.AddMailCloudCore(builder.Configuration);
+builder.Services.AddMailPipeline(builder.Configuration);
 builder.Build().Run();

@@ -1,0 +1,187 @@
+using System.Globalization;
+using System.Text;
+using Azure.Storage.Blobs;
+using Azure.Storage.Queues;
+using MailCloud.Core;
+using MailCloud.Core.Configuration;
+using MailCloud.Core.Directory;
+using MailCloud.Core.Pipeline;
+using MailCloud.Core.Queueing;
+using MailCloud.Core.Spool;
+using MailCloud.Testing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+// Storage and queue operations of one message end to end, counted by an Azure SDK pipeline policy
+// on real Azurite, then priced per 1,000 messages. The stages are driven one queue message at a
+// time (no polling runner), so every counted request belongs to the message.
+
+var azurite = new AzuriteFixture();
+await azurite.InitializeAsync();
+try
+{
+    Console.WriteLine("| scenario | blob writes | blob reads | blob lists | queue ops | stage runs | USD per 1,000 messages |");
+    Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|");
+    foreach (var warm in new[] { false, true })
+    {
+        var counts = await MeasureLocalDeliveryAsync(azurite, warm);
+        Console.WriteLine(counts.Row(warm ? "queue-in -> 1 local mailbox (warm mailbox)" : "queue-in -> 1 local mailbox (first message)"));
+    }
+
+    Console.WriteLine();
+    Console.WriteLine(Prices.Assumptions);
+}
+finally
+{
+    await azurite.DisposeAsync();
+}
+
+static async Task<Counts> MeasureLocalDeliveryAsync(AzuriteFixture azurite, bool warm)
+{
+    var counter = new RequestCounter();
+    using var host = await BuildHostAsync(azurite, counter);
+    var services = host.Services;
+    var directory = services.GetRequiredService<IMailDirectory>();
+    await directory.AddDomainAsync("example.test", default);
+    var account = await directory.AddAccountAsync("alice@example.test", "pw-alice-12345", null, null, default);
+    await directory.GetSnapshotAsync(default);
+    if (warm)
+    {
+        await SubmitAndDrainAsync(services, counter: null);
+    }
+
+    counter.Reset();
+    var runs = await SubmitAndDrainAsync(services, counter);
+    return Counts.From(counter, runs);
+}
+
+static async Task<int> SubmitAndDrainAsync(IServiceProvider services, RequestCounter? counter)
+{
+    var spool = services.GetRequiredService<ISpool>();
+    var transport = services.GetRequiredService<IQueueTransport>();
+    var queues = services.GetRequiredService<IOptions<QueueingOptions>>().Value;
+    var invoker = services.GetRequiredService<StageInvoker>();
+
+    // What the gateway does on DATA: spool blob, then the inbound envelope.
+    var messageId = "m" + Guid.NewGuid().ToString("N");
+    await using var writer = await spool.CreateAsync(messageId, default);
+    await writer.Content.WriteAsync(Encoding.ASCII.GetBytes("From: bob@remote.test\r\nTo: alice@example.test\r\nSubject: cost\r\n\r\n" + new string('x', 4000) + "\r\n"));
+    var size = await writer.CommitAsync(default);
+    var envelope = new MessageEnvelope
+    {
+        MessageId = messageId,
+        SpoolBlob = writer.SpoolBlob,
+        MailFrom = "bob@remote.test",
+        Recipients = [new EnvelopeRecipient { Address = "alice@example.test" }],
+        ReceivedFrom = new ReceivedFrom { RemoteIp = "127.0.0.1", Helo = "client.test" },
+        ReceivedAt = DateTimeOffset.UtcNow,
+        Size = size,
+    };
+    await transport.SendAsync(queues.InboundQueue, new OutgoingMessage(messageId, EnvelopeSerializer.Serialize(envelope)), null, default);
+
+    var runs = 0;
+    foreach (var stage in new[] { PipelineStage.Route, PipelineStage.Deliver })
+    {
+        foreach (var message in await transport.ReceiveAsync(invoker.QueueOf(stage), 1, TimeSpan.FromMinutes(1), default))
+        {
+            await invoker.InvokeAsync(stage, message.Body, message.DeliveryCount, new Settlement(transport, message), default);
+            runs++;
+        }
+    }
+
+    return runs;
+}
+
+static async Task<IHost> BuildHostAsync(AzuriteFixture azurite, RequestCounter counter)
+{
+    var storage = azurite.CreateStorageOptions("cost");
+    var unique = storage.SpoolContainer[..16];
+    var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+    builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+    {
+        ["Storage:ConnectionString"] = storage.ConnectionString,
+        ["Storage:DirectoryContainer"] = storage.DirectoryContainer,
+        ["Storage:SpoolContainer"] = storage.SpoolContainer,
+        ["Storage:MailboxContainer"] = storage.MailboxContainer,
+        ["Queueing:InboundQueue"] = $"{unique}-inbound",
+        ["Queueing:DeliverQueue"] = $"{unique}-deliver",
+        ["Queueing:RelayQueue"] = $"{unique}-relay",
+        ["Directory:PasswordHashIterations"] = "1000",
+        ["Pipeline:SrsSecret"] = "cost-bench-secret-0123456789",
+    });
+    builder.Logging.SetMinimumLevel(LogLevel.Warning);
+    builder.Services.AddMailCloudCore(builder.Configuration);
+    builder.Services.AddMailPipeline(builder.Configuration);
+    var blobOptions = new BlobClientOptions();
+    blobOptions.AddPolicy(counter, Azure.Core.HttpPipelinePosition.PerRetry);
+    var queueOptions = new QueueClientOptions();
+    queueOptions.AddPolicy(counter, Azure.Core.HttpPipelinePosition.PerRetry);
+    builder.Services.AddSingleton(sp => new StorageClients(sp.GetRequiredService<IOptions<StorageOptions>>(), null, blobOptions, queueOptions));
+    var host = builder.Build();
+    await host.Services.GetRequiredService<StorageClients>().EnsureContainersAsync(default);
+    var queues = host.Services.GetRequiredService<IOptions<QueueingOptions>>().Value;
+    await host.Services.GetRequiredService<IQueueTransport>().EnsureQueuesAsync([queues.InboundQueue, queues.DeliverQueue, queues.RelayQueue], default);
+    return host;
+}
+
+internal sealed class Settlement(IQueueTransport transport, ReceivedMessage message) : IStageSettlement
+{
+    public Task CompleteAsync(CancellationToken cancellationToken) => transport.CompleteAsync(message, cancellationToken);
+
+    public Task DeadLetterAsync(string reason, CancellationToken cancellationToken) => transport.DeadLetterAsync(message, reason, cancellationToken);
+}
+
+internal sealed record Counts(int BlobWrites, int BlobReads, int BlobLists, int QueueOps, int StageRuns)
+{
+    public static Counts From(RequestCounter counter, int stageRuns)
+    {
+        int writes = 0, reads = 0, lists = 0, queue = 0;
+        foreach (var request in counter.Requests)
+        {
+            var (method, path) = (request[..request.IndexOf(' ')], request[(request.IndexOf(' ') + 1)..]);
+            if (path.Contains("/messages", StringComparison.Ordinal))
+            {
+                queue++;
+            }
+            else if (path.Contains("comp=list", StringComparison.Ordinal))
+            {
+                lists++;
+            }
+            else if (method is "PUT" or "POST" or "DELETE")
+            {
+                writes++;
+            }
+            else
+            {
+                reads++;
+            }
+        }
+
+        return new Counts(writes, reads, lists, queue, stageRuns);
+    }
+
+    public decimal CostPer1000 =>
+        1000m * (BlobWrites * Prices.BlobWrite + BlobReads * Prices.BlobRead + BlobLists * Prices.BlobList
+                 + QueueOps * Prices.ServiceBusOperation + StageRuns * Prices.FunctionExecution);
+
+    public string Row(string scenario) => string.Create(CultureInfo.InvariantCulture,
+        $"| {scenario} | {BlobWrites} | {BlobReads} | {BlobLists} | {QueueOps} | {StageRuns} | {CostPer1000:0.00000} |");
+}
+
+/// <summary>List prices in USD (pay-as-you-go, East US, checked 2025; verify before quoting).</summary>
+internal static class Prices
+{
+    public const decimal BlobWrite = 0.055m / 10_000;         // Hot LRS write operations, per 10,000
+    public const decimal BlobList = 0.055m / 10_000;          // list and create-container operations, per 10,000
+    public const decimal BlobRead = 0.0044m / 10_000;         // read and "all other" operations, per 10,000
+    public const decimal ServiceBusOperation = 0.80m / 1_000_000; // Standard tier, per million operations beyond the 13M included
+    public const decimal FunctionExecution = 0.40m / 1_000_000 + 0.2m * 0.000026m; // Flex Consumption: per execution + 0.1 s at 2 GB
+
+    public const string Assumptions =
+        "Prices: Blob Hot LRS writes/lists $0.055 per 10k, reads $0.0044 per 10k; Service Bus Standard $0.80 per million operations " +
+        "(a local Storage Queue send/receive/delete is counted as one Service Bus operation each); Functions Flex Consumption $0.40 per " +
+        "million executions plus 0.2 GB-s at $0.000026. Excludes the Service Bus base fee and storage capacity.";
+}

@@ -1,0 +1,30 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace MailCloud.Core.Pipeline.Housekeeping;
+
+/// <summary>The local counterpart of the Functions app's housekeeping timer.</summary>
+public sealed partial class SpoolHousekeepingService(SpoolSweeper sweeper, IOptions<PipelineOptions> options, TimeProvider time, ILogger<SpoolHousekeepingService> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(options.Value.HousekeepingInterval, time);
+        do
+        {
+            try
+            {
+                await sweeper.SweepAsync(stoppingToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // The next tick tries again; nothing is lost by a sweep that did not finish.
+                LogSweepFailed(ex);
+            }
+        }
+        while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Housekeeping sweep failed")]
+    private partial void LogSweepFailed(Exception exception);
+}

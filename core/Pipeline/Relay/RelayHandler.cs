@@ -1,0 +1,141 @@
+using System.Net;
+using MailCloud.Core.Pipeline.Bounce;
+using MailCloud.Core.Pipeline.State;
+using MailCloud.Core.Queueing;
+using MailCloud.Core.Spool;
+using MailKit.Security;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace MailCloud.Core.Pipeline.Relay;
+
+/// <summary>
+/// Stage "relay": sends a message to the recipients of one remote domain, directly to its MX
+/// hosts or through the smart host. Per recipient: 2xx is done, 5xx is bounced, 4xx (or no
+/// answer) is retried on the backoff schedule until <see cref="RelayOptions.MaxRetryPeriod"/>,
+/// then bounced. A "relay done" marker per recipient keeps a redelivered message from reaching
+/// the same remote recipient twice.
+/// </summary>
+public sealed partial class RelayHandler(
+    MxResolver mx,
+    SmtpRelayClient smtp,
+    ISpool spool,
+    PipelineMarkers markers,
+    BounceSender bounces,
+    IOptions<RelayOptions> options,
+    TimeProvider time,
+    ILogger<RelayHandler> logger) : IStageHandler
+{
+    private readonly RelayOptions _options = options.Value;
+
+    public PipelineStage Stage => PipelineStage.Relay;
+
+    public async Task<StageOutcome> HandleAsync(MessageEnvelope envelope, StageAttempt attempt, CancellationToken cancellationToken)
+    {
+        if (envelope.TargetDomain is not { } domain)
+        {
+            return StageOutcome.DeadLetter("relay message without a target domain");
+        }
+
+        var pending = new List<EnvelopeRecipient>();
+        foreach (var recipient in envelope.Recipients)
+        {
+            if (!await markers.ExistsAsync(PipelineMarkers.RelayDone(envelope.MessageId, recipient.Address), cancellationToken).ConfigureAwait(false))
+            {
+                pending.Add(recipient);
+            }
+        }
+
+        if (pending.Count == 0)
+        {
+            return StageOutcome.Completed;
+        }
+
+        IReadOnlyList<RecipientResult> results;
+        var route = await EndpointsAsync(domain, cancellationToken).ConfigureAwait(false);
+        if (route.Endpoints is { } endpoints)
+        {
+            MimeKit.MimeMessage message;
+            try
+            {
+                message = await spool.ReadMessageAsync(envelope.SpoolBlob, cancellationToken).ConfigureAwait(false);
+            }
+            catch (SpoolMessageNotFoundException ex)
+            {
+                return StageOutcome.DeadLetter(ex.Message);
+            }
+
+            results = await smtp.SendAsync(endpoints, envelope, pending, message, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            results = [.. pending.Select(r => route.Failure!(r))];
+        }
+
+        return await SettleAsync(envelope, results, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<StageOutcome> SettleAsync(MessageEnvelope envelope, IReadOnlyList<RecipientResult> results, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var firstAttempt = envelope.FirstAttemptAt ?? now;
+        var deferred = results.Where(r => r.Verdict == RelayVerdict.Deferred).ToList();
+        var expired = now - firstAttempt >= _options.MaxRetryPeriod;
+
+        var failed = results.Where(r => r.Verdict == RelayVerdict.Failed).Select(ToFailure).ToList();
+        if (expired)
+        {
+            // RFC 3463 X.4.7: delivery time expired; the last error says why.
+            failed.AddRange(deferred.Select(r => new RecipientFailure(r.Recipient, "4.4.7", $"delivery time expired after {_options.MaxRetryPeriod}: {r.Diagnostic}", r.RemoteMta)));
+        }
+
+        if (failed.Count > 0)
+        {
+            await bounces.SendAsync(envelope, failed, DsnAction.Failed, cancellationToken).ConfigureAwait(false);
+        }
+
+        foreach (var done in results.Where(r => r.Verdict != RelayVerdict.Deferred || expired))
+        {
+            await markers.TryCreateAsync(PipelineMarkers.RelayDone(envelope.MessageId, done.Recipient.Address), cancellationToken).ConfigureAwait(false);
+        }
+
+        LogRelayed(envelope.MessageId, envelope.TargetDomain!, results.Count(r => r.Verdict == RelayVerdict.Delivered), failed.Count, expired ? 0 : deferred.Count);
+        if (deferred.Count == 0 || expired)
+        {
+            return StageOutcome.Completed;
+        }
+
+        if (now - firstAttempt >= _options.DelayNotificationAfter)
+        {
+            await bounces.SendAsync(envelope, [.. deferred.Select(ToFailure)], DsnAction.Delayed, cancellationToken).ConfigureAwait(false);
+        }
+
+        return StageOutcome.RetryAfter(_options.RetryDelay(envelope.Attempt), deferred[0].Diagnostic, [.. deferred.Select(r => r.Recipient)]);
+    }
+
+    private static RecipientFailure ToFailure(RecipientResult result) => new(result.Recipient, result.Status, result.Diagnostic, result.RemoteMta);
+
+    /// <summary>The endpoints to try, or, when DNS rules them all out, how each recipient fares.</summary>
+    private async Task<(IReadOnlyList<RelayEndpoint>? Endpoints, Func<EnvelopeRecipient, RecipientResult>? Failure)> EndpointsAsync(string domain, CancellationToken cancellationToken)
+    {
+        if (_options.SmartHost is { } smartHost)
+        {
+            var credentials = smartHost.Username is { Length: > 0 } user ? new NetworkCredential(user, smartHost.Password) : null;
+            return ([new RelayEndpoint(smartHost.Host, smartHost.Host, smartHost.Port, smartHost.Security, !smartHost.AcceptAnyCertificate, credentials)], null);
+        }
+
+        return await mx.ResolveAsync(domain, cancellationToken).ConfigureAwait(false) switch
+        {
+            MxResolution.Hosts hosts => (
+                [.. hosts.Targets.SelectMany(h => h.Addresses.Select(a => new RelayEndpoint(h.HostName, a.ToString(), _options.MxPort, SecureSocketOptions.StartTlsWhenAvailable, false, null)))],
+                null),
+            MxResolution.NullMx => (null, r => RecipientResult.Failed(r, "5.1.10", $"556 5.1.10 {domain} does not accept mail (null MX)")),
+            MxResolution.NoSuchDomain => (null, r => RecipientResult.Failed(r, "5.1.2", $"550 5.1.2 {domain}: no such domain (no MX or address records)")),
+            MxResolution.TemporaryFailure failure => (null, r => RecipientResult.Deferred(r, "4.4.3", failure.Reason)),
+            var other => throw new InvalidOperationException($"Unknown MX resolution {other}."),
+        };
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Relay of {MessageId} to {Domain}: {Delivered} delivered, {Failed} failed, {Deferred} deferred")]
+    private partial void LogRelayed(string messageId, string domain, int delivered, int failed, int deferred);
+}

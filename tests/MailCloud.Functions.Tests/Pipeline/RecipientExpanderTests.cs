@@ -1,0 +1,117 @@
+using MailCloud.Core.Directory;
+using MailCloud.Core.Pipeline;
+using MailCloud.Core.Pipeline.Route;
+using MailCloud.Core.Queueing;
+using Microsoft.Extensions.Options;
+
+namespace MailCloud.Functions.Tests.Pipeline;
+
+/// <summary>Routing decisions on a directory snapshot built in memory: no storage involved.</summary>
+public sealed class RecipientExpanderTests
+{
+    private static readonly Account Alice = NewAccount("a1", "alice@example.test");
+    private static readonly Account Bob = NewAccount("b1", "bob@example.test");
+    private readonly SenderRewritingScheme _srs = new(Options.Create(new PipelineOptions { SrsSecret = "unit-test-secret-0123456789" }), TimeProvider.System);
+
+    [Fact]
+    public void Nested_aliases_reach_each_account_once()
+    {
+        var directory = Snapshot(aliases: [new Alias("team@example.test", ["alice@example.test", "all@example.test"]), new Alias("all@example.test", ["alice@example.test", "bob@example.test"])]);
+
+        var result = Expand(directory, "x@remote.test", "team@example.test", "Alice@example.test");
+
+        Assert.Equal(["a1", "b1"], result.Local.Select(l => l.Account.Id).Order());
+        Assert.Empty(result.Failures);
+        Assert.All(result.Local, l => Assert.StartsWith("rfc822;", l.Recipient.OriginalRecipient));
+    }
+
+    [Fact]
+    public void Alias_loop_without_a_final_recipient_fails_with_5_4_6()
+    {
+        var directory = Snapshot(aliases: [new Alias("ping@example.test", ["pong@example.test"]), new Alias("pong@example.test", ["ping@example.test"])]);
+
+        var result = Expand(directory, "x@remote.test", "ping@example.test");
+
+        Assert.Equal("5.4.6", Assert.Single(result.Failures).Status);
+        Assert.Empty(result.Local);
+    }
+
+    [Fact]
+    public void Alias_loop_with_a_way_out_delivers_and_does_not_fail()
+    {
+        var directory = Snapshot(aliases: [new Alias("ping@example.test", ["pong@example.test", "alice@example.test"]), new Alias("pong@example.test", ["ping@example.test"])]);
+
+        var result = Expand(directory, "x@remote.test", "ping@example.test");
+
+        Assert.Equal("a1", Assert.Single(result.Local).Account.Id);
+        Assert.Empty(result.Failures);
+    }
+
+    [Theory]
+    [InlineData(PostingPolicy.Anyone, "stranger@remote.test", true)]
+    [InlineData(PostingPolicy.Members, "bob@example.test", true)]
+    [InlineData(PostingPolicy.Members, "stranger@remote.test", false)]
+    [InlineData(PostingPolicy.Members, "", false)]
+    [InlineData(PostingPolicy.Senders, "boss@remote.test", true)]
+    [InlineData(PostingPolicy.Senders, "bob@example.test", false)]
+    public void Posting_policy_decides_who_may_post(PostingPolicy policy, string sender, bool allowed)
+    {
+        var directory = Snapshot(lists: [new DistributionList("list@example.test", ["alice@example.test", "bob@example.test"], policy, ["boss@remote.test"])]);
+
+        var result = Expand(directory, sender, "list@example.test");
+
+        Assert.Equal(allowed ? 2 : 0, result.Local.Count);
+        Assert.Equal(allowed ? null : "5.7.1", result.Failures.SingleOrDefault()?.Status);
+    }
+
+    [Fact]
+    public void Remote_target_of_an_alias_is_marked_as_forwarded_by_the_alias_domain()
+    {
+        var directory = Snapshot(aliases: [new Alias("fwd@example.test", ["carol@remote.test"])]);
+
+        var result = Expand(directory, "x@remote.test", "fwd@example.test", "dave@remote.test");
+
+        Assert.Equal("example.test", result.Remote.Single(r => r.Address.ToString() == "carol@remote.test").ForwardingDomain);
+        Assert.Null(result.Remote.Single(r => r.Address.ToString() == "dave@remote.test").ForwardingDomain);
+    }
+
+    [Fact]
+    public void Unknown_and_disabled_recipients_fail_and_srs_bounces_go_back_to_the_original_sender()
+    {
+        var disabled = NewAccount("d1", "off@example.test") with { Enabled = false };
+        var directory = Snapshot(extraAccounts: [disabled]);
+        var srsAddress = _srs.Forward("orig@elsewhere.test", "example.test");
+
+        var result = Expand(directory, "", "ghost@example.test", "off@example.test", srsAddress);
+
+        Assert.Equal(["5.1.1", "5.2.1"], result.Failures.Select(f => f.Status));
+        Assert.Equal("orig@elsewhere.test", Assert.Single(result.Remote).Address.ToString());
+    }
+
+    [Fact]
+    public void Srs_address_with_a_forged_hash_is_not_reversed()
+    {
+        var genuine = _srs.Forward("orig@elsewhere.test", "example.test");
+        var forged = "SRS0=AAAA" + genuine[9..];
+
+        Assert.True(_srs.TryReverse(genuine, out var original));
+        Assert.Equal("orig@elsewhere.test", original);
+        Assert.False(_srs.TryReverse(forged, out _));
+    }
+
+    private RecipientExpansion Expand(DirectorySnapshot directory, string mailFrom, params string[] recipients) =>
+        new RecipientExpander(_srs).Expand(directory, new MessageEnvelope
+        {
+            MessageId = "m1",
+            SpoolBlob = "2026/01/01/m1.eml",
+            MailFrom = mailFrom,
+            Recipients = [.. recipients.Select(r => new EnvelopeRecipient { Address = r })],
+            ReceivedFrom = new ReceivedFrom { RemoteIp = "127.0.0.1", Helo = "client.test" },
+            ReceivedAt = DateTimeOffset.UtcNow,
+        }, maxDepth: 10);
+
+    private static DirectorySnapshot Snapshot(IReadOnlyList<Alias>? aliases = null, IReadOnlyList<DistributionList>? lists = null, IReadOnlyList<Account>? extraAccounts = null) =>
+        new("v1", [new HostedDomain("example.test")], [Alice, Bob, .. extraAccounts ?? []], aliases ?? [], lists ?? []);
+
+    private static Account NewAccount(string id, string address) => new(id, address, null, "unused", 1 << 20, true, DateTimeOffset.UnixEpoch);
+}

@@ -1,0 +1,194 @@
+using System.Security.Cryptography;
+using MailCloud.Core.Directory;
+using MailCloud.Functions.Tests.Support;
+using MailCloud.Testing;
+using MimeKit;
+using MimeKit.Cryptography;
+
+namespace MailCloud.Functions.Tests.Pipeline;
+
+/// <summary>Starts the DNS server the relay tests resolve through: MX records on loopback, and a null MX.</summary>
+public sealed class RelayDnsFixture : IAsyncLifetime
+{
+    public DnsServer Dns { get; private set; } = null!;
+
+    public async Task InitializeAsync() => Dns = await DnsServer.StartAsync(
+    [
+        "--mx-host=remote.test,mx.remote.test,10",
+        "--host-record=mx.remote.test,127.0.0.1",
+        // RFC 7505 null MX: preference 0, exchange "." (the root label, one zero byte).
+        "--dns-rr=nullmx.test,15,000000",
+    ]);
+
+    public async Task DisposeAsync() => await Dns.DisposeAsync();
+}
+
+/// <summary>Relay to a real SMTP server on loopback, found through a real DNS server.</summary>
+[Collection(AzuriteCollection.Name)]
+public sealed class RelayTests(AzuriteFixture azurite, RelayDnsFixture dns) : IClassFixture<RelayDnsFixture>
+{
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(60);
+    private readonly RSA _dkimKey = RSA.Create(2048);
+
+    [Fact]
+    public async Task Message_reaches_the_remote_mx_once_and_dkim_signed()
+    {
+        await using var remote = new RemoteMta();
+        await using var host = await CreateHostAsync(remote.Port);
+        await SenderAsync(host);
+        await host.StartAsync();
+
+        await host.SubmitAsync("sender@example.test", ["bob@remote.test"], PipelineTestHost.NewMessage("sender@example.test", "bob@remote.test", "over the wire"));
+
+        await WaitForAsync(() => remote.Received.Count >= 1);
+        await host.WaitForIdleAsync();
+        var received = Assert.Single(remote.Received);
+        Assert.Equal("sender@example.test", received.MailFrom);
+        Assert.Equal(["bob@remote.test"], received.Recipients);
+        var message = MimeMessage.Load(new MemoryStream(received.Data));
+        Assert.Equal("over the wire", message.Subject);
+        var signature = message.Headers.IndexOf(HeaderId.DkimSignature);
+        Assert.True(signature >= 0, "no DKIM-Signature header");
+        Assert.Contains("d=example.test", message.Headers[signature].Value);
+        Assert.True(await new DkimVerifier(new TestKeyLocator(_dkimKey)).VerifyAsync(message, message.Headers[signature]));
+    }
+
+    [Fact]
+    public async Task Remote_4xx_is_retried_until_delivered()
+    {
+        await using var remote = new RemoteMta();
+        remote.Refuse(451, "4.3.0 try again later", times: 2);
+        await using var host = await CreateHostAsync(remote.Port);
+        var sender = await SenderAsync(host);
+        await host.StartAsync();
+
+        await host.SubmitAsync("sender@example.test", ["bob@remote.test"], PipelineTestHost.NewMessage("sender@example.test", "bob@remote.test", "persistence"));
+
+        await WaitForAsync(() => remote.Received.Count >= 1);
+        await host.WaitForIdleAsync();
+        Assert.Single(remote.Received);
+        Assert.Empty(await host.ReadInboxAsync(sender.Id));
+    }
+
+    [Fact]
+    public async Task Remote_5xx_bounces_to_the_sender_with_the_remote_reply()
+    {
+        await using var remote = new RemoteMta();
+        remote.Refuse(550, "5.1.1 no such user here");
+        await using var host = await CreateHostAsync(remote.Port);
+        var sender = await SenderAsync(host);
+        await host.StartAsync();
+
+        await host.SubmitAsync("sender@example.test", ["nobody@remote.test"], PipelineTestHost.NewMessage("sender@example.test", "nobody@remote.test", "doomed"));
+
+        var status = DsnAssert.SingleRecipient(Assert.Single(await host.WaitForInboxAsync(sender.Id)));
+        Assert.Equal("failed", status["Action"]);
+        Assert.Equal("5.1.1", status["Status"]);
+        Assert.Equal("dns; mx.remote.test", status["Remote-MTA"]);
+        Assert.Contains("550", status["Diagnostic-Code"]);
+        await host.WaitForIdleAsync();
+        Assert.Empty(remote.Received);
+        Assert.Single(await host.ReadInboxAsync(sender.Id));
+    }
+
+    [Fact]
+    public async Task Remote_down_past_the_retry_period_bounces_once()
+    {
+        var closedPort = new RemoteMta();
+        var port = closedPort.Port;
+        await closedPort.DisposeAsync();
+        await using var host = await CreateHostAsync(port, new Dictionary<string, string?> { ["Relay:MaxRetryPeriod"] = "00:00:01.5" });
+        var sender = await SenderAsync(host);
+        await host.StartAsync();
+
+        await host.SubmitAsync("sender@example.test", ["bob@remote.test"], PipelineTestHost.NewMessage("sender@example.test", "bob@remote.test", "nobody home"));
+
+        var status = DsnAssert.SingleRecipient(Assert.Single(await host.WaitForInboxAsync(sender.Id)));
+        Assert.Equal("failed", status["Action"]);
+        Assert.Equal("4.4.7", status["Status"]);
+        await host.WaitForIdleAsync();
+        Assert.Single(await host.ReadInboxAsync(sender.Id));
+    }
+
+    [Fact]
+    public async Task Null_mx_domain_bounces_at_once()
+    {
+        await using var remote = new RemoteMta();
+        await using var host = await CreateHostAsync(remote.Port);
+        var sender = await SenderAsync(host);
+        await host.StartAsync();
+
+        await host.SubmitAsync("sender@example.test", ["anyone@nullmx.test"], PipelineTestHost.NewMessage("sender@example.test", "anyone@nullmx.test", "no mail here"));
+
+        Assert.Equal("5.1.10", DsnAssert.SingleRecipient(Assert.Single(await host.WaitForInboxAsync(sender.Id)))["Status"]);
+        Assert.Empty(remote.Received);
+    }
+
+    [Fact]
+    public async Task Forwarding_through_an_alias_rewrites_a_foreign_sender_with_srs()
+    {
+        await using var remote = new RemoteMta();
+        await using var host = await CreateHostAsync(remote.Port);
+        await SenderAsync(host);
+        await host.Directory.AddAliasAsync("forward@example.test", ["carol@remote.test"], default);
+        await host.StartAsync();
+
+        await host.SubmitAsync("someone@elsewhere.test", ["forward@example.test"], PipelineTestHost.NewMessage("someone@elsewhere.test", "forward@example.test", "pass it on"));
+
+        await WaitForAsync(() => remote.Received.Count >= 1);
+        var received = Assert.Single(remote.Received);
+        Assert.Equal(["carol@remote.test"], received.Recipients);
+        Assert.StartsWith("SRS0=", received.MailFrom);
+        Assert.EndsWith("=elsewhere.test=someone@example.test", received.MailFrom);
+    }
+
+    private async Task<PipelineTestHost> CreateHostAsync(int mxPort, IDictionary<string, string?>? extra = null)
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            ["Relay:DnsServers:0"] = dns.Dns.Endpoint,
+            ["Relay:MxPort"] = mxPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Dkim:Keys:0:Domain"] = "example.test",
+            ["Dkim:Keys:0:Selector"] = "s1",
+            ["Dkim:Keys:0:PrivateKeyPem"] = _dkimKey.ExportRSAPrivateKeyPem(),
+        };
+        foreach (var (key, value) in extra ?? new Dictionary<string, string?>())
+        {
+            settings[key] = value;
+        }
+
+        return await PipelineTestHost.CreateAsync(azurite, settings);
+    }
+
+    private static async Task<Account> SenderAsync(PipelineTestHost host)
+    {
+        await host.Directory.AddDomainAsync("example.test", default);
+        return await host.Directory.AddAccountAsync("sender@example.test", "pw-sender-1234", null, null, default);
+    }
+
+    private static async Task WaitForAsync(Func<bool> condition)
+    {
+        var until = DateTimeOffset.UtcNow + Deadline;
+        while (!condition())
+        {
+            if (DateTimeOffset.UtcNow > until)
+            {
+                throw new TimeoutException("The remote MTA did not receive the message.");
+            }
+
+            await Task.Delay(50);
+        }
+    }
+
+    /// <summary>Answers DKIM key queries with the test key, as the TXT record s1._domainkey.example.test would.</summary>
+    private sealed class TestKeyLocator(RSA key) : DkimPublicKeyLocatorBase
+    {
+        private string Record => $"v=DKIM1; k=rsa; p={Convert.ToBase64String(key.ExportSubjectPublicKeyInfo())}";
+
+        public override Org.BouncyCastle.Crypto.AsymmetricKeyParameter LocatePublicKey(string methods, string domain, string selector, CancellationToken cancellationToken = default) =>
+            GetPublicKey(Record);
+
+        public override Task<Org.BouncyCastle.Crypto.AsymmetricKeyParameter> LocatePublicKeyAsync(string methods, string domain, string selector, CancellationToken cancellationToken = default) =>
+            Task.FromResult(GetPublicKey(Record));
+    }
+}

@@ -1,0 +1,38 @@
+using MailCloud.Core.Mailboxes;
+
+namespace MailCloud.Functions.Tests.Support;
+
+/// <summary>Counts appends and makes the first one throw after it has been stored: a Deliver that dies halfway.</summary>
+public sealed class FailAfterAppend
+{
+    private int _appends;
+
+    public int Appends => _appends;
+
+    internal bool ShouldFail() => Interlocked.Increment(ref _appends) == 1;
+}
+
+/// <summary>A real mailbox store whose AppendAsync fails once after storing, as a crash between store and queue acknowledgement would.</summary>
+public sealed class FaultyMailboxStore(IMailboxStore inner, FailAfterAppend faults) : IMailboxStore
+{
+    public async Task<AppendResult> AppendAsync(string accountId, string folder, Stream content, MessageFlags flags, DateTimeOffset internalDate, string? idempotencyKey, CancellationToken cancellationToken)
+    {
+        var result = await inner.AppendAsync(accountId, folder, content, flags, internalDate, idempotencyKey, cancellationToken);
+        return faults.ShouldFail() ? throw new IOException("injected fault after the append was stored") : result;
+    }
+
+    public Task<IReadOnlyList<FolderInfo>> ListFoldersAsync(string accountId, CancellationToken cancellationToken) => inner.ListFoldersAsync(accountId, cancellationToken);
+    public Task<FolderInfo> CreateFolderAsync(string accountId, string name, CancellationToken cancellationToken) => inner.CreateFolderAsync(accountId, name, cancellationToken);
+    public Task RenameFolderAsync(string accountId, string oldName, string newName, CancellationToken cancellationToken) => inner.RenameFolderAsync(accountId, oldName, newName, cancellationToken);
+    public Task DeleteFolderAsync(string accountId, string name, CancellationToken cancellationToken) => inner.DeleteFolderAsync(accountId, name, cancellationToken);
+    public Task SetSubscribedAsync(string accountId, string name, bool subscribed, CancellationToken cancellationToken) => inner.SetSubscribedAsync(accountId, name, subscribed, cancellationToken);
+    public Task<FolderStatus> GetStatusAsync(string accountId, string folder, CancellationToken cancellationToken) => inner.GetStatusAsync(accountId, folder, cancellationToken);
+    public Task<string> GetChangeTokenAsync(string accountId, string folder, CancellationToken cancellationToken) => inner.GetChangeTokenAsync(accountId, folder, cancellationToken);
+    public Task<FolderSnapshot> GetSnapshotAsync(string accountId, string folder, CancellationToken cancellationToken) => inner.GetSnapshotAsync(accountId, folder, cancellationToken);
+    public Task<Stream> OpenMessageAsync(string accountId, string folder, uint uid, long offset = 0, long? length = null, CancellationToken cancellationToken = default) => inner.OpenMessageAsync(accountId, folder, uid, offset, length, cancellationToken);
+    public Task<StoreFlagsResult> StoreFlagsAsync(string accountId, string folder, IReadOnlyCollection<uint> uids, FlagChangeMode mode, MessageFlags flags, ulong? unchangedSince, CancellationToken cancellationToken) => inner.StoreFlagsAsync(accountId, folder, uids, mode, flags, unchangedSince, cancellationToken);
+    public Task<CopyResult> CopyAsync(string accountId, string sourceFolder, IReadOnlyCollection<uint> uids, string destinationFolder, CancellationToken cancellationToken) => inner.CopyAsync(accountId, sourceFolder, uids, destinationFolder, cancellationToken);
+    public Task<CopyResult> MoveAsync(string accountId, string sourceFolder, IReadOnlyCollection<uint> uids, string destinationFolder, CancellationToken cancellationToken) => inner.MoveAsync(accountId, sourceFolder, uids, destinationFolder, cancellationToken);
+    public Task<IReadOnlyList<uint>> ExpungeAsync(string accountId, string folder, IReadOnlyCollection<uint>? uids, CancellationToken cancellationToken) => inner.ExpungeAsync(accountId, folder, uids, cancellationToken);
+    public Task<QuotaUsage> GetQuotaUsageAsync(string accountId, CancellationToken cancellationToken) => inner.GetQuotaUsageAsync(accountId, cancellationToken);
+}
