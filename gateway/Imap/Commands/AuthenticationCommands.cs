@@ -1,0 +1,203 @@
+using System.Text;
+using MailCloud.Gateway.Imap.Protocol;
+using MailCloud.Gateway.Imap.Session;
+
+namespace MailCloud.Gateway.Imap.Commands;
+
+/// <summary>Any-state and not-authenticated commands (RFC 9051 §6.1, §6.2), ENABLE (RFC 5161) and ID (RFC 2971).</summary>
+public static class AuthenticationCommands
+{
+    // RFC 9051 §6.1.1
+    public static Task<ImapCompletion> CapabilityAsync(ImapSession session, ImapCommand command, CancellationToken cancellationToken)
+    {
+        command.Arguments.ExpectEnd();
+        session.Writer.Raw("* CAPABILITY ").Raw(session.Capabilities).Crlf();
+        return Task.FromResult(ImapCompletion.Ok("CAPABILITY completed"));
+    }
+
+    // RFC 9051 §6.1.2: pending updates are written by the session after every command.
+    public static Task<ImapCompletion> NoopAsync(ImapSession session, ImapCommand command, CancellationToken cancellationToken)
+    {
+        command.Arguments.ExpectEnd();
+        return Task.FromResult(ImapCompletion.Ok("NOOP completed"));
+    }
+
+    // RFC 9051 §6.1.3
+    public static Task<ImapCompletion> LogoutAsync(ImapSession session, ImapCommand command, CancellationToken cancellationToken)
+    {
+        command.Arguments.ExpectEnd();
+        session.Writer.Raw("* BYE Logging out").Crlf();
+        session.Logout();
+        return Task.FromResult(ImapCompletion.Ok("LOGOUT completed"));
+    }
+
+    // RFC 2971 §3.1: the client's parameters are read and not kept.
+    public static Task<ImapCompletion> IdAsync(ImapSession session, ImapCommand command, CancellationToken cancellationToken)
+    {
+        var arguments = command.Arguments;
+        if (!arguments.TryConsumeWord("NIL"))
+        {
+            arguments.Expect('(');
+            if (!arguments.TryConsume(')'))
+            {
+                do
+                {
+                    arguments.ReadString();
+                    arguments.ExpectSpace();
+                    arguments.ReadNString();
+                }
+                while (arguments.TryConsume(' '));
+
+                arguments.Expect(')');
+            }
+        }
+
+        arguments.ExpectEnd();
+        session.Writer.Raw("* ID (\"name\" \"MailCloud\" \"vendor\" \"MailCloud\")").Crlf();
+        return Task.FromResult(ImapCompletion.Ok("ID completed"));
+    }
+
+    // RFC 9051 §6.2.1
+    public static async Task<ImapCompletion> StartTlsAsync(ImapSession session, ImapCommand command, CancellationToken cancellationToken)
+    {
+        command.Arguments.ExpectEnd();
+        if (!session.CanStartTls)
+        {
+            return ImapCompletion.Bad("STARTTLS is not available");
+        }
+
+        if (session.HasPendingInput())
+        {
+            throw new ImapProtocolViolationException("Commands pipelined after STARTTLS");
+        }
+
+        session.Writer.Raw(command.Tag).Raw(" OK Begin TLS negotiation now").Crlf();
+        await session.FlushAsync(cancellationToken).ConfigureAwait(false);
+        await session.StartTlsAsync(cancellationToken).ConfigureAwait(false);
+        return ImapCompletion.AlreadySent;
+    }
+
+    // RFC 9051 §6.2.3
+    public static async Task<ImapCompletion> LoginAsync(ImapSession session, ImapCommand command, CancellationToken cancellationToken)
+    {
+        var user = command.Arguments.ReadAString();
+        command.Arguments.ExpectSpace();
+        var password = command.Arguments.ReadAString();
+        command.Arguments.ExpectEnd();
+        if (!session.PlaintextAuthAllowed)
+        {
+            return ImapCompletion.No("Plaintext login is disabled before STARTTLS", "PRIVACYREQUIRED");
+        }
+
+        return await AuthenticateUserAsync(session, user, password, cancellationToken).ConfigureAwait(false);
+    }
+
+    // RFC 9051 §6.2.2 with SASL-IR (RFC 4959); PLAIN is RFC 4616.
+    public static async Task<ImapCompletion> AuthenticateAsync(ImapSession session, ImapCommand command, CancellationToken cancellationToken)
+    {
+        var mechanism = command.Arguments.ReadAtom();
+        string? initial = null;
+        if (command.Arguments.TryConsume(' '))
+        {
+            initial = command.Arguments.ReadAtom();
+        }
+
+        command.Arguments.ExpectEnd();
+        if (!mechanism.Equals("PLAIN", StringComparison.OrdinalIgnoreCase))
+        {
+            return ImapCompletion.No($"Mechanism {mechanism} is not supported");
+        }
+
+        if (!session.PlaintextAuthAllowed)
+        {
+            return ImapCompletion.No("Plaintext authentication is disabled before STARTTLS", "PRIVACYREQUIRED");
+        }
+
+        if (initial is null)
+        {
+            session.Writer.Raw("+ ").Crlf();
+            await session.FlushAsync(cancellationToken).ConfigureAwait(false);
+            initial = await session.ReadLineAsync(cancellationToken).ConfigureAwait(false) ?? throw new OperationCanceledException("Client went away during AUTHENTICATE.");
+            if (initial == "*")
+            {
+                return ImapCompletion.Bad("AUTHENTICATE cancelled");
+            }
+        }
+
+        byte[] decoded;
+        try
+        {
+            decoded = initial == "=" ? [] : Convert.FromBase64String(initial);
+        }
+        catch (FormatException)
+        {
+            return ImapCompletion.Bad("Invalid base64 in SASL response");
+        }
+
+        // message = [authzid] NUL authcid NUL passwd
+        var parts = Encoding.UTF8.GetString(decoded).Split('\0');
+        if (parts.Length != 3 || parts[1].Length == 0)
+        {
+            return ImapCompletion.Bad("Malformed PLAIN response");
+        }
+
+        if (parts[0].Length > 0 && !parts[0].Equals(parts[1], StringComparison.OrdinalIgnoreCase))
+        {
+            return ImapCompletion.No("Authorization identity differs from authentication identity", "AUTHORIZATIONFAILED");
+        }
+
+        return await AuthenticateUserAsync(session, parts[1], parts[2], cancellationToken).ConfigureAwait(false);
+    }
+
+    // RFC 5161 ENABLE, with IMAP4rev2 (RFC 9051 §6.3.1), UTF8=ACCEPT (RFC 6855) and CONDSTORE (RFC 7162).
+    public static Task<ImapCompletion> EnableAsync(ImapSession session, ImapCommand command, CancellationToken cancellationToken)
+    {
+        var enabled = new List<string>();
+        do
+        {
+            var capability = command.Arguments.ReadAtom().ToUpperInvariant();
+            switch (capability)
+            {
+                case "IMAP4REV2":
+                    session.Rev2Enabled = true;
+                    session.Utf8Enabled = true;
+                    enabled.Add("IMAP4rev2");
+                    break;
+                case "UTF8=ACCEPT":
+                    session.Utf8Enabled = true;
+                    enabled.Add("UTF8=ACCEPT");
+                    break;
+                case "CONDSTORE":
+                    session.CondStoreEnabled = true;
+                    enabled.Add("CONDSTORE");
+                    break;
+            }
+        }
+        while (command.Arguments.TryConsume(' '));
+
+        command.Arguments.ExpectEnd();
+        session.Writer.Raw("* ENABLED").Raw(enabled.Count > 0 ? " " + string.Join(' ', enabled) : "").Crlf();
+        return Task.FromResult(ImapCompletion.Ok("ENABLE completed"));
+    }
+
+    private static async Task<ImapCompletion> AuthenticateUserAsync(ImapSession session, string user, string password, CancellationToken cancellationToken)
+    {
+        var client = session.Connection.RemoteEndPoint.Address;
+        var throttle = session.Services.Throttle;
+        if (throttle.IsLockedOut(client, user))
+        {
+            return ImapCompletion.No("Too many failed attempts; try again later", "UNAVAILABLE");
+        }
+
+        var account = await session.Services.Directory.AuthenticateAsync(user, password, cancellationToken).ConfigureAwait(false);
+        if (account is null)
+        {
+            await Task.Delay(throttle.RecordFailure(client, user), cancellationToken).ConfigureAwait(false);
+            return ImapCompletion.No("Invalid credentials", "AUTHENTICATIONFAILED");
+        }
+
+        throttle.RecordSuccess(client, user);
+        session.Authenticated(account);
+        return ImapCompletion.Ok("Logged in", "CAPABILITY " + session.Capabilities);
+    }
+}

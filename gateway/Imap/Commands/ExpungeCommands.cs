@@ -1,0 +1,53 @@
+using MailCloud.Gateway.Imap.Session;
+
+namespace MailCloud.Gateway.Imap.Commands;
+
+/// <summary>EXPUNGE and UID EXPUNGE (RFC 9051 §6.4.3, §6.4.9), CLOSE (§6.4.1) and UNSELECT (§6.4.2).</summary>
+public static class ExpungeCommands
+{
+    public static async Task<ImapCompletion> ExpungeAsync(ImapSession session, ImapCommand command, CancellationToken cancellationToken)
+    {
+        var selected = session.RequireSelected;
+        IReadOnlyCollection<uint>? uids = null;
+        if (command.Uid)
+        {
+            uids = selected.Resolve(command.Arguments.ReadSequenceSet(), byUid: true).Select(t => t.Uid).ToList();
+        }
+
+        command.Arguments.ExpectEnd();
+        if (selected.ReadOnly)
+        {
+            return ImapCompletion.No("Mailbox is read-only", "READ-ONLY");
+        }
+
+        if (uids is not { Count: 0 })
+        {
+            await session.Store.ExpungeAsync(session.AccountId, selected.Name, uids, cancellationToken).ConfigureAwait(false);
+            await selected.RefreshAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        // The EXPUNGE responses come from the session's update report after this command.
+        return ImapCompletion.Ok($"{(command.Uid ? "UID " : "")}EXPUNGE completed");
+    }
+
+    // RFC 9051 §6.4.1: expunges silently unless read-only, then deselects.
+    public static async Task<ImapCompletion> CloseAsync(ImapSession session, ImapCommand command, CancellationToken cancellationToken)
+    {
+        command.Arguments.ExpectEnd();
+        var selected = session.RequireSelected;
+        if (!selected.ReadOnly)
+        {
+            await session.Store.ExpungeAsync(session.AccountId, selected.Name, null, cancellationToken).ConfigureAwait(false);
+        }
+
+        await session.DeselectAsync().ConfigureAwait(false);
+        return ImapCompletion.Ok("CLOSE completed");
+    }
+
+    public static async Task<ImapCompletion> UnselectAsync(ImapSession session, ImapCommand command, CancellationToken cancellationToken)
+    {
+        command.Arguments.ExpectEnd();
+        await session.DeselectAsync().ConfigureAwait(false);
+        return ImapCompletion.Ok("UNSELECT completed");
+    }
+}

@@ -1,0 +1,307 @@
+using System.Globalization;
+using MailCloud.Core.Mailboxes;
+using MailCloud.Gateway.Imap.Protocol;
+using MailCloud.Gateway.Imap.Session;
+using MimeKit;
+
+namespace MailCloud.Gateway.Imap.Commands;
+
+/// <summary>
+/// FETCH and UID FETCH (RFC 9051 §6.4.5, BINARY RFC 3516, CHANGEDSINCE RFC 7162 §3.1.4).
+/// Flags, dates, sizes, UIDs and mod-sequences come from the folder listing; the message is
+/// opened only for items that need its content, and a whole message streams from storage.
+/// </summary>
+public static class FetchCommand
+{
+    public static async Task<ImapCompletion> FetchAsync(ImapSession session, ImapCommand command, CancellationToken cancellationToken)
+    {
+        var selected = session.RequireSelected;
+        var set = command.Arguments.ReadSequenceSet();
+        command.Arguments.ExpectSpace();
+        var request = FetchRequest.Parse(command.Arguments);
+        if (request.ChangedSince is not null || (request.Attributes & FetchAttributes.ModSeq) != 0)
+        {
+            session.CondStoreEnabled = true;
+        }
+
+        var targets = selected.Resolve(set, command.Uid);
+        if (request.SetsSeen && !selected.ReadOnly)
+        {
+            // RFC 9051 §6.4.5: BODY[] (not PEEK) sets \Seen; FLAGS are then returned with the data.
+            var unseen = targets.Where(t => selected.Find(t.Uid) is { } m && !m.Flags.Has(SystemFlags.Seen)).Select(t => t.Uid).ToList();
+            if (unseen.Count > 0)
+            {
+                await session.Store.StoreFlagsAsync(session.AccountId, selected.Name, unseen, FlagChangeMode.Add, new MessageFlags(SystemFlags.Seen, new HashSet<string>()), null, cancellationToken).ConfigureAwait(false);
+                await selected.RefreshAsync(cancellationToken).ConfigureAwait(false);
+                request = request with { Attributes = request.Attributes | FetchAttributes.Flags };
+            }
+        }
+
+        foreach (var (sequenceNumber, uid) in targets)
+        {
+            if (selected.Find(uid) is not { } message)
+            {
+                // Expunged by another session and not yet reported: nothing to return (RFC 9051 §7.5.1).
+                continue;
+            }
+
+            if (request.ChangedSince is { } since && message.ModSeq <= since)
+            {
+                continue;
+            }
+
+            try
+            {
+                await WriteMessageAsync(session, selected.Name, sequenceNumber, message, request, command.Uid, cancellationToken).ConfigureAwait(false);
+            }
+            catch (MessageNotFoundException)
+            {
+                continue;
+            }
+
+            await session.FlushAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        return ImapCompletion.Ok($"{(command.Uid ? "UID " : "")}FETCH completed");
+    }
+
+    private static async Task WriteMessageAsync(ImapSession session, string folder, uint sequenceNumber, MessageSummary message, FetchRequest request, bool uid, CancellationToken cancellationToken)
+    {
+        var writer = session.Writer;
+        MessageStructure? structure = null;
+        try
+        {
+            if (NeedsStructure(request))
+            {
+                await using var content = await session.Store.OpenMessageAsync(session.AccountId, folder, message.Uid, cancellationToken: cancellationToken).ConfigureAwait(false);
+                structure = await MessageStructure.LoadAsync(content, message.Size, session.Options.LiteralMemoryThreshold, cancellationToken).ConfigureAwait(false);
+            }
+
+            writer.Raw("* ").Number(sequenceNumber).Raw(" FETCH (");
+            var separator = "";
+            void Item(string name)
+            {
+                writer.Raw(separator).Raw(name).Raw(' ');
+                separator = " ";
+            }
+
+            var attributes = request.Attributes;
+            if (uid || (attributes & FetchAttributes.Uid) != 0)
+            {
+                Item("UID");
+                writer.Number(message.Uid);
+            }
+
+            if ((attributes & FetchAttributes.Flags) != 0)
+            {
+                Item("FLAGS");
+                FlagCodec.Write(writer, message.Flags);
+            }
+
+            if ((attributes & FetchAttributes.InternalDate) != 0)
+            {
+                Item("INTERNALDATE");
+                writer.Raw('"').Raw(FormatInternalDate(message.InternalDate)).Raw('"');
+            }
+
+            if ((attributes & FetchAttributes.Rfc822Size) != 0)
+            {
+                Item("RFC822.SIZE");
+                writer.Number(message.Size);
+            }
+
+            if ((attributes & FetchAttributes.ModSeq) != 0)
+            {
+                Item("MODSEQ");
+                writer.Raw('(').Number(message.ModSeq).Raw(')');
+            }
+
+            if ((attributes & FetchAttributes.Envelope) != 0)
+            {
+                Item("ENVELOPE");
+                EnvelopeWriter.Write(writer, structure!.Message);
+            }
+
+            if ((attributes & FetchAttributes.BodyStructure) != 0)
+            {
+                Item("BODYSTRUCTURE");
+                BodyStructureWriter.Write(writer, structure!, extended: true);
+            }
+
+            if ((attributes & FetchAttributes.Body) != 0)
+            {
+                Item("BODY");
+                BodyStructureWriter.Write(writer, structure!, extended: false);
+            }
+
+            foreach (var section in request.Sections)
+            {
+                Item(section.ResponseName);
+                await WriteSectionAsync(session, folder, message, structure, section, cancellationToken).ConfigureAwait(false);
+            }
+
+            writer.Raw(')').Crlf();
+        }
+        finally
+        {
+            if (structure is not null)
+            {
+                await structure.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>BODY[] and its partials stream straight from storage; everything else needs the parsed message.</summary>
+    private static bool NeedsStructure(FetchRequest request) =>
+        (request.Attributes & (FetchAttributes.Envelope | FetchAttributes.BodyStructure | FetchAttributes.Body)) != 0
+        || request.Sections.Any(s => !IsWholeMessage(s));
+
+    private static bool IsWholeMessage(SectionRequest section) =>
+        section.Kind == SectionKind.Body && section.Part.Count == 0 && section.Text == SectionText.All;
+
+    private static async Task WriteSectionAsync(ImapSession session, string folder, MessageSummary message, MessageStructure? structure, SectionRequest section, CancellationToken cancellationToken)
+    {
+        var writer = session.Writer;
+        if (IsWholeMessage(section))
+        {
+            var (offset, length) = Partial(section, message.Size);
+            await using var content = await session.Store.OpenMessageAsync(session.AccountId, folder, message.Uid, offset, length, cancellationToken).ConfigureAwait(false);
+            await writer.LiteralAsync(content, length, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        var parsed = structure!;
+        if (section.Kind != SectionKind.Body)
+        {
+            await WriteBinaryAsync(session, parsed, section, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        var bytes = SectionBytes(parsed, section);
+        if (bytes is null)
+        {
+            writer.Raw("NIL");
+            return;
+        }
+
+        var (start, count) = Partial(section, bytes.Value.Length);
+        if (bytes.Value.Inline is { } inline)
+        {
+            writer.Literal(inline.AsSpan((int)start, (int)count));
+            return;
+        }
+
+        await using var range = parsed.OpenRange(bytes.Value.Offset + start, count);
+        await writer.LiteralAsync(range, count, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>A section as a range of the raw message, or as built bytes (HEADER.FIELDS).</summary>
+    private readonly record struct SectionData(long Offset, long Length, byte[]? Inline);
+
+    private static SectionData? SectionBytes(MessageStructure structure, SectionRequest section)
+    {
+        MimeMessage message;
+        if (section.Part.Count == 0)
+        {
+            message = structure.Message;
+        }
+        else
+        {
+            var entity = structure.FindPart(section.Part);
+            if (entity is null)
+            {
+                return null;
+            }
+
+            var offsets = structure.OffsetsOf(entity);
+            if (section.Text == SectionText.All)
+            {
+                return new SectionData(offsets.HeadersEnd, offsets.BodyLength, null);
+            }
+
+            if (section.Text == SectionText.Mime)
+            {
+                return new SectionData(offsets.Begin, offsets.HeadersEnd - offsets.Begin, null);
+            }
+
+            // HEADER and TEXT of a part are those of the message/rfc822 it encapsulates.
+            if (entity is not MessagePart { Message: { } inner })
+            {
+                return null;
+            }
+
+            message = inner;
+        }
+
+        var messageOffsets = structure.OffsetsOf(message);
+        switch (section.Text)
+        {
+            case SectionText.All:
+                return new SectionData(messageOffsets.Begin, messageOffsets.End - messageOffsets.Begin, null);
+            case SectionText.Header:
+                return new SectionData(messageOffsets.Begin, messageOffsets.HeadersEnd - messageOffsets.Begin, null);
+            case SectionText.Text:
+                return new SectionData(messageOffsets.HeadersEnd, messageOffsets.End - messageOffsets.HeadersEnd, null);
+            default:
+                var wanted = section.Fields.ToHashSet(StringComparer.OrdinalIgnoreCase);
+                var include = section.Text == SectionText.HeaderFields;
+                using (var output = new MemoryStream())
+                {
+                    foreach (var header in message.Headers.Where(h => wanted.Contains(h.Field) == include))
+                    {
+                        output.Write(System.Text.Encoding.UTF8.GetBytes(header.Field));
+                        output.WriteByte((byte)':');
+                        output.Write(header.RawValue);
+                    }
+
+                    // RFC 9051 §6.4.5: the blank line that ends a header is part of HEADER.FIELDS.
+                    output.Write("\r\n"u8);
+                    var built = output.ToArray();
+                    return new SectionData(0, built.Length, built);
+                }
+        }
+    }
+
+    /// <summary>BINARY[part] and BINARY.SIZE[part] (RFC 3516): the part's content with its transfer encoding undone.</summary>
+    private static async Task WriteBinaryAsync(ImapSession session, MessageStructure structure, SectionRequest section, CancellationToken cancellationToken)
+    {
+        var entity = section.Part.Count == 0 ? structure.Message.Body : structure.FindPart(section.Part);
+        if (entity is not MimePart part)
+        {
+            throw new ImapNoException("BINARY applies to a single-part section", "UNKNOWN-CTE");
+        }
+
+        await using var decoded = new FileStream(Path.GetTempFileName(), FileMode.Create, FileAccess.ReadWrite, FileShare.None, 81920, FileOptions.DeleteOnClose | FileOptions.Asynchronous);
+        if (part.Content is not null)
+        {
+            await part.Content.DecodeToAsync(decoded, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (section.Kind == SectionKind.BinarySize)
+        {
+            session.Writer.Number(decoded.Length);
+            return;
+        }
+
+        var (offset, length) = Partial(section, decoded.Length);
+        decoded.Position = offset;
+        await session.Writer.LiteralAsync(decoded, length, cancellationToken, binary: true).ConfigureAwait(false);
+    }
+
+    /// <summary>The byte range a partial fetch asks for, clipped to the section (RFC 9051 §6.4.5 "&lt;origin.size&gt;").</summary>
+    private static (long Offset, long Length) Partial(SectionRequest section, long size)
+    {
+        var offset = Math.Min(section.PartialOffset ?? 0, size);
+        var length = Math.Min(section.PartialLength ?? size, size - offset);
+        return (offset, length);
+    }
+
+    /// <summary>date-time = "dd-MMM-yyyy HH:mm:ss +zzzz" with a space-padded day (RFC 9051 §9).</summary>
+    public static string FormatInternalDate(DateTimeOffset date)
+    {
+        var offset = date.Offset;
+        var sign = offset < TimeSpan.Zero ? '-' : '+';
+        offset = offset.Duration();
+        return date.ToString("dd-MMM-yyyy HH:mm:ss ", CultureInfo.InvariantCulture) + sign + offset.Hours.ToString("00", CultureInfo.InvariantCulture) + offset.Minutes.ToString("00", CultureInfo.InvariantCulture);
+    }
+}

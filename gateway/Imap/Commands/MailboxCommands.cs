@@ -1,0 +1,194 @@
+using MailCloud.Core.Mailboxes;
+using MailCloud.Gateway.Imap.Protocol;
+using MailCloud.Gateway.Imap.Session;
+
+namespace MailCloud.Gateway.Imap.Commands;
+
+/// <summary>Authenticated-state commands on mailboxes (RFC 9051 §6.3), except LIST and APPEND.</summary>
+public static class MailboxCommands
+{
+    // RFC 9051 §6.3.2 SELECT and §6.3.3 EXAMINE; RFC 7162 §3.1.8 (CONDSTORE) parameter.
+    public static async Task<ImapCompletion> SelectAsync(ImapSession session, ImapCommand command, CancellationToken cancellationToken)
+    {
+        var name = session.DecodeMailboxName(command.Arguments.ReadAString());
+        if (command.Arguments.TryConsume(' '))
+        {
+            command.Arguments.Expect('(');
+            if (!command.Arguments.TryConsumeWord("CONDSTORE"))
+            {
+                throw new ImapSyntaxException("Unknown SELECT parameter");
+            }
+
+            command.Arguments.Expect(')');
+            session.CondStoreEnabled = true;
+        }
+
+        command.Arguments.ExpectEnd();
+        var readOnly = command.Name == "EXAMINE";
+        var wasSelected = session.Selected is not null;
+        await session.DeselectAsync().ConfigureAwait(false);
+        if (wasSelected && (session.Rev2Enabled || session.CondStoreEnabled))
+        {
+            // RFC 9051 §7.1 CLOSED: the previous mailbox is closed from here on.
+            session.Writer.Raw("* OK [CLOSED] Previous mailbox closed").Crlf();
+        }
+
+        await session.SelectAsync(name, readOnly, cancellationToken).ConfigureAwait(false);
+        var selected = session.RequireSelected;
+        var snapshot = selected.Snapshot;
+        var writer = session.Writer;
+        writer.Raw("* ").Number(selected.Count).Raw(" EXISTS").Crlf();
+        if (!session.Rev2Enabled)
+        {
+            writer.Raw("* 0 RECENT").Crlf();
+            var firstUnseen = selected.Messages.FirstOrDefault(m => selected.Find(m.Uid) is { } message && !message.Flags.Has(SystemFlags.Seen));
+            if (firstUnseen.SequenceNumber != 0)
+            {
+                writer.Raw("* OK [UNSEEN ").Number(firstUnseen.SequenceNumber).Raw("] First unseen").Crlf();
+            }
+        }
+
+        writer.Raw("* FLAGS (").Raw(FlagCodec.AllSystemFlags).Raw(")").Crlf();
+        writer.Raw("* OK [PERMANENTFLAGS (").Raw(readOnly ? "" : FlagCodec.AllSystemFlags + " \\*").Raw(")] Flags allowed").Crlf();
+        writer.Raw("* OK [UIDVALIDITY ").Number(snapshot.Status.UidValidity).Raw("] UIDs valid").Crlf();
+        writer.Raw("* OK [UIDNEXT ").Number(snapshot.Status.UidNext).Raw("] Predicted next UID").Crlf();
+        writer.Raw("* OK [HIGHESTMODSEQ ").Number(snapshot.Status.HighestModSeq).Raw("] Highest").Crlf();
+        if (session.Rev2Enabled)
+        {
+            // RFC 9051 §6.3.2: a LIST response with the mailbox name.
+            writer.Raw("* LIST () \"/\" ").String(session.EncodeMailboxName(name)).Crlf();
+        }
+
+        return ImapCompletion.Ok($"{command.Name} completed", readOnly ? "READ-ONLY" : "READ-WRITE");
+    }
+
+    // RFC 9051 §6.3.4
+    public static async Task<ImapCompletion> CreateAsync(ImapSession session, ImapCommand command, CancellationToken cancellationToken)
+    {
+        var name = session.DecodeMailboxName(command.Arguments.ReadAString());
+        command.Arguments.ExpectEnd();
+        if (name == "INBOX")
+        {
+            return ImapCompletion.No("INBOX always exists", "ALREADYEXISTS");
+        }
+
+        await session.Store.CreateFolderAsync(session.AccountId, name, cancellationToken).ConfigureAwait(false);
+        return ImapCompletion.Ok("CREATE completed");
+    }
+
+    // RFC 9051 §6.3.5
+    public static async Task<ImapCompletion> DeleteAsync(ImapSession session, ImapCommand command, CancellationToken cancellationToken)
+    {
+        var name = session.DecodeMailboxName(command.Arguments.ReadAString());
+        command.Arguments.ExpectEnd();
+        if (name == "INBOX")
+        {
+            return ImapCompletion.No("INBOX cannot be deleted", "CANNOT");
+        }
+
+        if (session.Selected?.Name == name)
+        {
+            await session.DeselectAsync().ConfigureAwait(false);
+        }
+
+        await session.Store.DeleteFolderAsync(session.AccountId, name, cancellationToken).ConfigureAwait(false);
+        return ImapCompletion.Ok("DELETE completed");
+    }
+
+    // RFC 9051 §6.3.6
+    public static async Task<ImapCompletion> RenameAsync(ImapSession session, ImapCommand command, CancellationToken cancellationToken)
+    {
+        var from = session.DecodeMailboxName(command.Arguments.ReadAString());
+        command.Arguments.ExpectSpace();
+        var to = session.DecodeMailboxName(command.Arguments.ReadAString());
+        command.Arguments.ExpectEnd();
+        if (to == "INBOX")
+        {
+            return ImapCompletion.No("Cannot rename to INBOX", "ALREADYEXISTS");
+        }
+
+        await session.Store.RenameFolderAsync(session.AccountId, from, to, cancellationToken).ConfigureAwait(false);
+        return ImapCompletion.Ok("RENAME completed");
+    }
+
+    // RFC 9051 §6.3.7 SUBSCRIBE and §6.3.8 UNSUBSCRIBE
+    public static async Task<ImapCompletion> SubscribeAsync(ImapSession session, ImapCommand command, CancellationToken cancellationToken)
+    {
+        var name = session.DecodeMailboxName(command.Arguments.ReadAString());
+        command.Arguments.ExpectEnd();
+        var subscribe = command.Name == "SUBSCRIBE";
+        await session.Store.SetSubscribedAsync(session.AccountId, name, subscribe, cancellationToken).ConfigureAwait(false);
+        return ImapCompletion.Ok($"{command.Name} completed");
+    }
+
+    // RFC 9051 §6.3.11; SIZE (RFC 8438 via rev2), HIGHESTMODSEQ (RFC 7162), RECENT (rev1: always 0).
+    public static async Task<ImapCompletion> StatusAsync(ImapSession session, ImapCommand command, CancellationToken cancellationToken)
+    {
+        var name = session.DecodeMailboxName(command.Arguments.ReadAString());
+        command.Arguments.ExpectSpace();
+        var items = ReadStatusItems(command.Arguments);
+        command.Arguments.ExpectEnd();
+        await WriteStatusAsync(session, name, items, cancellationToken).ConfigureAwait(false);
+        return ImapCompletion.Ok("STATUS completed");
+    }
+
+    // RFC 2342 / RFC 9051 §6.3.10: one personal namespace, "/" delimited.
+    public static Task<ImapCompletion> NamespaceAsync(ImapSession session, ImapCommand command, CancellationToken cancellationToken)
+    {
+        command.Arguments.ExpectEnd();
+        session.Writer.Raw("* NAMESPACE ((\"\" \"/\")) NIL NIL").Crlf();
+        return Task.FromResult(ImapCompletion.Ok("NAMESPACE completed"));
+    }
+
+    /// <summary>status-att list: "(" status-att *(SP status-att) ")".</summary>
+    public static IReadOnlyList<string> ReadStatusItems(ImapCommandReader reader)
+    {
+        var items = new List<string>();
+        reader.Expect('(');
+        do
+        {
+            var item = reader.ReadAtom().ToUpperInvariant();
+            if (item is not ("MESSAGES" or "UIDNEXT" or "UIDVALIDITY" or "UNSEEN" or "DELETED" or "SIZE" or "HIGHESTMODSEQ" or "RECENT"))
+            {
+                throw new ImapSyntaxException($"Unknown STATUS item {item}");
+            }
+
+            items.Add(item);
+        }
+        while (reader.TryConsume(' '));
+
+        reader.Expect(')');
+        return items;
+    }
+
+    /// <summary>Writes "* STATUS name (...)"; counting UNSEEN or DELETED lists the folder, the rest is one small read.</summary>
+    public static async Task WriteStatusAsync(ImapSession session, string name, IReadOnlyList<string> items, CancellationToken cancellationToken)
+    {
+        var status = await session.Store.GetStatusAsync(session.AccountId, name, cancellationToken).ConfigureAwait(false);
+        FolderSnapshot? snapshot = null;
+        if (items.Contains("UNSEEN") || items.Contains("DELETED"))
+        {
+            snapshot = await session.Store.GetSnapshotAsync(session.AccountId, name, cancellationToken).ConfigureAwait(false);
+        }
+
+        var writer = session.Writer;
+        writer.Raw("* STATUS ").String(session.EncodeMailboxName(name)).Raw(" (");
+        for (var i = 0; i < items.Count; i++)
+        {
+            writer.Raw(i == 0 ? "" : " ").Raw(items[i]).Raw(' ');
+            switch (items[i])
+            {
+                case "MESSAGES": writer.Number(status.MessageCount); break;
+                case "UIDNEXT": writer.Number(status.UidNext); break;
+                case "UIDVALIDITY": writer.Number(status.UidValidity); break;
+                case "UNSEEN": writer.Number(snapshot!.Messages.Count(m => !m.Flags.Has(SystemFlags.Seen))); break;
+                case "DELETED": writer.Number(snapshot!.Messages.Count(m => m.Flags.Has(SystemFlags.Deleted))); break;
+                case "SIZE": writer.Number(status.TotalSize); break;
+                case "HIGHESTMODSEQ": writer.Number(status.HighestModSeq); break;
+                default: writer.Number(0); break;
+            }
+        }
+
+        writer.Raw(")").Crlf();
+    }
+}

@@ -1,0 +1,122 @@
+using MailCloud.Gateway.Imap.Protocol;
+using MailCloud.Gateway.Imap.Session;
+using MimeKit;
+
+namespace MailCloud.Gateway.Imap.Commands;
+
+/// <summary>
+/// SEARCH and UID SEARCH (RFC 9051 §6.4.4), ESEARCH results (RFC 4731, and always for IMAP4rev2
+/// clients), MODSEQ (RFC 7162 §3.1.5). A message is opened only when the listing cannot decide.
+/// </summary>
+public static class SearchCommand
+{
+    public static async Task<ImapCompletion> SearchAsync(ImapSession session, ImapCommand command, CancellationToken cancellationToken)
+    {
+        var selected = session.RequireSelected;
+        var request = SearchRequest.Parse(command.Arguments);
+        var usesModSeq = UsesModSeq(request.Key);
+        if (usesModSeq)
+        {
+            session.CondStoreEnabled = true;
+        }
+
+        var matches = new List<(uint SequenceNumber, uint Uid, ulong ModSeq)>();
+        var count = (uint)selected.Count;
+        var largestUid = selected.LargestUid;
+        foreach (var (sequenceNumber, uid) in selected.Messages)
+        {
+            if (selected.Find(uid) is not { } summary)
+            {
+                continue;
+            }
+
+            var candidate = new SearchCandidate(summary, sequenceNumber, count, largestUid, null);
+            var result = request.Key.Evaluate(candidate);
+            if (result is null)
+            {
+                try
+                {
+                    await using var content = await session.Store.OpenMessageAsync(session.AccountId, selected.Name, uid, cancellationToken: cancellationToken).ConfigureAwait(false);
+                    var message = await MimeMessage.LoadAsync(content, cancellationToken).ConfigureAwait(false);
+                    result = request.Key.Evaluate(candidate with { Message = message });
+                }
+                catch (Core.Mailboxes.MessageNotFoundException)
+                {
+                    continue;
+                }
+            }
+
+            if (result == true)
+            {
+                matches.Add((sequenceNumber, uid, summary.ModSeq));
+            }
+        }
+
+        var numbers = matches.Select(m => command.Uid ? m.Uid : m.SequenceNumber).ToList();
+        var writer = session.Writer;
+        if (request.Extended || session.Rev2Enabled)
+        {
+            // RFC 4731 §3.1: * ESEARCH (TAG "t") [UID] MIN n MAX n COUNT n ALL set.
+            var returns = request.Extended ? request.Return : SearchReturn.All;
+            writer.Raw("* ESEARCH (TAG ").String(command.Tag).Raw(')');
+            if (command.Uid)
+            {
+                writer.Raw(" UID");
+            }
+
+            if (numbers.Count > 0 && returns.HasFlag(SearchReturn.Min))
+            {
+                writer.Raw(" MIN ").Number(numbers.Min());
+            }
+
+            if (numbers.Count > 0 && returns.HasFlag(SearchReturn.Max))
+            {
+                writer.Raw(" MAX ").Number(numbers.Max());
+            }
+
+            if (returns.HasFlag(SearchReturn.Count))
+            {
+                writer.Raw(" COUNT ").Number(numbers.Count);
+            }
+
+            if (numbers.Count > 0 && returns.HasFlag(SearchReturn.All))
+            {
+                writer.Raw(" ALL ").Raw(SequenceSet.Format(numbers));
+            }
+
+            if (numbers.Count > 0 && usesModSeq)
+            {
+                writer.Raw(" MODSEQ ").Number(matches.Max(m => m.ModSeq));
+            }
+
+            writer.Crlf();
+        }
+        else
+        {
+            writer.Raw("* SEARCH");
+            foreach (var number in numbers)
+            {
+                writer.Raw(' ').Number(number);
+            }
+
+            if (numbers.Count > 0 && usesModSeq)
+            {
+                // RFC 7162 §3.1.5: the highest mod-sequence of the messages found.
+                writer.Raw(" (MODSEQ ").Number(matches.Max(m => m.ModSeq)).Raw(')');
+            }
+
+            writer.Crlf();
+        }
+
+        return ImapCompletion.Ok($"{(command.Uid ? "UID " : "")}SEARCH completed");
+    }
+
+    private static bool UsesModSeq(SearchKey key) => key switch
+    {
+        SearchKey.ModSeq => true,
+        SearchKey.And and => and.Keys.Any(UsesModSeq),
+        SearchKey.Or or => UsesModSeq(or.Left) || UsesModSeq(or.Right),
+        SearchKey.Not not => UsesModSeq(not.Key),
+        _ => false,
+    };
+}

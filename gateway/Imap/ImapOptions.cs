@@ -1,0 +1,30 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace MailCloud.Gateway.Imap;
+
+/// <summary>Limits and timings of the IMAP server (configuration section "Imap").</summary>
+public sealed class ImapOptions
+{
+    public const string SectionName = "Imap";
+
+    /// <summary>Longest command line (without literals); a longer one is answered with BYE and the connection closed.</summary>
+    [Range(1024, 1024 * 1024)] public int MaxLineLength { get; set; } = 64 * 1024;
+
+    /// <summary>Largest message APPEND takes; announced as APPENDLIMIT (RFC 7889).</summary>
+    [Range(1024, int.MaxValue)] public long AppendLimit { get; set; } = 50L * 1024 * 1024;
+
+    /// <summary>Largest literal in any other command (search strings, mailbox names).</summary>
+    [Range(1024, 16 * 1024 * 1024)] public int MaxLiteralSize { get; set; } = 64 * 1024;
+
+    /// <summary>Literals larger than this are spooled to a temporary file instead of memory.</summary>
+    [Range(4096, 64 * 1024 * 1024)] public int LiteralMemoryThreshold { get; set; } = 256 * 1024;
+
+    /// <summary>Consecutive BAD commands after which the server says BYE.</summary>
+    [Range(1, 1000)] public int MaxBadCommands { get; set; } = 10;
+
+    /// <summary>How often a selected folder's change token is polled (one poller per folder per process).</summary>
+    public TimeSpan ChangePollInterval { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>An IDLE is ended with BYE after this long (RFC 2177 asks clients to re-issue IDLE within 29 minutes).</summary>
+    public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromMinutes(30);
+}

@@ -1,0 +1,21 @@
+using MailCloud.Gateway.Hosting;
+using MailCloud.Gateway.Imap.Session;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace MailCloud.Gateway.Imap;
+
+public static class ImapServiceCollectionExtensions
+{
+    /// <summary>The IMAP session handler, its folder watchers, and its options (section "Imap" of the host's configuration, validated at start).</summary>
+    public static IServiceCollection AddImap(this IServiceCollection services)
+    {
+        services.AddOptions<ImapOptions>()
+            .BindConfiguration(ImapOptions.SectionName)
+            .ValidateDataAnnotations()
+            .Validate(o => o.ChangePollInterval > TimeSpan.Zero && o.IdleTimeout > TimeSpan.Zero, "Imap:ChangePollInterval and Imap:IdleTimeout must be positive.")
+            .ValidateOnStart();
+        services.AddSingleton<FolderWatcherRegistry>();
+        services.AddSingleton<IProtocolSessionHandler, ImapSessionHandler>();
+        return services;
+    }
+}

@@ -1,0 +1,51 @@
+using MailCloud.Core.Mailboxes;
+
+namespace MailCloud.Gateway.Imap.Protocol;
+
+/// <summary>Flags on the wire (RFC 9051 §2.3.2): system flags as "\Name", keywords as atoms.</summary>
+public static class FlagCodec
+{
+    private static readonly (SystemFlags Flag, string Name)[] SystemFlagNames =
+    [
+        (SystemFlags.Answered, "\\Answered"),
+        (SystemFlags.Flagged, "\\Flagged"),
+        (SystemFlags.Deleted, "\\Deleted"),
+        (SystemFlags.Seen, "\\Seen"),
+        (SystemFlags.Draft, "\\Draft"),
+    ];
+
+    /// <summary>The FLAGS response and PERMANENTFLAGS list (keywords are allowed: "\*").</summary>
+    public const string AllSystemFlags = "\\Answered \\Flagged \\Deleted \\Seen \\Draft";
+
+    public static void Write(ImapResponseWriter writer, MessageFlags flags)
+    {
+        var names = SystemFlagNames.Where(f => flags.Has(f.Flag)).Select(f => f.Name).Concat(flags.Keywords.Order(StringComparer.Ordinal));
+        writer.Raw('(').Raw(string.Join(' ', names)).Raw(')');
+    }
+
+    /// <summary>Parses flag names from the wire; "\Recent" cannot be stored and unknown "\" flags are refused.</summary>
+    public static MessageFlags Parse(IEnumerable<string> names)
+    {
+        var system = SystemFlags.None;
+        var keywords = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var name in names)
+        {
+            if (name.StartsWith('\\'))
+            {
+                var match = SystemFlagNames.FirstOrDefault(f => f.Name.Equals(name, StringComparison.OrdinalIgnoreCase));
+                if (match.Name is null)
+                {
+                    throw new ImapSyntaxException($"Flag {name} cannot be set");
+                }
+
+                system |= match.Flag;
+            }
+            else
+            {
+                keywords.Add(name);
+            }
+        }
+
+        return new MessageFlags(system, keywords);
+    }
+}

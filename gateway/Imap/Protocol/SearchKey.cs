@@ -1,0 +1,184 @@
+using MailCloud.Core.Mailboxes;
+using MimeKit;
+
+namespace MailCloud.Gateway.Imap.Protocol;
+
+/// <summary>What a search key is tested against: the listing entry, and the parsed message when a key needs it.</summary>
+public sealed record SearchCandidate(MessageSummary Summary, uint SequenceNumber, uint LargestSequenceNumber, uint LargestUid, MimeMessage? Message);
+
+/// <summary>
+/// A search key of RFC 9051 §6.4.4 (and MODSEQ, RFC 7162 §3.1.5). Evaluation is three-valued:
+/// a key about the message's content answers null while the message is not loaded, so the
+/// search opens a message only when the listing alone cannot decide.
+/// </summary>
+public abstract record SearchKey
+{
+    public abstract bool? Evaluate(SearchCandidate candidate);
+
+    public sealed record All : SearchKey
+    {
+        public override bool? Evaluate(SearchCandidate candidate) => true;
+    }
+
+    public sealed record And(IReadOnlyList<SearchKey> Keys) : SearchKey
+    {
+        public override bool? Evaluate(SearchCandidate candidate)
+        {
+            var result = (bool?)true;
+            foreach (var key in Keys)
+            {
+                var value = key.Evaluate(candidate);
+                if (value == false)
+                {
+                    return false;
+                }
+
+                if (value is null)
+                {
+                    result = null;
+                }
+            }
+
+            return result;
+        }
+    }
+
+    public sealed record Or(SearchKey Left, SearchKey Right) : SearchKey
+    {
+        public override bool? Evaluate(SearchCandidate candidate)
+        {
+            var left = Left.Evaluate(candidate);
+            if (left == true)
+            {
+                return true;
+            }
+
+            var right = Right.Evaluate(candidate);
+            return right == true ? true : left is null || right is null ? null : false;
+        }
+    }
+
+    public sealed record Not(SearchKey Key) : SearchKey
+    {
+        public override bool? Evaluate(SearchCandidate candidate) => !Key.Evaluate(candidate);
+    }
+
+    /// <summary>A system flag set (ANSWERED, SEEN…) or not set (UNANSWERED, UNSEEN…).</summary>
+    public sealed record Flag(SystemFlags Value, bool IsSet) : SearchKey
+    {
+        public override bool? Evaluate(SearchCandidate candidate) => candidate.Summary.Flags.Has(Value) == IsSet;
+    }
+
+    public sealed record Keyword(string Value, bool IsSet) : SearchKey
+    {
+        public override bool? Evaluate(SearchCandidate candidate) => candidate.Summary.Flags.Keywords.Contains(Value) == IsSet;
+    }
+
+    public sealed record Sequence(SequenceSet Set) : SearchKey
+    {
+        public override bool? Evaluate(SearchCandidate candidate) => Set.Contains(candidate.SequenceNumber, candidate.LargestSequenceNumber);
+    }
+
+    public sealed record Uid(SequenceSet Set) : SearchKey
+    {
+        public override bool? Evaluate(SearchCandidate candidate) => Set.Contains(candidate.Summary.Uid, candidate.LargestUid);
+    }
+
+    public sealed record Larger(long Size) : SearchKey
+    {
+        public override bool? Evaluate(SearchCandidate candidate) => candidate.Summary.Size > Size;
+    }
+
+    public sealed record Smaller(long Size) : SearchKey
+    {
+        public override bool? Evaluate(SearchCandidate candidate) => candidate.Summary.Size < Size;
+    }
+
+    public sealed record ModSeq(ulong Value) : SearchKey
+    {
+        public override bool? Evaluate(SearchCandidate candidate) => candidate.Summary.ModSeq >= Value;
+    }
+
+    public enum DateComparison
+    {
+        Before,
+        On,
+        Since,
+    }
+
+    /// <summary>BEFORE/ON/SINCE compare the internal date; SENTBEFORE/SENTON/SENTSINCE the Date header, both disregarding time and zone.</summary>
+    public sealed record Date(DateComparison Comparison, DateOnly Value, bool SentDate) : SearchKey
+    {
+        public override bool? Evaluate(SearchCandidate candidate)
+        {
+            DateOnly date;
+            if (SentDate)
+            {
+                if (candidate.Message is null)
+                {
+                    return null;
+                }
+
+                if (candidate.Message.Headers[HeaderId.Date] is null)
+                {
+                    return false;
+                }
+
+                date = DateOnly.FromDateTime(candidate.Message.Date.DateTime);
+            }
+            else
+            {
+                date = DateOnly.FromDateTime(candidate.Summary.InternalDate.DateTime);
+            }
+
+            return Comparison switch
+            {
+                DateComparison.Before => date < Value,
+                DateComparison.On => date == Value,
+                _ => date >= Value,
+            };
+        }
+    }
+
+    /// <summary>HEADER field string (and FROM, TO, CC, BCC, SUBJECT): a substring of the decoded field value; an empty string matches any message having the field.</summary>
+    public sealed record Header(string Field, string Value) : SearchKey
+    {
+        public override bool? Evaluate(SearchCandidate candidate)
+        {
+            if (candidate.Message is null)
+            {
+                return null;
+            }
+
+            foreach (var header in candidate.Message.Headers)
+            {
+                if (header.Field.Equals(Field, StringComparison.OrdinalIgnoreCase)
+                    && header.Value.Contains(Value, StringComparison.OrdinalIgnoreCase))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+    }
+
+    /// <summary>BODY string (text parts only) or TEXT string (header and text parts).</summary>
+    public sealed record Text(string Value, bool IncludeHeader) : SearchKey
+    {
+        public override bool? Evaluate(SearchCandidate candidate)
+        {
+            if (candidate.Message is not { } message)
+            {
+                return null;
+            }
+
+            if (IncludeHeader && message.Headers.Any(h => h.Value.Contains(Value, StringComparison.OrdinalIgnoreCase)))
+            {
+                return true;
+            }
+
+            return message.BodyParts.OfType<TextPart>().Any(p => p.Text.Contains(Value, StringComparison.OrdinalIgnoreCase));
+        }
+    }
+}

@@ -1,0 +1,16 @@
+using MailCloud.Core.Directory;
+using MailCloud.Core.Mailboxes;
+using MailCloud.Gateway.Hosting;
+using MailCloud.Gateway.Security;
+
+namespace MailCloud.Gateway.Imap.Session;
+
+/// <summary>What sessions share: storage, the directory, the login throttle, folder watchers and options.</summary>
+internal sealed record ImapServices(
+    IMailboxStore Store,
+    IMailDirectory Directory,
+    IAuthenticationThrottle Throttle,
+    FolderWatcherRegistry Watchers,
+    ImapOptions Options,
+    GatewayOptions GatewayOptions,
+    ServerCertificate Certificate);

@@ -1,0 +1,512 @@
+using System.Buffers;
+using System.Net;
+using System.Text;
+using MailCloud.Core.Directory;
+using MailCloud.Core.Mailboxes;
+using MailCloud.Gateway.Hosting;
+using MailCloud.Gateway.Imap.Commands;
+using MailCloud.Gateway.Imap.Protocol;
+using Microsoft.Extensions.Logging;
+
+namespace MailCloud.Gateway.Imap.Session;
+
+/// <summary>
+/// One IMAP connection: reads commands (with their literals), runs them through the state
+/// machine of RFC 9051 §3, and writes responses. Holds the state a connection needs (account,
+/// enabled extensions, selected folder view) and nothing larger.
+/// </summary>
+public sealed class ImapSession
+{
+    private readonly ImapCommandTable _commands;
+    private readonly ILogger _logger;
+    private int _badCommands;
+
+    internal ImapSession(IProtocolConnection connection, ImapServices services, ImapCommandTable commands, ILogger logger)
+    {
+        Connection = connection;
+        Services = services;
+        _commands = commands;
+        _logger = logger;
+        Writer = new ImapResponseWriter(connection.Output);
+    }
+
+    public IProtocolConnection Connection { get; }
+
+    internal ImapServices Services { get; }
+
+    public ImapOptions Options => Services.Options;
+
+    public IMailboxStore Store => Services.Store;
+
+    public ImapResponseWriter Writer { get; private set; }
+
+    public ImapState State { get; private set; } = ImapState.NotAuthenticated;
+
+    public Account? Account { get; private set; }
+
+    /// <summary>The authenticated account's id; only valid in the authenticated and selected states.</summary>
+    public string AccountId => Account?.Id ?? throw new InvalidOperationException("Not authenticated.");
+
+    public SelectedMailbox? Selected { get; private set; }
+
+    public SelectedMailbox RequireSelected => Selected ?? throw new InvalidOperationException("No mailbox selected.");
+
+    /// <summary>ENABLE IMAP4rev2 (RFC 9051 §6.3.1): rev2 responses (ESEARCH, no \Recent, UTF-8 names).</summary>
+    public bool Rev2Enabled { get; set; }
+
+    /// <summary>RFC 7162: MODSEQ in unsolicited FETCH responses once the client used CONDSTORE.</summary>
+    public bool CondStoreEnabled { get; set; }
+
+    /// <summary>UTF-8 mailbox names and strings (IMAP4rev2 or ENABLE UTF8=ACCEPT, RFC 6855).</summary>
+    public bool Utf8Enabled
+    {
+        get => Writer.Utf8Enabled;
+        set => Writer.Utf8Enabled = value;
+    }
+
+    /// <summary>Plaintext passwords are refused before TLS, except from loopback when allowed (RFC 9051 §6.2.3 LOGINDISABLED).</summary>
+    public bool PlaintextAuthAllowed =>
+        Connection.IsSecure || (Services.GatewayOptions.AllowPlaintextAuthOnLoopback && IPAddress.IsLoopback(Connection.RemoteEndPoint.Address));
+
+    public bool CanStartTls =>
+        !Connection.IsSecure && Connection.Listener.Tls == TlsMode.StartTls && Services.Certificate.AuthenticationOptions is not null;
+
+    /// <summary>The capabilities for the current state; a capability is listed only when implemented in full.</summary>
+    public string Capabilities
+    {
+        get
+        {
+            var capabilities = new StringBuilder("IMAP4rev1 IMAP4rev2 LITERAL+ SASL-IR ID ENABLE IDLE NAMESPACE UNSELECT UIDPLUS MOVE SPECIAL-USE ESEARCH CONDSTORE UTF8=ACCEPT LIST-EXTENDED LIST-STATUS");
+            capabilities.Append(" APPENDLIMIT=").Append(Options.AppendLimit);
+            if (State == ImapState.NotAuthenticated)
+            {
+                if (CanStartTls)
+                {
+                    capabilities.Append(" STARTTLS");
+                }
+
+                capabilities.Append(PlaintextAuthAllowed ? " AUTH=PLAIN" : " LOGINDISABLED");
+            }
+
+            return capabilities.ToString();
+        }
+    }
+
+    internal async Task RunAsync(CancellationToken stopping)
+    {
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(stopping, Connection.ConnectionClosed);
+        var cancellationToken = linked.Token;
+        try
+        {
+            Writer.Raw("* OK [CAPABILITY ").Raw(Capabilities).Raw("] ").Raw(Services.GatewayOptions.HostName).Raw(" IMAP ready").Crlf();
+            await Writer.FlushAsync(cancellationToken).ConfigureAwait(false);
+            while (State != ImapState.Logout)
+            {
+                await using var text = await ReadCommandAsync(cancellationToken).ConfigureAwait(false);
+                if (text is null)
+                {
+                    return;
+                }
+
+                await ExecuteAsync(text, cancellationToken).ConfigureAwait(false);
+                await Writer.FlushAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested && !Connection.ConnectionClosed.IsCancellationRequested)
+        {
+            await SayByeAsync("Server shutting down").ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (Connection.ConnectionClosed.IsCancellationRequested)
+        {
+            _logger.LogDebug("IMAP connection {ConnectionId} closed by the client", Connection.ConnectionId);
+        }
+        catch (ImapProtocolViolationException e)
+        {
+            _logger.LogInformation("IMAP connection {ConnectionId} closed: {Reason}", Connection.ConnectionId, e.Message);
+            await SayByeAsync(e.Message).ConfigureAwait(false);
+        }
+        finally
+        {
+            await DeselectAsync().ConfigureAwait(false);
+        }
+    }
+
+    private async Task ExecuteAsync(ImapCommandText text, CancellationToken cancellationToken)
+    {
+        var reader = new ImapCommandReader(text);
+        string tag;
+        try
+        {
+            tag = reader.ReadTag();
+        }
+        catch (ImapSyntaxException)
+        {
+            await CountBadAsync("* BAD Missing tag", cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        ImapCompletion completion;
+        ImapCommandDescriptor? descriptor = null;
+        var uid = false;
+        try
+        {
+            reader.ExpectSpace();
+            var name = reader.ReadAtom().ToUpperInvariant();
+            if (name == "UID")
+            {
+                uid = true;
+                reader.ExpectSpace();
+                name = reader.ReadAtom().ToUpperInvariant();
+            }
+
+            descriptor = _commands.Find(name, uid);
+            if (descriptor is null)
+            {
+                completion = ImapCompletion.Bad($"Unknown command {name}");
+            }
+            else if ((descriptor.States & State) == 0)
+            {
+                completion = ImapCompletion.Bad($"{name} is not valid in this state");
+            }
+            else
+            {
+                reader.TryConsume(' ');
+
+                completion = await descriptor.Handler(this, new ImapCommand(tag, name, uid, reader), cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (ImapSyntaxException e)
+        {
+            completion = ImapCompletion.Bad(e.Message);
+        }
+        catch (ImapNoException e)
+        {
+            completion = ImapCompletion.No(e.Message, e.ResponseCode);
+        }
+        catch (FolderNotFoundException e)
+        {
+            completion = ImapCompletion.No($"No such mailbox: {e.Folder}", "NONEXISTENT");
+        }
+        catch (FolderAlreadyExistsException)
+        {
+            completion = ImapCompletion.No("Mailbox already exists", "ALREADYEXISTS");
+        }
+        catch (InvalidFolderNameException e)
+        {
+            completion = ImapCompletion.No(e.Message, "CANNOT");
+        }
+        catch (Azure.RequestFailedException e)
+        {
+            _logger.LogError(e, "Storage failed during {Command} on {ConnectionId}", descriptor?.Name, Connection.ConnectionId);
+            completion = ImapCompletion.No("Storage is unavailable, try again", "UNAVAILABLE");
+        }
+
+        if (Selected is not null && State == ImapState.Selected && descriptor is not null)
+        {
+            WriteUpdates(Selected.TakeUpdates(descriptor.AllowsExpunge(uid)));
+        }
+
+        if (ReferenceEquals(completion, ImapCompletion.AlreadySent))
+        {
+            return;
+        }
+
+        Writer.Raw(tag).Raw(completion.Status switch { ImapStatus.Ok => " OK ", ImapStatus.No => " NO ", _ => " BAD " });
+        if (completion.Code is not null)
+        {
+            Writer.Raw('[').Raw(completion.Code).Raw("] ");
+        }
+
+        Writer.Raw(completion.Text).Crlf();
+        _badCommands = completion.Status == ImapStatus.Bad ? _badCommands + 1 : 0;
+        if (_badCommands >= Options.MaxBadCommands)
+        {
+            throw new ImapProtocolViolationException("Too many invalid commands");
+        }
+    }
+
+    /// <summary>Writes EXPUNGE, EXISTS and FETCH FLAGS for changes the client has not been told about (RFC 9051 §7.5).</summary>
+    public void WriteUpdates(MailboxUpdates updates)
+    {
+        foreach (var sequenceNumber in updates.ExpungedSequenceNumbers)
+        {
+            Writer.Raw("* ").Number(sequenceNumber).Raw(" EXPUNGE").Crlf();
+        }
+
+        if (updates.Exists is { } exists)
+        {
+            Writer.Raw("* ").Number(exists).Raw(" EXISTS").Crlf();
+        }
+
+        foreach (var (sequenceNumber, message) in updates.FlagChanges)
+        {
+            Writer.Raw("* ").Number(sequenceNumber).Raw(" FETCH (UID ").Number(message.Uid).Raw(" FLAGS ");
+            FlagCodec.Write(Writer, message.Flags);
+            if (CondStoreEnabled)
+            {
+                Writer.Raw(" MODSEQ (").Number(message.ModSeq).Raw(')');
+            }
+
+            Writer.Raw(')').Crlf();
+        }
+    }
+
+    public void Authenticated(Account account)
+    {
+        Account = account;
+        State = ImapState.Authenticated;
+    }
+
+    public async Task SelectAsync(string folder, bool readOnly, CancellationToken cancellationToken)
+    {
+        await DeselectAsync().ConfigureAwait(false);
+        Selected = await SelectedMailbox.OpenAsync(Services.Watchers, AccountId, folder, readOnly, cancellationToken).ConfigureAwait(false);
+        State = ImapState.Selected;
+    }
+
+    public async Task DeselectAsync()
+    {
+        if (Selected is not null)
+        {
+            await Selected.DisposeAsync().ConfigureAwait(false);
+            Selected = null;
+        }
+
+        if (State == ImapState.Selected)
+        {
+            State = ImapState.Authenticated;
+        }
+    }
+
+    public void Logout() => State = ImapState.Logout;
+
+    /// <summary>Converts a mailbox name from the wire: modified UTF-7 unless UTF-8 is enabled; INBOX in any case is INBOX.</summary>
+    public string DecodeMailboxName(string wire)
+    {
+        string name;
+        try
+        {
+            name = Utf8Enabled ? wire : ModifiedUtf7.Decode(wire);
+        }
+        catch (FormatException e)
+        {
+            throw new ImapSyntaxException($"Invalid mailbox name: {e.Message}");
+        }
+
+        name = name.TrimEnd('/');
+        if (name.Equals("INBOX", StringComparison.OrdinalIgnoreCase))
+        {
+            return "INBOX";
+        }
+
+        return name.StartsWith("INBOX/", StringComparison.OrdinalIgnoreCase) ? "INBOX" + name[5..] : name;
+    }
+
+    /// <summary>A LIST reference or pattern from the wire: decoded like a name, but with wildcards and trailing delimiters kept.</summary>
+    public string DecodeListPattern(string wire)
+    {
+        try
+        {
+            return Utf8Enabled ? wire : ModifiedUtf7.Decode(wire);
+        }
+        catch (FormatException e)
+        {
+            throw new ImapSyntaxException($"Invalid mailbox pattern: {e.Message}");
+        }
+    }
+
+    public string EncodeMailboxName(string name) => Utf8Enabled ? name : ModifiedUtf7.Encode(name);
+
+    /// <summary>Reads one line from the client (the continuation of AUTHENTICATE, or DONE after IDLE).</summary>
+    public async Task<string?> ReadLineAsync(CancellationToken cancellationToken)
+    {
+        var line = await ReadLineBytesAsync(cancellationToken).ConfigureAwait(false);
+        return line is null ? null : Encoding.UTF8.GetString(line);
+    }
+
+    /// <summary>RFC 9051 §6.2.1: the client may not pipeline past STARTTLS; bytes already waiting would be injected plaintext.</summary>
+    public bool HasPendingInput()
+    {
+        if (!Connection.Input.TryRead(out var result))
+        {
+            return false;
+        }
+
+        var pending = !result.Buffer.IsEmpty;
+        Connection.Input.AdvanceTo(result.Buffer.Start);
+        return pending;
+    }
+
+    /// <summary>Upgrades to TLS and takes the connection's new pipes.</summary>
+    public async Task StartTlsAsync(CancellationToken cancellationToken)
+    {
+        await Connection.StartTlsAsync(cancellationToken).ConfigureAwait(false);
+        Writer = new ImapResponseWriter(Connection.Output) { Utf8Enabled = Utf8Enabled };
+    }
+
+    public ValueTask FlushAsync(CancellationToken cancellationToken) => Writer.FlushAsync(cancellationToken);
+
+    /// <summary>
+    /// Reads a command: its first line, and for each line ending in a literal marker the literal and
+    /// the next line. Over-large literals are refused before the client sends them (RFC 7889
+    /// TOOBIG; RFC 7888 §4 for non-synchronizing ones: the connection is closed). Null at end of input.
+    /// </summary>
+    private async Task<ImapCommandText?> ReadCommandAsync(CancellationToken cancellationToken)
+    {
+        var lines = new List<CommandLine>();
+        try
+        {
+            while (true)
+            {
+                var line = await ReadLineBytesAsync(cancellationToken).ConfigureAwait(false);
+                if (line is null)
+                {
+                    await DisposeLiteralsAsync(lines).ConfigureAwait(false);
+                    return null;
+                }
+
+                if (!ImapFraming.TryGetLiteralMarker(line, out var marker))
+                {
+                    lines.Add(new CommandLine(line, null));
+                    return new ImapCommandText(lines);
+                }
+
+                var first = lines.Count == 0 ? line : lines[0].Text.Span;
+                var isAppend = IsAppend(first);
+                var limit = isAppend ? Options.AppendLimit : Options.MaxLiteralSize;
+                if (marker.Length > limit)
+                {
+                    if (marker.NonSynchronizing)
+                    {
+                        throw new ImapProtocolViolationException("Literal exceeds the size limit");
+                    }
+
+                    var tag = TagOf(first);
+                    Writer.Raw(tag).Raw(isAppend ? " NO [TOOBIG] Message exceeds APPENDLIMIT " + Options.AppendLimit : " BAD Literal too large").Crlf();
+                    await Writer.FlushAsync(cancellationToken).ConfigureAwait(false);
+                    await DisposeLiteralsAsync(lines).ConfigureAwait(false);
+                    lines.Clear();
+                    continue;
+                }
+
+                if (!marker.NonSynchronizing)
+                {
+                    Writer.Raw("+ Ready for literal data").Crlf();
+                    await Writer.FlushAsync(cancellationToken).ConfigureAwait(false);
+                }
+
+                var literal = ImapLiteral.Create(marker.Length, Options.LiteralMemoryThreshold);
+                lines.Add(new CommandLine(line, literal));
+                await ReadLiteralAsync(literal, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch
+        {
+            await DisposeLiteralsAsync(lines).ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    private async Task<byte[]?> ReadLineBytesAsync(CancellationToken cancellationToken)
+    {
+        var input = Connection.Input;
+        while (true)
+        {
+            var result = await input.ReadAsync(cancellationToken).ConfigureAwait(false);
+            var buffer = result.Buffer;
+            switch (ImapFraming.TryReadLine(ref buffer, Options.MaxLineLength, out var line))
+            {
+                case ImapFraming.LineResult.Complete:
+                    var bytes = line.ToArray();
+                    input.AdvanceTo(buffer.Start);
+                    return bytes;
+                case ImapFraming.LineResult.TooLong:
+                    input.AdvanceTo(buffer.End);
+                    throw new ImapProtocolViolationException("Command line too long");
+                default:
+                    input.AdvanceTo(buffer.Start, buffer.End);
+                    if (result.IsCompleted || result.IsCanceled)
+                    {
+                        return null;
+                    }
+
+                    break;
+            }
+        }
+    }
+
+    private async Task ReadLiteralAsync(ImapLiteral literal, CancellationToken cancellationToken)
+    {
+        var input = Connection.Input;
+        var remaining = literal.Length;
+        while (remaining > 0)
+        {
+            var result = await input.ReadAsync(cancellationToken).ConfigureAwait(false);
+            var buffer = result.Buffer;
+            var take = buffer.Slice(0, Math.Min(remaining, buffer.Length));
+            foreach (var segment in take)
+            {
+                await literal.Target.WriteAsync(segment, cancellationToken).ConfigureAwait(false);
+            }
+
+            remaining -= take.Length;
+            input.AdvanceTo(take.End);
+            if (remaining > 0 && (result.IsCompleted || result.IsCanceled))
+            {
+                throw new OperationCanceledException("The client went away in the middle of a literal.");
+            }
+        }
+    }
+
+    private async Task CountBadAsync(string response, CancellationToken cancellationToken)
+    {
+        Writer.Raw(response).Crlf();
+        await Writer.FlushAsync(cancellationToken).ConfigureAwait(false);
+        if (++_badCommands >= Options.MaxBadCommands)
+        {
+            throw new ImapProtocolViolationException("Too many invalid commands");
+        }
+    }
+
+    private async Task SayByeAsync(string reason)
+    {
+        try
+        {
+            Writer.Raw("* BYE ").Raw(reason).Crlf();
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            await Writer.FlushAsync(timeout.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is OperationCanceledException or IOException or InvalidOperationException)
+        {
+            _logger.LogDebug("Could not say BYE on {ConnectionId}: {Reason}", Connection.ConnectionId, e.Message);
+        }
+    }
+
+    private static async Task DisposeLiteralsAsync(List<CommandLine> lines)
+    {
+        foreach (var line in lines)
+        {
+            if (line.Literal is not null)
+            {
+                await line.Literal.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+    }
+
+    private static bool IsAppend(ReadOnlySpan<byte> firstLine)
+    {
+        var space = firstLine.IndexOf((byte)' ');
+        var rest = space >= 0 ? firstLine[(space + 1)..] : [];
+        return rest.Length >= 7 && Ascii.EqualsIgnoreCase(rest[..7], "APPEND "u8);
+    }
+
+    private static string TagOf(ReadOnlySpan<byte> firstLine)
+    {
+        var space = firstLine.IndexOf((byte)' ');
+        var tag = space > 0 ? firstLine[..space] : firstLine;
+        return tag.Length is > 0 and <= 64 && !tag.ContainsAny("{}\"\r\n"u8) ? Encoding.ASCII.GetString(tag) : "*";
+    }
+}
+
+/// <summary>The client broke the protocol badly enough that the session ends with BYE.</summary>
+public sealed class ImapProtocolViolationException(string message) : Exception(message);
