@@ -1,13 +1,161 @@
 using System.CommandLine;
+using System.Security.Cryptography;
+using MailCloud.Cli.Local;
+using MailCloud.Core.Configuration;
+using MailCloud.Core.Directory;
+using MailCloud.Core.Local;
+using MailCloud.Core.Pipeline;
+using MailCloud.Gateway;
+using MailCloud.Gateway.Hosting;
+using MailCloud.Gateway.Imap;
+using MailCloud.Gateway.Pop3;
+using MailCloud.Gateway.Security;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 
 namespace MailCloud.Cli.Commands;
 
-/// <summary><c>mailcloud dev</c>: Azurite, the gateway and the pipeline, all local, zero configuration.</summary>
+/// <summary>
+/// <c>mailcloud dev</c>: Azurite (persistent, in the clone's .mailcloud/), the gateway on the dev
+/// ports, and the pipeline stages pumped from Azurite queues, in one process, with zero configuration.
+/// </summary>
 public static class DevCommand
 {
+    public const string DevDomain = "example.test";
+    public static readonly string[] DevAccounts = ["alice@example.test", "bob@example.test"];
+
     public static Command Create()
     {
-        var command = new Command("dev", "Start everything locally: Azurite, the gateway listeners and the pipeline stages.");
+        var password = new Option<string?>("--password") { Description = "Password for the seeded accounts (default: generated once and kept in .mailcloud/dev-password)." };
+        var command = new Command("dev", "Start everything locally: Azurite, the gateway listeners and the pipeline stages.") { password };
+        command.SetAction((parse, ct) => RunAsync(parse.GetValue(password), ct));
         return command;
+    }
+
+    private static async Task<int> RunAsync(string? password, CancellationToken cancellationToken)
+    {
+        var paths = LocalPaths.Discover();
+        if (DevState.ReadIfRunning(paths) is { } running)
+        {
+            await Console.Error.WriteLineAsync($"mailcloud dev is already running from this clone (pid {running.ProcessId}).");
+            return 1;
+        }
+
+        Console.WriteLine("Starting Azurite (first run installs it from package.json)...");
+        await using var azurite = await AzuriteLauncher.StartAsync(paths.RepositoryRoot, paths.AzuriteData, (10000, 10001, 10002), null, cancellationToken);
+        new DevState(Environment.ProcessId, azurite.ConnectionString, DateTimeOffset.UtcNow).Write(paths);
+        try
+        {
+            var configuration = BuildConfiguration(paths, azurite);
+            var app = GatewayApplication.Build(configuration, DefaultListeners.Dev, services =>
+            {
+                services.AddImap();
+                services.AddPop3();
+                services.AddMailPipeline(configuration);
+                services.AddLocalPipelineRunner();
+            });
+
+            await StoragePreparation.EnsureAsync(app.Services, cancellationToken);
+            var seeded = await SeedAsync(app.Services, paths, password, cancellationToken);
+
+            await app.StartAsync(cancellationToken);
+            PrintSummary(app.Services, azurite, paths, seeded);
+            await app.WaitForShutdownAsync(cancellationToken);
+            await app.DisposeAsync();
+            return 0;
+        }
+        finally
+        {
+            DevState.Remove(paths);
+            Console.WriteLine("Stopped.");
+        }
+    }
+
+    private static IConfiguration BuildConfiguration(LocalPaths paths, AzuriteLauncher azurite)
+    {
+        if (!File.Exists(paths.DevCertificate))
+        {
+            using var certificate = SelfSignedCertificate.Create("localhost", TimeSpan.FromDays(3650));
+            SelfSignedCertificate.SavePfx(certificate, paths.DevCertificate);
+        }
+
+        // Environment variables still win, so a developer can change any setting of local mode.
+        return new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                [$"{StorageOptions.SectionName}:ConnectionString"] = azurite.ConnectionString,
+                [$"{QueueingOptions.SectionName}:Transport"] = nameof(QueueTransportKind.StorageQueues),
+                [$"{GatewayOptions.SectionName}:HostName"] = "localhost",
+                [$"{GatewayOptions.SectionName}:Tls:CertificatePath"] = paths.DevCertificate,
+                [$"{GatewayOptions.SectionName}:HealthAddress"] = "127.0.0.1",
+                [$"{GatewayOptions.SectionName}:HealthPort"] = "2080",
+                [$"{PipelineOptions.SectionName}:HostName"] = "localhost",
+                [$"{PipelineOptions.SectionName}:SrsSecret"] = LoadOrCreateSecret(Path.Combine(paths.StateDirectory, "srs-secret")),
+            })
+            .AddConfiguration(CliConfiguration.Build())
+            .Build();
+    }
+
+    /// <summary>A random secret made on first start and kept in the clone's state folder.</summary>
+    private static string LoadOrCreateSecret(string path)
+    {
+        if (File.Exists(path))
+        {
+            return File.ReadAllText(path).Trim();
+        }
+
+        var secret = Convert.ToHexString(RandomNumberGenerator.GetBytes(32));
+        File.WriteAllText(path, secret);
+        return secret;
+    }
+
+    /// <summary>Creates example.test with alice and bob on first start; returns the password to print.</summary>
+    private static async Task<string> SeedAsync(IServiceProvider services, LocalPaths paths, string? requested, CancellationToken cancellationToken)
+    {
+        var directory = services.GetRequiredService<IMailDirectory>();
+        var passwordFile = Path.Combine(paths.StateDirectory, "dev-password");
+        var password = requested
+            ?? (File.Exists(passwordFile) ? (await File.ReadAllTextAsync(passwordFile, cancellationToken)).Trim() : null)
+            ?? RandomNumberGenerator.GetString("abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789", 16);
+
+        var snapshot = await directory.GetSnapshotAsync(cancellationToken);
+        if (!snapshot.IsHostedDomain(DevDomain))
+        {
+            await directory.AddDomainAsync(DevDomain, cancellationToken);
+        }
+
+        foreach (var address in DevAccounts)
+        {
+            if (snapshot.FindAccount(address) is null)
+            {
+                await directory.AddAccountAsync(address, password, displayName: null, quotaBytes: null, cancellationToken);
+            }
+            else if (requested is not null)
+            {
+                await directory.SetPasswordAsync(address, password, cancellationToken);
+            }
+        }
+
+        await File.WriteAllTextAsync(passwordFile, password, cancellationToken);
+        return password;
+    }
+
+    private static void PrintSummary(IServiceProvider services, AzuriteLauncher azurite, LocalPaths paths, string password)
+    {
+        var bound = services.GetRequiredService<BoundListeners>();
+        Console.WriteLine();
+        Console.WriteLine("MailCloud is running locally.");
+        Console.WriteLine($"  Azurite      blob 127.0.0.1:{azurite.BlobPort}, queue 127.0.0.1:{azurite.QueuePort} (pid {azurite.ProcessId}), data in {paths.AzuriteData}");
+        foreach (var name in bound.Names.Order())
+        {
+            Console.WriteLine($"  {name,-12} {bound.EndPoint(name)}");
+        }
+
+        Console.WriteLine($"  pipeline     route, deliver and relay stages from the Azurite queues");
+        Console.WriteLine($"  accounts     {string.Join(", ", DevAccounts)} (password: {password})");
+        Console.WriteLine($"  TLS          self-signed certificate {paths.DevCertificate}");
+        Console.WriteLine("Press Ctrl-C to stop.");
     }
 }

@@ -1,15 +1,11 @@
 using System.CommandLine;
 using MailCloud.Cli.Local;
-using MailCloud.Core.Configuration;
-using MailCloud.Core.Queueing;
 using MailCloud.Gateway;
 using MailCloud.Gateway.Hosting;
 using MailCloud.Gateway.Imap;
 using MailCloud.Gateway.Pop3;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Options;
 
 namespace MailCloud.Cli.Commands;
 
@@ -37,10 +33,7 @@ public static class GatewayCommand
             });
             if (parse.GetValue(ensureStorage))
             {
-                await app.Services.GetRequiredService<StorageClients>().EnsureContainersAsync(cancellationToken).ConfigureAwait(false);
-                var queues = app.Services.GetRequiredService<IOptions<QueueingOptions>>().Value;
-                await app.Services.GetRequiredService<IQueueTransport>()
-                    .EnsureQueuesAsync([queues.InboundQueue, queues.DeliverQueue, queues.RelayQueue], cancellationToken).ConfigureAwait(false);
+                await StoragePreparation.EnsureAsync(app.Services, cancellationToken).ConfigureAwait(false);
             }
 
             // IHost.RunAsync: stops gracefully on Ctrl-C / SIGTERM (the console lifetime) or when the command is cancelled.
