@@ -1,4 +1,5 @@
 using MailCloud.Core;
+using MailCloud.Core.Diagnostics;
 using MailCloud.Gateway.Hosting;
 using MailCloud.Gateway.Smtp;
 using Microsoft.AspNetCore.Builder;
@@ -25,6 +26,7 @@ public static class GatewayApplication
         builder.Configuration.AddConfiguration(configuration);
 
         builder.Services.AddMailCloudCore(builder.Configuration);
+        builder.Services.AddMailCloudTelemetry(builder.Configuration, "mailcloud-gateway");
         builder.Services.AddGateway(builder.Configuration, defaultListeners);
         builder.Services.AddSmtp(builder.Configuration);
         configureServices?.Invoke(builder.Services);

@@ -1,4 +1,5 @@
 using MailCloud.Core.Configuration;
+using MailCloud.Core.Diagnostics;
 using MailCloud.Core.Queueing;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -49,6 +50,9 @@ public sealed partial class StageInvoker
             return;
         }
 
+        using var activity = MailCloudTelemetry.StartFromEnvelope($"pipeline.{stage.ToString().ToLowerInvariant()}", envelope.TraceParent);
+        activity?.SetTag("mailcloud.message_id", envelope.MessageId);
+        activity?.SetTag("mailcloud.attempt", envelope.Attempt);
         var outcome = await _handlers[stage].HandleAsync(envelope, new StageAttempt(deliveryCount), cancellationToken).ConfigureAwait(false);
         switch (outcome)
         {

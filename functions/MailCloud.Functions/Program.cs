@@ -1,4 +1,5 @@
 using MailCloud.Core;
+using MailCloud.Core.Diagnostics;
 using MailCloud.Core.Pipeline;
 using Microsoft.Azure.Functions.Worker.Builder;
 using Microsoft.Extensions.Hosting;
@@ -6,4 +7,5 @@ using Microsoft.Extensions.Hosting;
 var builder = FunctionsApplication.CreateBuilder(args);
 builder.Services.AddMailCloudCore(builder.Configuration);
 builder.Services.AddMailPipeline(builder.Configuration);
+builder.Services.AddMailCloudTelemetry(builder.Configuration, "mailcloud-functions");
 builder.Build().Run();

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using MailCloud.Core.Addresses;
 using MailCloud.Core.Configuration;
 using MailCloud.Core.Directory;
@@ -164,7 +165,11 @@ public sealed partial class RouteHandler(
     }
 
     private Task SendAsync(string queue, string id, MessageEnvelope message, CancellationToken cancellationToken) =>
-        transport.SendAsync(queue, new OutgoingMessage(id.ToLowerInvariant(), EnvelopeSerializer.Serialize(message)), null, cancellationToken);
+        transport.SendAsync(
+            queue,
+            new OutgoingMessage(id.ToLowerInvariant(), EnvelopeSerializer.Serialize(message with { TraceParent = Activity.Current?.Id ?? message.TraceParent })),
+            null,
+            cancellationToken);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Message {MessageId} has {Hops} Received headers: bounced as a loop")]
     private partial void LogTooManyHops(string messageId, int hops);

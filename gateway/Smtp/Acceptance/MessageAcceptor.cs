@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using MailCloud.Core.Configuration;
+using MailCloud.Core.Diagnostics;
 using MailCloud.Core.Queueing;
 using MailCloud.Core.Spool;
 using Microsoft.Extensions.Logging;
@@ -30,6 +32,11 @@ public sealed partial class MessageAcceptor(
     /// </summary>
     public async Task<bool> CompleteAsync(ISpoolWriter writer, MessageEnvelope envelope)
     {
+        // The message's trace starts here; its parent travels in the envelope to every stage.
+        using var activity = MailCloudTelemetry.Source.StartActivity("smtp.accept", ActivityKind.Server);
+        activity?.SetTag("mailcloud.message_id", envelope.MessageId);
+        activity?.SetTag("mailcloud.recipients", envelope.Recipients.Count);
+        envelope = envelope with { TraceParent = activity?.Id ?? envelope.TraceParent };
         long size;
         try
         {
@@ -38,6 +45,7 @@ public sealed partial class MessageAcceptor(
         catch (Exception ex)
         {
             LogSpoolFailed(ex, envelope.MessageId);
+            activity?.SetStatus(ActivityStatusCode.Error, "spool commit failed");
             return false;
         }
 
@@ -59,6 +67,7 @@ public sealed partial class MessageAcceptor(
                 LogOrphaned(deleteFailure, writer.SpoolBlob);
             }
 
+            activity?.SetStatus(ActivityStatusCode.Error, "inbound queue send failed");
             return false;
         }
 
