@@ -1,6 +1,7 @@
 using System.Text;
 using MailCloud.Gateway.Imap.Protocol;
 using MailCloud.Gateway.Imap.Session;
+using MailCloud.Gateway.Security;
 
 namespace MailCloud.Gateway.Imap.Commands;
 
@@ -124,18 +125,13 @@ public static class AuthenticationCommands
             }
         }
 
-        byte[] decoded;
-        try
-        {
-            decoded = initial == "=" ? [] : Convert.FromBase64String(initial);
-        }
-        catch (FormatException)
+        if (!SaslCredentials.TryDecodeBase64(initial, out var decoded))
         {
             return ImapCompletion.Bad("Invalid base64 in SASL response");
         }
 
         // message = [authzid] NUL authcid NUL passwd
-        var parts = Encoding.UTF8.GetString(decoded).Split('\0');
+        var parts = decoded.Split('\0');
         if (parts.Length != 3 || parts[1].Length == 0)
         {
             return ImapCompletion.Bad("Malformed PLAIN response");

@@ -3,7 +3,7 @@ using Azure;
 using MailCloud.Core.Mailboxes;
 using MailCloud.Gateway.Hosting;
 using MailCloud.Gateway.Pop3.Protocol;
-using MailCloud.Gateway.Smtp.Protocol;
+using MailCloud.Gateway.Security;
 using Microsoft.Extensions.Logging;
 
 namespace MailCloud.Gateway.Pop3.Session;
@@ -17,7 +17,7 @@ internal sealed partial class Pop3Session(IProtocolConnection connection, Pop3Se
     private const string Inbox = "INBOX";
     private const int ReadBlock = 64 * 1024;
 
-    private readonly Pop3LineReader _input = new(connection);
+    private readonly ConnectionInput _input = new(connection);
     private string? _user;
     private Maildrop? _maildrop;
     private int _badCommands;

@@ -4,66 +4,20 @@ using MailCloud.Gateway.Smtp.Protocol;
 
 namespace MailCloud.Gateway.Smtp.Session;
 
-/// <summary>The outcome of reading one line.</summary>
-internal enum LineStatus
-{
-    Line,
-    TooLong,
-    Closed,
-}
-
 /// <summary>
-/// Reads what an SMTP client sends (command lines, DATA content, BDAT chunks) from the
-/// connection's current input, and flushes pending replies only when it must wait for more
-/// input, which is what lets pipelined commands get their replies in one packet (RFC 2920 §3.2).
+/// Reads what an SMTP client sends: command lines, and DATA content and BDAT chunks streamed
+/// through the content decoder into the spool.
 /// </summary>
 internal sealed class SmtpInput(IProtocolConnection connection)
 {
     private const int OutputBlock = 64 * 1024;
 
-    public async ValueTask<(LineStatus Status, byte[] Line)> ReadLineAsync(int maxLength, CancellationToken cancellationToken)
-    {
-        var discarding = false;
-        var examinedAll = false;
-        while (true)
-        {
-            var result = await ReadAsync(examinedAll, cancellationToken).ConfigureAwait(false);
-            examinedAll = true;
-            var buffer = result.Buffer;
-            var lineFeed = buffer.PositionOf((byte)'\n');
-            if (lineFeed is { } end)
-            {
-                var line = buffer.Slice(0, end);
-                var tooLong = discarding || line.Length > maxLength;
-                var bytes = tooLong ? [] : line.ToArray();
-                connection.Input.AdvanceTo(buffer.GetPosition(1, end));
-                if (tooLong)
-                {
-                    return (LineStatus.TooLong, []);
-                }
+    private readonly ConnectionInput _input = new(connection);
 
-                // Command lines should end in CRLF; a bare LF is tolerated here (it cannot smuggle
-                // anything outside DATA), as Postfix does.
-                return (LineStatus.Line, bytes.Length > 0 && bytes[^1] == '\r' ? bytes[..^1] : bytes);
-            }
-
-            if (buffer.Length > maxLength)
-            {
-                // Too long: drop what we have and keep dropping up to the next LF, so a huge line never sits in memory.
-                discarding = true;
-                connection.Input.AdvanceTo(buffer.End);
-            }
-            else
-            {
-                connection.Input.AdvanceTo(buffer.Start, buffer.End);
-            }
-
-            if (result.IsCompleted)
-            {
-                return (LineStatus.Closed, []);
-            }
-        }
-    }
+    /// <inheritdoc cref="ConnectionInput.ReadLineAsync"/>
+    /// <remarks>Command lines should end in CRLF; a bare LF is tolerated here (it cannot smuggle anything outside DATA), as Postfix does.</remarks>
+    public ValueTask<(LineStatus Status, byte[] Line)> ReadLineAsync(int maxLength, CancellationToken cancellationToken) =>
+        _input.ReadLineAsync(maxLength, cancellationToken);
 
     /// <summary>DATA: decodes up to the end of data (or a fatal error) into <paramref name="sink"/>.</summary>
     public async Task ReadDataAsync(MessageContentDecoder decoder, ContentSink sink, CancellationToken cancellationToken)
@@ -73,7 +27,7 @@ internal sealed class SmtpInput(IProtocolConnection connection)
         {
             while (!decoder.IsComplete && !decoder.IsFatal)
             {
-                var result = await ReadAsync(examinedAll: false, cancellationToken).ConfigureAwait(false);
+                var result = await _input.ReadAsync(examinedAll: false, cancellationToken).ConfigureAwait(false);
                 var buffer = result.Buffer;
                 var consumedTotal = 0L;
                 foreach (var segment in buffer)
@@ -116,7 +70,7 @@ internal sealed class SmtpInput(IProtocolConnection connection)
             var remaining = size;
             while (remaining > 0)
             {
-                var result = await ReadAsync(examinedAll: false, cancellationToken).ConfigureAwait(false);
+                var result = await _input.ReadAsync(examinedAll: false, cancellationToken).ConfigureAwait(false);
                 var buffer = result.Buffer;
                 var take = buffer.Slice(0, Math.Min(buffer.Length, remaining));
                 foreach (var segment in take)
@@ -153,38 +107,6 @@ internal sealed class SmtpInput(IProtocolConnection connection)
         }
     }
 
-    /// <summary>
-    /// Drops input already received. Used before the TLS handshake: anything a client pipelined
-    /// after STARTTLS was sent in plaintext and must not run inside the TLS session (RFC 3207 §6, CVE-2011-0411).
-    /// </summary>
-    public long DiscardBuffered()
-    {
-        if (!connection.Input.TryRead(out var result))
-        {
-            return 0;
-        }
-
-        connection.Input.AdvanceTo(result.Buffer.End);
-        return result.Buffer.Length;
-    }
-
-    /// <summary>
-    /// Reads, flushing pending replies first whenever nothing new is buffered (we are about to wait
-    /// for the client). <paramref name="examinedAll"/>: the caller saw every buffered byte and needs more.
-    /// </summary>
-    private async ValueTask<System.IO.Pipelines.ReadResult> ReadAsync(bool examinedAll, CancellationToken cancellationToken)
-    {
-        if (!examinedAll && connection.Input.TryRead(out var buffered))
-        {
-            if (!buffered.Buffer.IsEmpty || buffered.IsCompleted)
-            {
-                return buffered;
-            }
-
-            connection.Input.AdvanceTo(buffered.Buffer.Start);
-        }
-
-        await connection.Output.FlushAsync(cancellationToken).ConfigureAwait(false);
-        return await connection.Input.ReadAsync(cancellationToken).ConfigureAwait(false);
-    }
+    /// <inheritdoc cref="ConnectionInput.DiscardBuffered"/>
+    public long DiscardBuffered() => _input.DiscardBuffered();
 }

@@ -6,6 +6,7 @@ using MailCloud.Core.Directory;
 using MailCloud.Core.Queueing;
 using MailCloud.Gateway.Hosting;
 using MailCloud.Gateway.Smtp.Acceptance;
+using MailCloud.Gateway.Security;
 using MailCloud.Gateway.Smtp.Protocol;
 using Microsoft.Extensions.Logging;
 

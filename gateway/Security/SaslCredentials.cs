@@ -1,7 +1,7 @@
 using System.Buffers.Text;
 using System.Text;
 
-namespace MailCloud.Gateway.Smtp.Protocol;
+namespace MailCloud.Gateway.Security;
 
 /// <summary>Decoding of SASL responses for PLAIN (RFC 4616) and LOGIN (draft-murchison-sasl-login).</summary>
 public static class SaslCredentials

@@ -1,10 +1,10 @@
 using System.Buffers;
 using System.IO.Pipelines;
-using MailCloud.Gateway.Hosting;
 
-namespace MailCloud.Gateway.Pop3.Session;
+namespace MailCloud.Gateway.Hosting;
 
-internal enum LineStatus
+/// <summary>The outcome of reading one command line.</summary>
+public enum LineStatus
 {
     Line,
     TooLong,
@@ -12,11 +12,16 @@ internal enum LineStatus
 }
 
 /// <summary>
-/// Reads command lines from the connection's current input, flushing pending replies only when
-/// it must wait for the client: pipelined commands get their replies together (RFC 2449 §6.6).
+/// Reads what a client sends from the connection's current input (which changes after a TLS
+/// upgrade), flushing pending replies only when it must wait for more input: that is what lets
+/// pipelined commands get their replies in one packet (SMTP RFC 2920 §3.2, POP3 RFC 2449 §6.6).
 /// </summary>
-internal sealed class Pop3LineReader(IProtocolConnection connection)
+public sealed class ConnectionInput(IProtocolConnection connection)
 {
+    /// <summary>
+    /// Reads a line ending in LF (a preceding CR is dropped). A line longer than
+    /// <paramref name="maxLength"/> is discarded as it arrives, so it never sits in memory whole.
+    /// </summary>
     public async ValueTask<(LineStatus Status, byte[] Line)> ReadLineAsync(int maxLength, CancellationToken cancellationToken)
     {
         var discarding = false;
@@ -44,7 +49,6 @@ internal sealed class Pop3LineReader(IProtocolConnection connection)
 
             if (buffer.Length > maxLength)
             {
-                // Drop an over-long line as it arrives, so it never sits in memory whole.
                 discarding = true;
                 connection.Input.AdvanceTo(buffer.End);
             }
@@ -60,16 +64,28 @@ internal sealed class Pop3LineReader(IProtocolConnection connection)
         }
     }
 
-    /// <summary>RFC 2595 §4: nothing the client pipelined after STLS may be read as if it came over TLS.</summary>
-    public void DiscardBuffered()
+    /// <summary>
+    /// Drops input already received and returns how much. Used before a TLS handshake: anything a
+    /// client pipelined after STARTTLS/STLS was sent in plaintext and must not be read as if it
+    /// came over TLS (RFC 3207 §6, RFC 2595 §4, CVE-2011-0411).
+    /// </summary>
+    public long DiscardBuffered()
     {
-        if (connection.Input.TryRead(out var result))
+        if (!connection.Input.TryRead(out var result))
         {
-            connection.Input.AdvanceTo(result.Buffer.End);
+            return 0;
         }
+
+        connection.Input.AdvanceTo(result.Buffer.End);
+        return result.Buffer.Length;
     }
 
-    private async ValueTask<ReadResult> ReadAsync(bool examinedAll, CancellationToken cancellationToken)
+    /// <summary>
+    /// Reads, flushing pending replies first whenever nothing new is buffered (we are about to wait
+    /// for the client). <paramref name="examinedAll"/>: the caller saw every buffered byte and needs more.
+    /// The caller advances <see cref="IProtocolConnection.Input"/> past what it used.
+    /// </summary>
+    public async ValueTask<ReadResult> ReadAsync(bool examinedAll, CancellationToken cancellationToken)
     {
         if (!examinedAll && connection.Input.TryRead(out var buffered))
         {
