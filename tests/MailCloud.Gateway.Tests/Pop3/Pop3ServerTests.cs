@@ -109,6 +109,33 @@ public sealed class Pop3ServerTests(AzuriteFixture azurite) : IAsyncLifetime
         await client.DisconnectAsync(quit: true);
     }
 
+    [Theory]
+    [InlineData(ListenerNames.Pop3, SecureSocketOptions.StartTls)]
+    [InlineData(ListenerNames.Pop3s, SecureSocketOptions.SslOnConnect)]
+    public async Task MailKit_reads_mail_over_stls_and_implicit_tls(string listener, SecureSocketOptions security)
+    {
+        using var client = new Pop3Client { ServerCertificateValidationCallback = (_, _, _, _) => true };
+        await client.ConnectAsync("127.0.0.1", Host.Port(listener), security);
+        Assert.True(client.IsSecure);
+        await client.AuthenticateAsync(User, Password);
+
+        Assert.Equal(2, client.Count);
+        Assert.Equal("second", (await client.GetMessageAsync(1)).Subject);
+        await client.DisconnectAsync(quit: true);
+    }
+
+    [Fact]
+    public async Task Passwords_are_refused_before_stls_when_the_loopback_exception_is_off()
+    {
+        await using var strict = await GatewayTestHost.StartAsync(azurite, o => o.AllowPlaintextAuthOnLoopback = false, s => s.AddPop3());
+        var replies = await ConverseAsync(strict.Port(ListenerNames.Pop3), "CAPA", $"USER {User}", "PASS x", "AUTH PLAIN AGJvYkBleGFtcGxlLnRlc3QAeA==", "QUIT");
+
+        Assert.Contains(replies, r => r == "STLS");
+        Assert.DoesNotContain(replies, r => r.StartsWith("SASL", StringComparison.Ordinal));
+        Assert.Contains("-ERR [AUTH] Use STLS before sending a password", replies);
+        Assert.Contains("-ERR [AUTH] Use STLS before authenticating", replies);
+    }
+
     [Fact]
     public async Task A_wrong_password_is_refused_with_the_auth_code()
     {
@@ -158,10 +185,12 @@ public sealed class Pop3ServerTests(AzuriteFixture azurite) : IAsyncLifetime
         Store.AppendAsync(_account!.Id, "INBOX", new MemoryStream(Encoding.ASCII.GetBytes(message)), MessageFlags.Empty, DateTimeOffset.UtcNow, idempotencyKey: null, CancellationToken.None);
 
     /// <summary>Sends the lines pipelined and returns every reply line up to the server's close (greeting first).</summary>
-    private async Task<List<string>> ConverseAsync(params string[] lines)
+    private Task<List<string>> ConverseAsync(params string[] lines) => ConverseAsync(Port, lines);
+
+    private static async Task<List<string>> ConverseAsync(int port, params string[] lines)
     {
         using var socket = new TcpClient();
-        await socket.ConnectAsync("127.0.0.1", Port);
+        await socket.ConnectAsync("127.0.0.1", port);
         var stream = socket.GetStream();
         await stream.WriteAsync(Encoding.ASCII.GetBytes(string.Concat(lines.Select(l => l + "\r\n"))));
         var reader = new StreamReader(stream, Encoding.ASCII);
