@@ -1,27 +1,232 @@
 #!/usr/bin/env python3
-"""The same IMAP client load against two servers, side by side: logins/s, FETCH and SEARCH
-commands/s, and server memory per idle IDLE connection. Loopback only; bounded in count and time.
+"""The same IMAP client load against two servers, side by side (run by bench/imap/run.sh).
 
-usage: imap_bench.py NAME=PORT:USER:PASSWORD:PIDS [NAME=...] [--messages N] [--idle N]
-PIDS is a comma-separated list of server process ids whose resident memory is summed
-(for Dovecot: the master; its children are included automatically).
+Subcommands:
+  maildir DIR --messages N        write the deterministic corpus as a Maildir (for Dovecot)
+  run NAME=PORT:USER:PASSWORD:PIDS[:append] ...   load (APPEND) where asked, then measure
+
+PIDS is a comma-separated list of the server's root process ids; resident memory is summed
+over them and all their descendants. ":append" loads the corpus into that server's INBOX by
+IMAP APPEND first (the Maildir server is loaded by `maildir` before it starts).
+
+Client: Python asyncio on raw sockets, one process, a small incremental response parser that
+skips literals by length. Every phase is bounded by a count and by a time limit; everything
+goes to 127.0.0.1 only.
 """
 import argparse
-import imaplib
+import asyncio
+import base64
+import datetime as dt
+import json
 import os
+import random
 import resource
-import socket
+import sys
 import time
 
-MESSAGE = (
-    "From: Ann <ann@example.com>\r\nTo: bob@example.com\r\nSubject: Benchmark {n}\r\n"
-    "Date: Wed, 11 Mar 2026 10:00:00 +0000\r\nMessage-ID: <bench-{n}@example.com>\r\n"
-    "Content-Type: text/plain; charset=utf-8\r\n\r\n" + ("Lorem ipsum dolor sit amet. " * 40 + "\r\n") * 4
-)
+HOST = "127.0.0.1"
+SEED = 20260311
+TIMEOUT = 120.0  # seconds for any single read from a server
+
+# --------------------------------------------------------------------------------------------
+# The corpus: N varied RFC 5322 messages, 2-50 KB, the same bytes on every run.
+# --------------------------------------------------------------------------------------------
+FIRST = ["Ann", "Bob", "Carla", "Dmitri", "Eve", "Farah", "Gus", "Hana", "Ivan", "Jo", "Kemal", "Lea",
+         "Mo", "Nia", "Otto", "Pia", "Quinn", "Rosa", "Sam", "Tariq"]
+LAST = ["Smith", "Okafor", "Novak", "Garcia", "Tanaka", "Berg", "Haddad", "Silva", "Kowalski", "Moreau"]
+DOMAINS = ["example.com", "example.org", "example.net", "mail.example.com", "lists.example.org"]
+WORDS = ("invoice report meeting quarterly budget travel release review draft contract update "
+         "schedule reminder newsletter project kickoff feedback proposal holiday migration outage "
+         "security audit roadmap hiring offsite lunch deadline shipment receipt agenda").split()
+LOREM = ("lorem ipsum dolor sit amet consectetur adipiscing elit sed do eiusmod tempor incididunt ut "
+         "labore et dolore magna aliqua enim ad minim veniam quis nostrud exercitation ullamco laboris "
+         "nisi aliquip ex ea commodo consequat duis aute irure in reprehenderit voluptate velit esse").split()
+MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+BASE_DATE = dt.datetime(2025, 1, 1, 8, 0, 0, tzinfo=dt.timezone.utc)
+SPAN_DAYS = 440
 
 
-def rss_kib(pids):
-    """Resident memory of the processes and all their descendants, in KiB."""
+def senders():
+    rng = random.Random(SEED + 1)
+    out = []
+    for i in range(40):
+        first, last = FIRST[i % len(FIRST)], rng.choice(LAST)
+        out.append((f"{first} {last}", f"{first.lower()}.{last.lower()}{i}@{rng.choice(DOMAINS)}"))
+    return out
+
+
+def text_lines(rng, size):
+    lines, total = [], 0
+    while total < size:
+        line = " ".join(rng.choice(LOREM) for _ in range(rng.randint(6, 11))).capitalize() + "."
+        lines.append(line)
+        total += len(line) + 2
+    return lines
+
+
+def corpus(count):
+    """[{data, date, seen}] - deterministic."""
+    rng = random.Random(SEED)
+    people = senders()
+    out = []
+    for n in range(count):
+        size = rng.randint(2 * 1024, 50 * 1024)
+        name, address = rng.choice(people)
+        date = BASE_DATE + dt.timedelta(days=rng.randint(0, SPAN_DAYS), seconds=rng.randint(0, 86399))
+        subject = f"{rng.choice(WORDS).capitalize()} {rng.choice(WORDS)} {rng.choice(WORDS)} #{n}"
+        headers = [
+            f"From: {name} <{address}>",
+            "To: Bench <bench@example.test>",
+            f"Subject: {subject}",
+            f"Date: {date.strftime('%a, %d %b %Y %H:%M:%S +0000')}",
+            f"Message-ID: <bench-{n}-{SEED}@example.com>",
+            "MIME-Version: 1.0",
+        ]
+        if rng.random() < 0.6:
+            headers.append("Content-Type: text/plain; charset=utf-8")
+            body = text_lines(rng, size - 400)
+        else:
+            boundary = f"=_bench_{n}_{rng.getrandbits(32):08x}"
+            headers.append(f'Content-Type: multipart/mixed; boundary="{boundary}"')
+            text = text_lines(rng, rng.randint(300, 1500))
+            payload = rng.randbytes(max(256, (size - 2000) * 3 // 4))
+            encoded = base64.b64encode(payload).decode()
+            body = ["This is a multi-part message in MIME format.", "", f"--{boundary}",
+                    "Content-Type: text/plain; charset=utf-8", "", *text, "", f"--{boundary}",
+                    f'Content-Type: application/octet-stream; name="file{n}.bin"',
+                    "Content-Transfer-Encoding: base64",
+                    f'Content-Disposition: attachment; filename="file{n}.bin"', "",
+                    *[encoded[i:i + 76] for i in range(0, len(encoded), 76)], f"--{boundary}--"]
+        data = ("\r\n".join(headers) + "\r\n\r\n" + "\r\n".join(body) + "\r\n").encode()
+        out.append({"data": data, "date": date, "seen": rng.random() < 0.7})
+    return out
+
+
+def imap_date_time(date):
+    return f'"{date.day:02d}-{MONTHS[date.month - 1]}-{date.year} {date.strftime("%H:%M:%S")} +0000"'
+
+
+def write_maildir(directory, count):
+    for sub in ("cur", "new", "tmp"):
+        os.makedirs(os.path.join(directory, sub), exist_ok=True)
+    for n, message in enumerate(corpus(count)):
+        stamp = int(message["date"].timestamp())
+        name = f"{stamp}.M{n:06d}P1.bench,S={len(message['data'])}:2,{'S' if message['seen'] else ''}"
+        path = os.path.join(directory, "cur", name)
+        with open(path, "wb") as f:
+            f.write(message["data"])
+        os.utime(path, (stamp, stamp))  # Maildir: the file's mtime is the INTERNALDATE
+
+
+# --------------------------------------------------------------------------------------------
+# A minimal asyncio IMAP client on raw sockets.
+# --------------------------------------------------------------------------------------------
+class ImapError(Exception):
+    def __init__(self, command, response):
+        super().__init__(f"{command!r} -> {response!r}")
+        self.command, self.response = command, response
+
+
+class Client:
+    def __init__(self, port):
+        self.port, self.reader, self.writer = port, None, None
+        self.buf, self.pos, self.tagno, self.received = bytearray(), 0, 0, 0
+
+    async def connect(self):
+        try:
+            self.reader, self.writer = await asyncio.wait_for(asyncio.open_connection(HOST, self.port), TIMEOUT)
+        except (OSError, asyncio.TimeoutError) as error:
+            raise ImapError("(connect)", f"{type(error).__name__}: {error}") from None
+        greeting = await self._line("(greeting)")
+        if not greeting.startswith(b"* OK"):
+            raise ImapError("(greeting)", greeting.decode(errors="replace"))
+
+    async def _fill(self, command):
+        if self.pos > 65536:
+            del self.buf[:self.pos]
+            self.pos = 0
+        try:
+            data = await asyncio.wait_for(self.reader.read(262144), TIMEOUT)
+        except asyncio.TimeoutError:
+            raise ImapError(command, f"(no answer within {TIMEOUT:.0f} s)") from None
+        except OSError as error:
+            raise ImapError(command, f"({type(error).__name__}: {error})") from None
+        if not data:
+            raise ImapError(command, "(connection closed by the server)")
+        self.received += len(data)
+        self.buf += data
+
+    async def _line(self, command):
+        while True:
+            end = self.buf.find(b"\r\n", self.pos)
+            if end >= 0:
+                line = bytes(self.buf[self.pos:end])
+                self.pos = end + 2
+                return line
+            await self._fill(command)
+
+    async def command(self, text, collect=False, literal=None, continuation=False):
+        """Sends one command; returns (tagged line, untagged lines if collect, count of untagged lines).
+        literal: bytes sent after the server's '+' (synchronizing literal; text must end with {n}).
+        continuation: return at the server's '+' (IDLE)."""
+        self.tagno += 1
+        tag = b"t%d" % self.tagno
+        tag_sp = tag + b" "
+        self.writer.write(tag_sp + text.encode() + b"\r\n")
+        untagged, count, continuing = [], 0, False
+        while True:
+            line = await self._line(text)
+            if line.endswith(b"}"):
+                start = line.rfind(b"{")
+                size = int(line[start + 1:-1].rstrip(b"+")) if start >= 0 else 0
+                while len(self.buf) - self.pos < size:
+                    await self._fill(text)
+                self.pos += size
+                if collect:
+                    untagged.append(line)
+                continuing = True
+                continue
+            if continuing:  # the rest of a response that carried a literal
+                continuing = False
+                continue
+            if line.startswith(tag_sp):
+                status = line[len(tag_sp):]
+                if not status.startswith(b"OK"):
+                    raise ImapError(text if literal is None else text + " <literal>", line.decode(errors="replace"))
+                return line, untagged, count
+            if line.startswith(b"+"):
+                if continuation:
+                    return line, untagged, count
+                if literal is not None:
+                    self.writer.write(literal + b"\r\n")
+                    literal = None
+                    continue
+                raise ImapError(text, line.decode(errors="replace"))
+            if line.startswith(b"* BYE") and not text.startswith("LOGOUT"):
+                raise ImapError(text, line.decode(errors="replace"))
+            count += 1
+            if collect:
+                untagged.append(line)
+
+    async def login(self, user, password):
+        await self.command(f'LOGIN "{user}" "{password}"')
+
+    async def logout(self):
+        try:
+            await self.command("LOGOUT")
+        finally:
+            self.close()
+
+    def close(self):
+        if self.writer is not None:
+            self.writer.close()
+            self.writer = None
+
+
+# --------------------------------------------------------------------------------------------
+# Memory of a server: its processes and all their descendants.
+# --------------------------------------------------------------------------------------------
+def process_tree(roots):
     children = {}
     for entry in os.listdir("/proc"):
         if entry.isdigit():
@@ -31,120 +236,408 @@ def rss_kib(pids):
                 children.setdefault(parent, []).append(int(entry))
             except (OSError, IndexError, ValueError):
                 pass
-    total, todo = 0, list(pids)
+    found, todo = [], list(roots)
     while todo:
         pid = todo.pop()
+        found.append(pid)
         todo.extend(children.get(pid, []))
+    return found
+
+
+def memory_kib(roots):
+    """(RSS, PSS, process count) summed over the tree, in KiB."""
+    rss = pss = procs = 0
+    for pid in process_tree(roots):
         try:
-            with open(f"/proc/{pid}/status") as status:
-                total += next(int(line.split()[1]) for line in status if line.startswith("VmRSS:"))
-        except (OSError, StopIteration):
-            pass
-    return total
-
-
-def timed(count, action):
-    start = time.perf_counter()
-    for i in range(count):
-        action(i)
-    return count / (time.perf_counter() - start)
-
-
-def prepare(server, messages):
-    imap = imaplib.IMAP4("127.0.0.1", server["port"])
-    imap.login(server["user"], server["password"])
-    imap.select("INBOX")
-    typ, data = imap.search(None, "ALL")
-    existing = len(data[0].split())
-    for n in range(existing, messages):
-        imap.append("INBOX", None, None, MESSAGE.format(n=n).encode())
-    imap.logout()
-
-
-def measure(server, logins, rounds, idle):
-    port, user, password = server["port"], server["user"], server["password"]
-    result = {}
-
-    def login(_):
-        imap = imaplib.IMAP4("127.0.0.1", port)
-        imap.login(user, password)
-        imap.logout()
-
-    result["logins/s"] = timed(logins, login)
-
-    imap = imaplib.IMAP4("127.0.0.1", port)
-    imap.login(user, password)
-    imap.select("INBOX", readonly=True)
-    result["FETCH 1:* (FLAGS RFC822.SIZE)/s"] = timed(rounds, lambda _: imap.fetch("1:*", "(FLAGS RFC822.SIZE)"))
-    result["FETCH n BODY.PEEK[]/s"] = timed(rounds, lambda i: imap.fetch(str(i % 20 + 1), "(BODY.PEEK[])"))
-    result["FETCH n ENVELOPE BODYSTRUCTURE/s"] = timed(rounds, lambda i: imap.fetch(str(i % 20 + 1), "(ENVELOPE BODYSTRUCTURE)"))
-    result["SEARCH UNSEEN/s"] = timed(rounds, lambda _: imap.search(None, "UNSEEN"))
-    result["SEARCH SUBJECT (opens messages)/s"] = timed(max(rounds // 10, 1), lambda _: imap.search(None, "SUBJECT", "\"Benchmark 7\""))
-    imap.logout()
-
-    before = rss_kib(server["pids"])
-    sockets = []
-    deadline = time.monotonic() + 300
-    for i in range(idle):
-        if time.monotonic() > deadline:
-            break
-        s = socket.create_connection(("127.0.0.1", port))
-        s.settimeout(30)
-        reader = s.makefile("rb")
-        reader.readline()
-        s.sendall(f'a LOGIN {user} "{password}"\r\nb SELECT INBOX\r\nc IDLE\r\n'.encode())
-        line = reader.readline()
-        while line and not line.startswith((b"+", b"* BYE", b"a NO", b"b NO", b"c BAD")):
-            line = reader.readline()
-        if not line.startswith(b"+"):
-            # The server refused more connections: measure what was reached.
-            reader.close()
-            s.close()
-            break
-        sockets.append((s, reader))
-    time.sleep(2)
-    after = rss_kib(server["pids"])
-    result[f"KiB per IDLE connection ({len(sockets)})"] = (after - before) / max(len(sockets), 1)
-    for s, reader in sockets:
-        try:
-            s.sendall(b"DONE\r\nd LOGOUT\r\n")
+            with open(f"/proc/{pid}/smaps_rollup") as f:
+                for line in f:
+                    if line.startswith("Rss:"):
+                        rss += int(line.split()[1])
+                    elif line.startswith("Pss:"):
+                        pss += int(line.split()[1])
+            procs += 1
         except OSError:
             pass
-        reader.close()
-        s.close()
+    return rss, pss, procs
+
+
+# --------------------------------------------------------------------------------------------
+# Phases
+# --------------------------------------------------------------------------------------------
+class Phase:
+    """Workers share one operation budget (count) and one deadline; the first errors are kept."""
+
+    def __init__(self, count, seconds):
+        self.count, self.seconds = count, seconds
+        self.started = self.done = self.bytes = self.errors = 0
+        self.first_errors = []
+
+    def take(self):
+        if self.started >= self.count or time.perf_counter() > self.deadline:
+            return False
+        self.started += 1
+        return True
+
+    def fail(self, error):
+        self.errors += 1
+        if len(self.first_errors) < 3:
+            self.first_errors.append(str(error))
+
+    async def run(self, workers, body):
+        """body(worker_index) loops on self.take(); workers have done their setup before."""
+        cpu0 = time.process_time()
+        self.t0 = time.perf_counter()
+        self.deadline = self.t0 + self.seconds
+        await asyncio.gather(*(body(i) for i in range(workers)))
+        self.elapsed = time.perf_counter() - self.t0
+        self.client_cpu = (time.process_time() - cpu0) / self.elapsed
+        return self
+
+    def result(self, unit="/s", mb=False):
+        r = {"value": self.done / self.elapsed if self.elapsed else 0.0, "done": self.done, "count": self.count,
+             "seconds": round(self.elapsed, 2), "errors": self.errors, "first_errors": self.first_errors,
+             "client_cpu": round(self.client_cpu, 2)}
+        if mb:
+            r["mb_per_s"] = self.bytes / self.elapsed / 1e6 if self.elapsed else 0.0
+        return r
+
+
+async def open_session(server, select=True):
+    client = Client(server["port"])
+    await client.connect()
+    await client.login(server["user"], server["password"])
+    if select:
+        await client.command("SELECT INBOX")
+    return client
+
+
+async def sessions(server, n):
+    clients = []
+    try:
+        for _ in range(n):
+            clients.append(await open_session(server))
+    except ImapError:
+        for c in clients:
+            c.close()
+        raise
+    return clients
+
+
+async def phase_logins(server, clients, count, seconds):
+    phase = Phase(count, seconds)
+
+    async def body(_):
+        while phase.take():
+            client = Client(server["port"])
+            try:
+                await client.connect()
+                await client.login(server["user"], server["password"])
+                await client.logout()
+                phase.done += 1
+            except ImapError as error:
+                phase.fail(error)
+                client.close()
+                return
+    return (await phase.run(clients, body)).result()
+
+
+async def phase_commands(server, clients, count, seconds, make_command, mb=False):
+    """20 sessions stay logged in with INBOX selected and send commands one at a time each."""
+    try:
+        pool = await sessions(server, clients)
+    except ImapError as error:
+        phase = Phase(count, seconds)
+        phase.fail(error)
+        phase.elapsed, phase.client_cpu = 1.0, 0.0
+        return phase.result(mb=mb)
+    phase = Phase(count, seconds)
+
+    async def body(i):
+        rng = random.Random(SEED * 100 + i)
+        client = pool[i]
+        while phase.take():
+            text = make_command(rng)
+            before = client.received
+            try:
+                await client.command(text)
+                phase.done += 1
+                phase.bytes += client.received - before
+            except ImapError as error:
+                phase.fail(error)
+                return
+    await phase.run(clients, body)
+    for client in pool:
+        try:
+            await client.logout()
+        except ImapError:
+            pass
+    return phase.result(mb=mb)
+
+
+async def phase_idle(server, target, seconds):
+    """Opens up to target connections, each LOGIN + SELECT INBOX + IDLE; memory before and after."""
+    await asyncio.sleep(5)  # Dovecot's spare imap processes exit (idle_kill); the gateway settles
+    rss0, pss0, procs0 = memory_kib(server["pids"])
+    deadline = time.perf_counter() + seconds
+    idle, first_error = [], None
+    batch = 20
+    while len(idle) < target and time.perf_counter() < deadline and first_error is None:
+        async def one():
+            client = Client(server["port"])
+            try:
+                await client.connect()
+                await client.login(server["user"], server["password"])
+                await client.command("SELECT INBOX")
+                await client.command("IDLE", continuation=True)
+                return client
+            except ImapError as error:
+                client.close()
+                return error
+        results = await asyncio.gather(*(one() for _ in range(min(batch, target - len(idle)))))
+        for r in results:
+            if isinstance(r, Client):
+                idle.append(r)
+            elif first_error is None:
+                first_error = r
+    await asyncio.sleep(3)
+    rss1, pss1, procs1 = memory_kib(server["pids"])
+    n = max(len(idle), 1)
+    result = {"connections": len(idle), "target": target, "rss_before_kib": rss0, "rss_after_kib": rss1,
+              "pss_before_kib": pss0, "pss_after_kib": pss1, "procs_before": procs0, "procs_after": procs1,
+              "rss_per_conn_kib": (rss1 - rss0) / n, "pss_per_conn_kib": (pss1 - pss0) / n,
+              "errors": 0 if first_error is None else 1,
+              "first_errors": [] if first_error is None else [str(first_error)]}
+    for client in idle:
+        try:
+            client.writer.write(b"DONE\r\nz LOGOUT\r\n")
+        except (OSError, AttributeError):
+            pass
+    await asyncio.sleep(0.5)
+    for client in idle:
+        client.close()
     return result
 
 
-def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("servers", nargs="+")
-    parser.add_argument("--messages", type=int, default=200)
-    parser.add_argument("--logins", type=int, default=200)
-    parser.add_argument("--rounds", type=int, default=500)
-    parser.add_argument("--idle", type=int, default=1000)
-    args = parser.parse_args()
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, max(soft, 4 * args.idle + 100)), hard))
+async def load_by_append(server, messages, connections=8):
+    pool = await sessions(server, connections)
+    next_index = 0
 
+    async def worker(client):
+        nonlocal next_index
+        while next_index < len(messages):
+            message = messages[next_index]
+            next_index += 1
+            flags = "(\\Seen) " if message["seen"] else "() "
+            await client.command(f"APPEND INBOX {flags}{imap_date_time(message['date'])} {{{len(message['data'])}}}",
+                                 literal=message["data"])
+    t0 = time.perf_counter()
+    await asyncio.gather(*(worker(c) for c in pool))
+    elapsed = time.perf_counter() - t0
+    for c in pool:
+        await c.logout()
+    return len(messages) / elapsed
+
+
+async def exists(server):
+    client = await open_session(server, select=False)
+    _, untagged, _ = await client.command("SELECT INBOX", collect=True)
+    await client.logout()
+    for line in untagged:
+        parts = line.split()
+        if len(parts) == 3 and parts[2] == b"EXISTS":
+            return int(parts[1])
+    return None
+
+
+# The SEARCH criteria, drawn at random from values that occur in the corpus.
+PEOPLE = senders()
+
+
+def search_from(rng):
+    return f'UID SEARCH FROM "{rng.choice(PEOPLE)[1].split("@")[0]}"'
+
+
+def search_subject(rng):
+    return f'UID SEARCH SUBJECT "{rng.choice(WORDS)}"'
+
+
+def search_since(rng):
+    day = BASE_DATE + dt.timedelta(days=rng.randint(0, SPAN_DAYS))
+    return f"UID SEARCH SINCE {day.day}-{MONTHS[day.month - 1]}-{day.year}"
+
+
+def search_unseen(_):
+    return "UID SEARCH UNSEEN"
+
+
+def search_mixed(rng):
+    return rng.choice([search_from, search_subject, search_since, search_unseen])(rng)
+
+
+CHECK_QUERIES = ["UID SEARCH UNSEEN", 'UID SEARCH FROM "ann."', 'UID SEARCH SUBJECT "budget"',
+                 "UID SEARCH SINCE 1-Jan-2026", 'UID SEARCH SINCE 1-Jun-2025 UNSEEN FROM "example.org"']
+
+
+async def answers(server):
+    """Hit counts of fixed queries, and the total size of all messages: both servers must agree."""
+    client = await open_session(server)
+    out = {}
+    for query in CHECK_QUERIES:
+        try:
+            _, untagged, _ = await client.command(query, collect=True)
+            hits = sum(len(l.split()) - 2 for l in untagged if l.startswith(b"* SEARCH"))
+            out[query] = hits
+        except ImapError as error:
+            out[query] = f"failed: {error}"
+    try:
+        _, untagged, _ = await client.command("FETCH 1:* (RFC822.SIZE)", collect=True)
+        out["sum of RFC822.SIZE"] = sum(int(l.split(b"RFC822.SIZE ")[1].split(b")")[0]) for l in untagged if b"RFC822.SIZE" in l)
+    except (ImapError, IndexError, ValueError) as error:
+        out["sum of RFC822.SIZE"] = f"failed: {error}"
+    await client.logout()
+    return out
+
+
+async def measure(server, args, messages_total):
+    n_max = messages_total
+    results = {}
+    warm = await open_session(server)  # the first SELECT may index; not measured
+    await warm.command("UID FETCH 1:* (FLAGS)")
+    await warm.command("UID SEARCH UNSEEN")
+    await warm.logout()
+
+    def fetch_body(rng):
+        return f"FETCH {rng.randint(1, n_max)} BODY.PEEK[]"
+
+    steps = [
+        ("logins/s (LOGIN+LOGOUT)", lambda: phase_logins(server, args.clients, args.logins, args.seconds)),
+        ("UID FETCH 1:* (FLAGS)", lambda: phase_commands(server, args.clients, args.flag_fetches, args.seconds,
+                                                          lambda _: "UID FETCH 1:* (FLAGS)", mb=True)),
+        ("FETCH n BODY.PEEK[]", lambda: phase_commands(server, args.clients, args.body_fetches, args.seconds,
+                                                        fetch_body, mb=True)),
+        ("UID SEARCH FROM", lambda: phase_commands(server, args.clients, args.searches, args.seconds, search_from)),
+        ("UID SEARCH SUBJECT", lambda: phase_commands(server, args.clients, args.searches, args.seconds, search_subject)),
+        ("UID SEARCH SINCE", lambda: phase_commands(server, args.clients, args.searches, args.seconds, search_since)),
+        ("UID SEARCH UNSEEN", lambda: phase_commands(server, args.clients, args.searches, args.seconds, search_unseen)),
+        ("UID SEARCH mixed", lambda: phase_commands(server, args.clients, args.searches, args.seconds, search_mixed)),
+    ]
+    for name, step in steps:
+        if args.only and not any(o.lower() in name.lower() for o in args.only):
+            continue
+        print(f"  {server['name']}: {name} ...", file=sys.stderr, flush=True)
+        results[name] = await step()
+        r = results[name]
+        print(f"    {r['value']:.1f}/s ({r['done']}/{r['count']} in {r['seconds']} s, errors {r['errors']}, "
+              f"client CPU {r['client_cpu']:.0%})" + (f" {r['mb_per_s']:.1f} MB/s" if "mb_per_s" in r else ""),
+              file=sys.stderr, flush=True)
+    if args.idle:
+        print(f"  {server['name']}: {args.idle} IDLE connections ...", file=sys.stderr, flush=True)
+        results["idle"] = await phase_idle(server, args.idle, args.idle_seconds)
+        print(f"    {json.dumps(results['idle'])}", file=sys.stderr, flush=True)
+    return results
+
+
+def fmt(value, failed):
+    return "FAILED" if failed else f"{value:,.1f}"
+
+
+def print_table(names, results, args):
+    a, b = names
+    rows = []  # (metric, va, vb, failed_a, failed_b, better)
+    for metric in results[a]:
+        if metric == "idle":
+            continue
+        ra, rb = results[a][metric], results[b][metric]
+        rows.append((f"{metric}  cmd/s" if "logins" not in metric else metric, ra["value"], rb["value"],
+                     ra["errors"] > 0, rb["errors"] > 0, "higher is better"))
+        if "mb_per_s" in ra:
+            rows.append((f"{metric}  MB/s", ra["mb_per_s"], rb["mb_per_s"], ra["errors"] > 0, rb["errors"] > 0, "higher is better"))
+    if "idle" in results[a]:
+        ia, ib = results[a]["idle"], results[b]["idle"]
+        label = f"KiB RSS per IDLE connection ({ia['connections']}/{ib['connections']})"
+        rows.append((label, ia["rss_per_conn_kib"], ib["rss_per_conn_kib"], ia["errors"] > 0, ib["errors"] > 0, "lower is better"))
+        rows.append(("KiB PSS per IDLE connection", ia["pss_per_conn_kib"], ib["pss_per_conn_kib"],
+                     ia["errors"] > 0, ib["errors"] > 0, "lower is better"))
+        rows.append(("server RSS MiB, idle conns open", ia["rss_after_kib"] / 1024, ib["rss_after_kib"] / 1024,
+                     ia["errors"] > 0, ib["errors"] > 0, "lower is better"))
+    width = max(len(r[0]) for r in rows) + 2
+    print()
+    print(f"{'metric':{width}}{a:>12}  {b:>12}  {'ratio ' + b + '/' + a:>26}  better")
+    for metric, va, vb, fa, fb, better in rows:
+        ratio = "n/a" if fa or fb or not va else (f"{vb / va:.2f}" if abs(vb / va) >= 0.1 else f"{vb / va:.4f}")
+        print(f"{metric:{width}}{fmt(va, fa):>12}  {fmt(vb, fb):>12}  {ratio:>26}  {better}")
+    failures = [(n, m, r) for n in names for m, r in results[n].items() if r.get("errors")]
+    if failures:
+        print("\nFailures (server, metric, errors, first errors as command -> response):")
+        for n, m, r in failures:
+            print(f"  {n} / {m}: {r['errors']} error(s)")
+            for e in r["first_errors"]:
+                print(f"      {e}")
+
+
+async def run(args):
     servers = []
     for spec in args.servers:
         name, rest = spec.split("=", 1)
-        port, user, password, pids = rest.split(":", 3)
-        servers.append({"name": name, "port": int(port), "user": user, "password": password, "pids": [int(p) for p in pids.split(",") if p]})
-
+        parts = rest.split(":")
+        port, user, password, pids = parts[:4]
+        servers.append({"name": name, "port": int(port), "user": user, "password": password,
+                        "pids": [int(p) for p in pids.split(",") if p], "append": "append" in parts[4:]})
+    messages = None
+    for server in servers:
+        if server["append"]:
+            messages = messages or corpus(args.messages)
+            print(f"loading {len(messages)} messages into {server['name']} by APPEND ...", file=sys.stderr, flush=True)
+            rate = await load_by_append(server, messages)
+            print(f"  {rate:.1f} APPEND/s", file=sys.stderr, flush=True)
+    for server in servers:
+        count = await exists(server)
+        if count != args.messages:
+            sys.exit(f"{server['name']}: INBOX has {count} messages, expected {args.messages}")
+    print("checking that both servers give the same answers ...", file=sys.stderr, flush=True)
+    checks = {s["name"]: await answers(s) for s in servers}
     results = {}
     for server in servers:
-        prepare(server, args.messages)
-        results[server["name"]] = measure(server, args.logins, args.rounds, args.idle)
-
+        print(f"measuring {server['name']} ...", file=sys.stderr, flush=True)
+        results[server["name"]] = await measure(server, args, args.messages)
     names = [s["name"] for s in servers]
-    print(f"{'metric':42}" + "".join(f"{n:>14}" for n in names) + (f"{'ratio':>10}" if len(names) == 2 else ""))
-    for metric in results[names[0]]:
-        values = [results[n][metric] for n in names]
-        line = f"{metric:42}" + "".join(f"{v:14.1f}" for v in values)
-        if len(values) == 2 and values[0]:
-            line += f"{values[1] / values[0]:10.2f}"
-        print(line)
+    print(f"\n{args.messages} messages, {args.clients} concurrent clients, phases bounded by count and {args.seconds:.0f} s")
+    print_table(names, results, args)
+    print("\nSame answers? (hit counts of fixed queries, total size)")
+    for query in checks[names[0]]:
+        values = [checks[n][query] for n in names]
+        print(f"  {query:58} " + "  ".join(f"{v}" for v in values) + ("" if len(set(map(str, values))) == 1 else "   <-- differ"))
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump({"results": results, "checks": checks}, f, indent=1)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="cmd", required=True)
+    m = sub.add_parser("maildir")
+    m.add_argument("directory")
+    m.add_argument("--messages", type=int, default=1000)
+    r = sub.add_parser("run")
+    r.add_argument("servers", nargs=2)
+    r.add_argument("--messages", type=int, default=1000)
+    r.add_argument("--clients", type=int, default=20)
+    r.add_argument("--logins", type=int, default=2000, help="LOGIN+LOGOUT cycles in total")
+    r.add_argument("--flag-fetches", type=int, default=2000)
+    r.add_argument("--body-fetches", type=int, default=10000)
+    r.add_argument("--searches", type=int, default=2000, help="per SEARCH criterion")
+    r.add_argument("--seconds", type=float, default=30, help="time limit of each phase")
+    r.add_argument("--idle", type=int, default=1000, help="IDLE connections (0 skips)")
+    r.add_argument("--idle-seconds", type=float, default=180, help="time limit for opening them")
+    r.add_argument("--only", nargs="*", help="run only the phases whose name contains one of these")
+    r.add_argument("--json", help="also write the raw results here")
+    args = parser.parse_args()
+    if args.cmd == "maildir":
+        write_maildir(args.directory, args.messages)
+        return
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, max(soft, 2 * args.idle + 200)), hard))
+    asyncio.run(run(args))
 
 
 if __name__ == "__main__":

@@ -1,74 +1,158 @@
 #!/usr/bin/env bash
-# Runs the same IMAP load against Dovecot (apt's dovecot-imapd, on a high port) and MailCloud
-# (`mailcloud dev`, IMAP on 127.0.0.1:2143) and prints both and the ratio MailCloud/Dovecot.
-# Loopback only. Stops what it started, by PID.
-#   usage: bench/imap/run.sh [imap_bench.py options, e.g. --idle 1000 --rounds 500]
+# IMAP, side by side in one run: Dovecot 2.3 (apt's dovecot-imapd, a private instance on a free
+# loopback port) and the MailCloud gateway (`mailcloud gateway`, one IMAP listener on a free
+# loopback port, on an in-memory Azurite). The same 1,000 deterministic messages in both, the
+# same client load (bench/imap/imap_bench.py), one table with the ratio MailCloud/Dovecot.
+# Run by hand as root, not in CI. Loopback only; stops what it started, by PID.
+#
+#   bash bench/imap/run.sh                         # the full run (~10 minutes on 2 cores)
+#   MESSAGES=200 bash bench/imap/run.sh --idle 100 --seconds 10   # a quick one
+#   (arguments go to `imap_bench.py run`: --clients --logins --flag-fetches --body-fetches
+#    --searches --seconds --idle --idle-seconds --only --json)
 set -euo pipefail
-here="$(cd "$(dirname "$0")" && pwd)"
-root="$(cd "$here/../.." && pwd)"
-work="$(mktemp -d /tmp/mailcloud-imap-bench.XXXXXX)"
-password="bench-$(date +%s)"
-dovecot_port=14300
-pids=()
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+MESSAGES=${MESSAGES:-1000}
+ARTIFACTS=${ARTIFACTS:-/tmp/art-benchimap}
+WORK=$(mktemp -d /tmp/mailcloud-bench-imap.XXXXXX)
+PASSWORD="bench-$RANDOM$RANDOM"
+USER_NAME=bench@example.test
+DOVECOT_PID=""
+AZURITE_PID=""
+GATEWAY_PID=""
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+
+wait_for_port() {
+  for _ in $(seq 1 300); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
+    sleep 0.2
+  done
+  echo "nothing listens on port $1" >&2
+  return 1
+}
+
+stop() { # pid: TERM, wait up to 10 s, then KILL
+  local pid=$1
+  [ -n "$pid" ] || return 0
+  kill "$pid" 2>/dev/null || return 0
+  for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+  kill -9 "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+}
+
 cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  if [[ -f "$work/run/master.pid" ]]; then kill "$(cat "$work/run/master.pid")" 2>/dev/null || true; fi
-  rm -rf "$work"
+  stop "$GATEWAY_PID"
+  stop "$AZURITE_PID"
+  stop "$DOVECOT_PID"   # the master takes its imap, imap-login, auth, ... children with it
+  if [ -n "${KEEP_WORK:-}" ]; then echo "work directory kept: $WORK" >&2; else rm -rf "$WORK"; fi
 }
 trap cleanup EXIT
 
-command -v dovecot >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dovecot-imapd >/dev/null; }
+[ "$(id -u)" = 0 ] || { echo "run as root (Dovecot's master must be root to switch to the mail user)" >&2; exit 1; }
+# 1,000 idle connections: a socket each in the client, the server, and Dovecot's processes.
+ulimit -n "$(ulimit -Hn)"
 
-mkdir -p "$work/home/Maildir"/{cur,new,tmp} "$work/run"
-chown -R nobody:nogroup "$work/home"
-cat > "$work/dovecot.conf" <<CONF
+# --- Dovecot: private config, passwd-file, Maildir under $WORK, no other services ------------
+command -v dovecot >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dovecot-imapd >/dev/null; }
+MAIL_UID=$(id -u nobody); MAIL_GID=$(id -g nobody)
+chmod 755 "$WORK"
+mkdir -p "$WORK/dovecot-home" "$WORK/dovecot-run"
+echo "writing $MESSAGES messages as a Maildir for Dovecot ..." >&2
+python3 "$HERE/imap_bench.py" maildir "$WORK/dovecot-home/Maildir" --messages "$MESSAGES"
+chown -R "$MAIL_UID:$MAIL_GID" "$WORK/dovecot-home"
+echo "$USER_NAME:{PLAIN}$PASSWORD:$MAIL_UID:$MAIL_GID::$WORK/dovecot-home::" > "$WORK/dovecot-users"
+chmod 644 "$WORK/dovecot-users"
+DOVECOT_PORT=$(free_port)
+cat > "$WORK/dovecot.conf" <<CONF
 protocols = imap
 listen = 127.0.0.1
-base_dir = $work/run
-log_path = $work/dovecot.log
+base_dir = $WORK/dovecot-run
+state_dir = $WORK/dovecot-run/state
+log_path = $WORK/dovecot.log
 ssl = no
 disable_plaintext_auth = no
-auth_mechanisms = plain
+auth_mechanisms = plain login
 mail_location = maildir:~/Maildir
+first_valid_uid = 1
 mail_max_userip_connections = 5000
+default_process_limit = 5000
+default_client_limit = 12000
 default_internal_user = nobody
 default_login_user = nobody
-default_process_limit = 5000
-default_client_limit = 10000
 passdb {
-  driver = static
-  args = password=$password
+  driver = passwd-file
+  args = scheme=PLAIN $WORK/dovecot-users
 }
 userdb {
-  driver = static
-  args = uid=nobody gid=nogroup home=$work/home
+  driver = passwd-file
+  args = $WORK/dovecot-users
 }
 service imap-login {
   inet_listener imap {
     address = 127.0.0.1
-    port = $dovecot_port
+    port = $DOVECOT_PORT
   }
   inet_listener imaps {
     port = 0
   }
   chroot =
+  # Dovecot's documented high-performance login mode: long-lived imap-login processes
+  # (the default, service_count = 1, forks one per connection: ~15 logins/s here).
+  service_count = 0
+  process_min_avail = 2
+  vsz_limit = 1G
+}
+service imap {
+  # Reuse imap processes across sessions instead of a fork+exec per login; still one process
+  # per logged-in connection. Idle spare processes exit after a second, so they are not
+  # counted as memory of the IDLE connections.
+  service_count = 100
+  idle_kill = 1 secs
+  process_limit = 5000
 }
 service anvil {
   chroot =
 }
 CONF
-dovecot -c "$work/dovecot.conf"
-sleep 1
-dovecot_pid="$(cat "$work/run/master.pid")"
+mkdir -p "$WORK/dovecot-run/state"
+dovecot -c "$WORK/dovecot.conf" -F >"$WORK/dovecot.stdout" 2>&1 &
+DOVECOT_PID=$!
+wait_for_port "$DOVECOT_PORT" || { cat "$WORK/dovecot.stdout" "$WORK/dovecot.log" >&2; exit 1; }
 
-dotnet build "$root/cli" -c Release --artifacts-path "$work/art" -v quiet -nologo >/dev/null
-(cd "$root" && exec dotnet "$work/art/bin/MailCloud.Cli/release/mailcloud.dll" dev --password "$password") >"$work/mailcloud.log" 2>&1 &
-pids+=("$!")
-for _ in $(seq 1 120); do
-  (exec 3<>/dev/tcp/127.0.0.1/2143) 2>/dev/null && break
-  sleep 1
-done
+# --- Azurite (in memory, free ports) -----------------------------------------------------------
+[ -x "$ROOT/node_modules/.bin/azurite" ] || (cd "$ROOT" && npm install --no-audit --no-fund >/dev/null)
+BLOB_PORT=$(free_port); QUEUE_PORT=$(free_port); TABLE_PORT=$(free_port)
+"$ROOT/node_modules/.bin/azurite" --silent --inMemoryPersistence --skipApiVersionCheck \
+  --blobHost 127.0.0.1 --blobPort "$BLOB_PORT" --queueHost 127.0.0.1 --queuePort "$QUEUE_PORT" \
+  --tableHost 127.0.0.1 --tablePort "$TABLE_PORT" >"$WORK/azurite.log" 2>&1 &
+AZURITE_PID=$!
+wait_for_port "$BLOB_PORT"; wait_for_port "$QUEUE_PORT"
+ACCOUNT_KEY="Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
+export Storage__ConnectionString="DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=$ACCOUNT_KEY;BlobEndpoint=http://127.0.0.1:$BLOB_PORT/devstoreaccount1;QueueEndpoint=http://127.0.0.1:$QUEUE_PORT/devstoreaccount1;"
 
-python3 "$here/imap_bench.py" \
-  "dovecot=$dovecot_port:u:$password:$dovecot_pid" \
-  "mailcloud=2143:alice@example.test:$password:${pids[0]}" "$@"
+# --- the gateway: `mailcloud gateway`, one plain IMAP listener, Release build --------------------
+echo "building the gateway (Release) ..." >&2
+dotnet build "$ROOT/cli/MailCloud.Cli.csproj" -c Release --artifacts-path "$ARTIFACTS" -v q -nologo >"$WORK/build.log" 2>&1 \
+  || { tail -30 "$WORK/build.log" >&2; exit 1; }
+MAILCLOUD="$ARTIFACTS/bin/MailCloud.Cli/release/mailcloud"
+GATEWAY_PORT=$(free_port)
+export Logging__LogLevel__Default=Warning
+export Gateway__HostName=imap.bench.test Gateway__HealthPort=0
+export Gateway__Listeners__0__Name=imap Gateway__Listeners__0__Protocol=Imap
+export Gateway__Listeners__0__Address=127.0.0.1 Gateway__Listeners__0__Port="$GATEWAY_PORT"
+export Gateway__Listeners__0__MaxConnections=5000 Gateway__Listeners__0__MaxConnectionsPerClient=5000
+export Gateway__Listeners__0__IdleTimeout=00:30:00
+"$MAILCLOUD" gateway --ensure-storage >"$WORK/gateway.log" 2>&1 &
+GATEWAY_PID=$!
+wait_for_port "$GATEWAY_PORT" || { cat "$WORK/gateway.log" >&2; exit 1; }
+"$MAILCLOUD" domain add example.test >/dev/null
+"$MAILCLOUD" account add "$USER_NAME" --password "$PASSWORD" --quota 10GB >/dev/null
+
+# --- measure -----------------------------------------------------------------------------------
+echo "Dovecot $(dovecot --version | cut -d' ' -f1) pid $DOVECOT_PID on 127.0.0.1:$DOVECOT_PORT; MailCloud gateway pid $GATEWAY_PID on 127.0.0.1:$GATEWAY_PORT (Azurite pid $AZURITE_PID, not counted in memory)" >&2
+python3 "$HERE/imap_bench.py" run \
+  "Dovecot=$DOVECOT_PORT:$USER_NAME:$PASSWORD:$DOVECOT_PID" \
+  "MailCloud=$GATEWAY_PORT:$USER_NAME:$PASSWORD:$GATEWAY_PID:append" \
+  --messages "$MESSAGES" "$@"

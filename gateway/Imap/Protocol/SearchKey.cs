@@ -15,6 +15,9 @@ public abstract record SearchKey
 {
     public abstract bool? Evaluate(SearchCandidate candidate);
 
+    /// <summary>True when deciding needs the message body, not only its header: then the whole message is read.</summary>
+    public virtual bool NeedsBody => false;
+
     public sealed record All : SearchKey
     {
         public override bool? Evaluate(SearchCandidate candidate) => true;
@@ -22,6 +25,8 @@ public abstract record SearchKey
 
     public sealed record And(IReadOnlyList<SearchKey> Keys) : SearchKey
     {
+        public override bool NeedsBody => Keys.Any(k => k.NeedsBody);
+
         public override bool? Evaluate(SearchCandidate candidate)
         {
             var result = (bool?)true;
@@ -45,6 +50,8 @@ public abstract record SearchKey
 
     public sealed record Or(SearchKey Left, SearchKey Right) : SearchKey
     {
+        public override bool NeedsBody => Left.NeedsBody || Right.NeedsBody;
+
         public override bool? Evaluate(SearchCandidate candidate)
         {
             var left = Left.Evaluate(candidate);
@@ -60,6 +67,8 @@ public abstract record SearchKey
 
     public sealed record Not(SearchKey Key) : SearchKey
     {
+        public override bool NeedsBody => Key.NeedsBody;
+
         public override bool? Evaluate(SearchCandidate candidate) => !Key.Evaluate(candidate);
     }
 
@@ -166,6 +175,8 @@ public abstract record SearchKey
     /// <summary>BODY string (text parts only) or TEXT string (header and text parts).</summary>
     public sealed record Text(string Value, bool IncludeHeader) : SearchKey
     {
+        public override bool NeedsBody => true;
+
         public override bool? Evaluate(SearchCandidate candidate)
         {
             if (candidate.Message is not { } message)
