@@ -8,6 +8,7 @@ using MailCloud.Core.Directory;
 using MailCloud.Core.Pipeline;
 using MailCloud.Core.Queueing;
 using MailCloud.Core.Spool;
+using MailCloud.Functions.Tests.Support;
 using MailCloud.Testing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -18,6 +19,10 @@ using Microsoft.Extensions.Options;
 // Storage and queue operations of one message end to end, counted by an Azure SDK pipeline policy
 // on real Azurite, then priced per 1,000 messages. The stages are driven one queue message at a
 // time (no polling runner), so every counted request belongs to the message.
+
+const string LocalAccount = "alice@example.test";
+const string RemoteDomain = "remote.test";
+const string RemoteAddress = "bob@" + RemoteDomain;
 
 var azurite = new AzuriteFixture();
 await azurite.InitializeAsync();
@@ -31,6 +36,9 @@ try
         Console.WriteLine(counts.Row(warm ? "queue-in -> 1 local mailbox (warm mailbox)" : "queue-in -> 1 local mailbox (first message)"));
     }
 
+    var relayed = await MeasureRemoteRelayAsync(azurite);
+    Console.WriteLine(relayed.Row("queue-in -> 1 remote domain (relayed to its MX)"));
+
     Console.WriteLine();
     Console.WriteLine(Prices.Assumptions);
 }
@@ -39,51 +47,100 @@ finally
     await azurite.DisposeAsync();
 }
 
+// A remote sender writes to a local account: Route, then Deliver into the mailbox.
 static async Task<Counts> MeasureLocalDeliveryAsync(AzuriteFixture azurite, bool warm)
 {
     var counter = new RequestCounter();
     using var host = await BuildHostAsync(azurite, counter);
-    var services = host.Services;
-    var directory = services.GetRequiredService<IMailDirectory>();
-    await directory.AddDomainAsync("example.test", default);
-    var account = await directory.AddAccountAsync("alice@example.test", "pw-alice-12345", null, null, default);
-    await directory.GetSnapshotAsync(default);
+    await AddLocalAccountAsync(host.Services);
+    PipelineStage[] stages = [PipelineStage.Route, PipelineStage.Deliver];
     if (warm)
     {
-        await SubmitAndDrainAsync(services, counter: null);
+        await SubmitAndDrainAsync(host.Services, RemoteAddress, LocalAccount, stages);
     }
 
     counter.Reset();
-    var runs = await SubmitAndDrainAsync(services, counter);
+    var runs = await SubmitAndDrainAsync(host.Services, RemoteAddress, LocalAccount, stages);
     return Counts.From(counter, runs);
 }
 
-static async Task<int> SubmitAndDrainAsync(IServiceProvider services, RequestCounter? counter)
+// A local account writes to a remote domain: Route, then Relay, which looks up the domain's MX in
+// real DNS and hands the message over SMTP, as in the relay tests: dnsmasq answers the MX query
+// with a loopback host and an SMTP server listens there. MX records carry no port, so
+// Relay:MxPort points the relay at that server's port instead of 25. (A smart host would skip
+// DNS, and always requires TLS, which the loopback server does not offer.)
+static async Task<Counts> MeasureRemoteRelayAsync(AzuriteFixture azurite)
+{
+    await using var dns = await DnsServer.StartAsync([$"--mx-host={RemoteDomain},mx.{RemoteDomain},10", $"--host-record=mx.{RemoteDomain},127.0.0.1"]);
+    await using var remoteMx = new RemoteMta();
+    var counter = new RequestCounter();
+    using var host = await BuildHostAsync(azurite, counter, new Dictionary<string, string?>
+    {
+        ["Relay:DnsServers:0"] = dns.Endpoint,
+        ["Relay:MxPort"] = remoteMx.Port.ToString(CultureInfo.InvariantCulture),
+        ["Relay:SmtpTimeout"] = "00:00:10", // a broken setup fails in seconds, not the default 2 minutes
+    });
+    await AddLocalAccountAsync(host.Services);
+
+    counter.Reset();
+    var runs = await SubmitAndDrainAsync(host.Services, LocalAccount, RemoteAddress, [PipelineStage.Route, PipelineStage.Relay]);
+
+    // A deferred relay also ends the drain (as a delayed retry), with other operations than a
+    // delivery: count only a message the remote server actually accepted.
+    if (remoteMx.Received.Count != 1)
+    {
+        throw new InvalidOperationException($"The remote MX accepted {remoteMx.Received.Count} messages, expected 1.");
+    }
+
+    return Counts.From(counter, runs);
+}
+
+// The directory is set up, and its snapshot loaded, before counting: both are per deployment, not per message.
+static async Task AddLocalAccountAsync(IServiceProvider services)
+{
+    var directory = services.GetRequiredService<IMailDirectory>();
+    await directory.AddDomainAsync("example.test", default);
+    await directory.AddAccountAsync(LocalAccount, "pw-alice-12345", null, null, default);
+    await directory.GetSnapshotAsync(default);
+}
+
+static async Task<int> SubmitAndDrainAsync(IServiceProvider services, string mailFrom, string recipient, IReadOnlyList<PipelineStage> stages)
+{
+    await SubmitAsync(services, mailFrom, recipient);
+    return await DrainAsync(services, stages);
+}
+
+// What the gateway does on DATA: spool blob, then the inbound envelope.
+static async Task SubmitAsync(IServiceProvider services, string mailFrom, string recipient)
 {
     var spool = services.GetRequiredService<ISpool>();
     var transport = services.GetRequiredService<IQueueTransport>();
     var queues = services.GetRequiredService<IOptions<QueueingOptions>>().Value;
-    var invoker = services.GetRequiredService<StageInvoker>();
 
-    // What the gateway does on DATA: spool blob, then the inbound envelope.
     var messageId = "m" + Guid.NewGuid().ToString("N");
     await using var writer = await spool.CreateAsync(messageId, default);
-    await writer.Content.WriteAsync(Encoding.ASCII.GetBytes("From: bob@remote.test\r\nTo: alice@example.test\r\nSubject: cost\r\n\r\n" + new string('x', 4000) + "\r\n"));
+    await writer.Content.WriteAsync(Encoding.ASCII.GetBytes($"From: {mailFrom}\r\nTo: {recipient}\r\nSubject: cost\r\n\r\n" + new string('x', 4000) + "\r\n"));
     var size = await writer.CommitAsync(default);
     var envelope = new MessageEnvelope
     {
         MessageId = messageId,
         SpoolBlob = writer.SpoolBlob,
-        MailFrom = "bob@remote.test",
-        Recipients = [new EnvelopeRecipient { Address = "alice@example.test" }],
+        MailFrom = mailFrom,
+        Recipients = [new EnvelopeRecipient { Address = recipient }],
         ReceivedFrom = new ReceivedFrom { RemoteIp = "127.0.0.1", Helo = "client.test" },
         ReceivedAt = DateTimeOffset.UtcNow,
         Size = size,
     };
     await transport.SendAsync(queues.InboundQueue, new OutgoingMessage(messageId, EnvelopeSerializer.Serialize(envelope)), null, default);
+}
 
+// Runs each stage on what its queue holds, in pipeline order. Returns the number of stage runs.
+static async Task<int> DrainAsync(IServiceProvider services, IReadOnlyList<PipelineStage> stages)
+{
+    var transport = services.GetRequiredService<IQueueTransport>();
+    var invoker = services.GetRequiredService<StageInvoker>();
     var runs = 0;
-    foreach (var stage in new[] { PipelineStage.Route, PipelineStage.Deliver })
+    foreach (var stage in stages)
     {
         foreach (var message in await transport.ReceiveAsync(invoker.QueueOf(stage), 1, TimeSpan.FromMinutes(1), default))
         {
@@ -95,12 +152,11 @@ static async Task<int> SubmitAndDrainAsync(IServiceProvider services, RequestCou
     return runs;
 }
 
-static async Task<IHost> BuildHostAsync(AzuriteFixture azurite, RequestCounter counter)
+static async Task<IHost> BuildHostAsync(AzuriteFixture azurite, RequestCounter counter, IReadOnlyDictionary<string, string?>? extraSettings = null)
 {
     var storage = azurite.CreateStorageOptions("cost");
     var unique = storage.SpoolContainer[..16];
-    var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-    builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+    var settings = new Dictionary<string, string?>
     {
         ["Storage:ConnectionString"] = storage.ConnectionString,
         ["Storage:DirectoryContainer"] = storage.DirectoryContainer,
@@ -111,7 +167,14 @@ static async Task<IHost> BuildHostAsync(AzuriteFixture azurite, RequestCounter c
         ["Queueing:RelayQueue"] = $"{unique}-relay",
         ["Directory:PasswordHashIterations"] = "1000",
         ["Pipeline:SrsSecret"] = "cost-bench-secret-0123456789",
-    });
+    };
+    foreach (var (key, value) in extraSettings ?? new Dictionary<string, string?>())
+    {
+        settings[key] = value;
+    }
+
+    var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+    builder.Configuration.AddInMemoryCollection(settings);
     builder.Logging.SetMinimumLevel(LogLevel.Warning);
     builder.Services.AddMailCloudCore(builder.Configuration);
     builder.Services.AddMailPipeline(builder.Configuration);
