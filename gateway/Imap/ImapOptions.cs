@@ -25,6 +25,9 @@ public sealed class ImapOptions
     /// <summary>How often a selected folder's change token is polled (one poller per folder per process).</summary>
     public TimeSpan ChangePollInterval { get; set; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>Memory for parsed message headers shared by all sessions (SEARCH by header reads each message once).</summary>
+    [Range(0, long.MaxValue)] public long HeaderCacheBytes { get; set; } = 64L * 1024 * 1024;
+
     /// <summary>An IDLE is ended with BYE after this long (RFC 2177 asks clients to re-issue IDLE within 29 minutes).</summary>
     public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromMinutes(30);
 }

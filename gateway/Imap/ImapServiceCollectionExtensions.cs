@@ -15,6 +15,7 @@ public static class ImapServiceCollectionExtensions
             .Validate(o => o.ChangePollInterval > TimeSpan.Zero && o.IdleTimeout > TimeSpan.Zero, "Imap:ChangePollInterval and Imap:IdleTimeout must be positive.")
             .ValidateOnStart();
         services.AddSingleton<FolderWatcherRegistry>();
+        services.AddSingleton<MessageHeaderCache>();
         services.AddSingleton<IProtocolSessionHandler, ImapSessionHandler>();
         return services;
     }

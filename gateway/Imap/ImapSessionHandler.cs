@@ -21,12 +21,13 @@ internal sealed class ImapSessionHandler : IProtocolSessionHandler
         IMailDirectory directory,
         IAuthenticationThrottle throttle,
         FolderWatcherRegistry watchers,
+        MessageHeaderCache headers,
         IOptions<ImapOptions> options,
         IOptions<GatewayOptions> gatewayOptions,
         ServerCertificate certificate,
         ILogger<ImapSession> logger)
     {
-        _services = new ImapServices(store, directory, throttle, watchers, options.Value, gatewayOptions.Value, certificate);
+        _services = new ImapServices(store, directory, throttle, watchers, headers, options.Value, gatewayOptions.Value, certificate);
         _logger = logger;
     }
 

@@ -92,9 +92,6 @@ public static class SearchCommand
     /// <summary>Messages opened at once when the listing cannot decide: reads are latency-bound.</summary>
     private const int ConcurrentReads = 16;
 
-    /// <summary>How much of a message is read when only its header is needed; a longer header is read whole.</summary>
-    private const int HeaderReadLength = 64 * 1024;
-
     private static async Task<List<(uint SequenceNumber, uint Uid, ulong ModSeq)>> FindMatchesAsync(
         ImapSession session, SelectedMailbox selected, SearchKey key, CancellationToken cancellationToken)
     {
@@ -127,7 +124,7 @@ public static class SearchCommand
             new ParallelOptions { MaxDegreeOfParallelism = ConcurrentReads, CancellationToken = cancellationToken },
             async (candidate, ct) =>
             {
-                var message = await LoadAsync(session, selected.Name, candidate.Summary, key.NeedsBody, ct).ConfigureAwait(false);
+                var message = await LoadAsync(session, selected, candidate.Summary, key.NeedsBody, ct).ConfigureAwait(false);
                 if (message is not null)
                 {
                     opened[candidate.Summary.Uid] = key.Evaluate(candidate with { Message = message }) == true;
@@ -147,27 +144,19 @@ public static class SearchCommand
     }
 
     /// <summary>
-    /// The message, or for a large message whose body is not needed only its first bytes with the
-    /// whole header (a range read); null when it was expunged meanwhile.
+    /// The whole message, or, when <paramref name="needsBody"/> is false, a message of its header
+    /// alone from the gateway's header cache; null when it was expunged meanwhile.
     /// </summary>
-    private static async Task<MimeMessage?> LoadAsync(ImapSession session, string folder, Core.Mailboxes.MessageSummary summary, bool needsBody, CancellationToken cancellationToken)
+    private static async Task<MimeMessage?> LoadAsync(ImapSession session, SelectedMailbox selected, Core.Mailboxes.MessageSummary summary, bool needsBody, CancellationToken cancellationToken)
     {
-        var uid = summary.Uid;
+        if (!needsBody)
+        {
+            return await session.Services.Headers.GetAsync(session.Store, session.AccountId, selected.Name, selected.UidValidity, summary, cancellationToken).ConfigureAwait(false);
+        }
+
         try
         {
-            if (!needsBody && summary.Size > HeaderReadLength)
-            {
-                await using var head = await session.Store.OpenMessageAsync(session.AccountId, folder, uid, 0, HeaderReadLength, cancellationToken).ConfigureAwait(false);
-                using var buffer = new MemoryStream();
-                await head.CopyToAsync(buffer, cancellationToken).ConfigureAwait(false);
-                if (EndsHeader(buffer.GetBuffer().AsSpan(0, (int)buffer.Length)))
-                {
-                    buffer.Position = 0;
-                    return await MimeMessage.LoadAsync(buffer, cancellationToken).ConfigureAwait(false);
-                }
-            }
-
-            await using var content = await session.Store.OpenMessageAsync(session.AccountId, folder, uid, cancellationToken: cancellationToken).ConfigureAwait(false);
+            await using var content = await session.Store.OpenMessageAsync(session.AccountId, selected.Name, summary.Uid, cancellationToken: cancellationToken).ConfigureAwait(false);
             return await MimeMessage.LoadAsync(content, cancellationToken).ConfigureAwait(false);
         }
         catch (Core.Mailboxes.MessageNotFoundException)
@@ -175,8 +164,4 @@ public static class SearchCommand
             return null;
         }
     }
-
-    /// <summary>True when the bytes contain the empty line that ends a header (RFC 5322 §2.1).</summary>
-    private static bool EndsHeader(ReadOnlySpan<byte> bytes) =>
-        bytes.IndexOf("\r\n\r\n"u8) >= 0 || bytes.IndexOf("\n\n"u8) >= 0;
 }

@@ -5,12 +5,13 @@ using MailCloud.Gateway.Security;
 
 namespace MailCloud.Gateway.Imap.Session;
 
-/// <summary>What sessions share: storage, the directory, the login throttle, folder watchers and options.</summary>
+/// <summary>What sessions share: storage, the directory, the login throttle, folder watchers, the header cache and options.</summary>
 internal sealed record ImapServices(
     IMailboxStore Store,
     IMailDirectory Directory,
     IAuthenticationThrottle Throttle,
     FolderWatcherRegistry Watchers,
+    MessageHeaderCache Headers,
     ImapOptions Options,
     GatewayOptions GatewayOptions,
     ServerCertificate Certificate);
