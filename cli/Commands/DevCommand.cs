@@ -24,7 +24,7 @@ namespace MailCloud.Cli.Commands;
 public static class DevCommand
 {
     public const string DevDomain = "example.test";
-    public static readonly string[] DevAccounts = ["alice@example.test", "bob@example.test"];
+    public static IReadOnlyList<string> DevAccounts { get; } = ["alice@example.test", "bob@example.test"];
 
     public static Command Create()
     {
@@ -49,7 +49,7 @@ public static class DevCommand
         try
         {
             var configuration = BuildConfiguration(paths, azurite);
-            var app = GatewayApplication.Build(configuration, DefaultListeners.Dev, services =>
+            await using var app = GatewayApplication.Build(configuration, DefaultListeners.Dev, services =>
             {
                 services.AddImap();
                 services.AddPop3();
@@ -63,7 +63,6 @@ public static class DevCommand
             await app.StartAsync(cancellationToken);
             PrintSummary(app.Services, azurite, paths, seeded);
             await app.WaitForShutdownAsync(cancellationToken);
-            await app.DisposeAsync();
             return 0;
         }
         finally
@@ -92,6 +91,8 @@ public static class DevCommand
                 [$"{GatewayOptions.SectionName}:HealthAddress"] = "127.0.0.1",
                 [$"{GatewayOptions.SectionName}:HealthPort"] = "2080",
                 [$"{PipelineOptions.SectionName}:HostName"] = "localhost",
+                // Kestrel's "Now listening on: http://..." lines would mislabel the mail ports; the summary lists them.
+                ["Logging:LogLevel:Microsoft.Hosting.Lifetime"] = "Warning",
                 [$"{PipelineOptions.SectionName}:SrsSecret"] = LoadOrCreateSecret(Path.Combine(paths.StateDirectory, "srs-secret")),
             })
             .AddConfiguration(CliConfiguration.Build())
