@@ -18,7 +18,8 @@ public class DirectoryCommandTests(AzuriteFixture azurite)
         var options = azurite.CreateStorageOptions();
         var storage = new StorageClients(Options.Create(options));
         await storage.EnsureContainersAsync(Ct);
-        var directoryOptions = Options.Create(new DirectoryOptions { PasswordHashIterations = 1_000 });
+        // The test reads what the CLI process just wrote: it must not answer from a cached snapshot.
+        var directoryOptions = Options.Create(new DirectoryOptions { PasswordHashIterations = 1_000, CacheRevalidationInterval = TimeSpan.Zero });
         var directory = new BlobMailDirectory(
             storage,
             new Pbkdf2PasswordHasher(directoryOptions),
