@@ -170,6 +170,13 @@ public sealed class BlobMailboxStore : IMailboxStore, IDisposable
         return await _appender.AppendAsync(accountId, entry, content, flags, internalDate, idempotencyKey, cancellationToken).ConfigureAwait(false);
     }
 
+    public async Task<bool> HasDeliveryAsync(string accountId, string folder, string idempotencyKey, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(idempotencyKey);
+        var entry = await ResolveAsync(accountId, folder, cancellationToken).ConfigureAwait(false);
+        return await _appender.Marker(accountId, entry, idempotencyKey).ReadAsync(cancellationToken).ConfigureAwait(false) is not null;
+    }
+
     public async Task<Stream> OpenMessageAsync(string accountId, string folder, uint uid, long offset = 0, long? length = null, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(offset);

@@ -44,6 +44,12 @@ public interface IMailboxStore
         string? idempotencyKey,
         CancellationToken cancellationToken);
 
+    /// <summary>
+    /// True when an append with this idempotency key has begun (it holds a UID, finished or not):
+    /// a redelivered queue message must then finish that append rather than be judged anew.
+    /// </summary>
+    Task<bool> HasDeliveryAsync(string accountId, string folder, string idempotencyKey, CancellationToken cancellationToken);
+
     /// <summary>Opens a message's raw bytes, optionally a byte range. Throws <see cref="MessageNotFoundException"/> if expunged.</summary>
     Task<Stream> OpenMessageAsync(string accountId, string folder, uint uid, long offset = 0, long? length = null, CancellationToken cancellationToken = default);
 

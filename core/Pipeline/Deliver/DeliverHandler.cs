@@ -40,7 +40,9 @@ public sealed partial class DeliverHandler(
             return StageOutcome.Completed;
         }
 
-        if (account.QuotaBytes > 0)
+        // A redelivery of an append that already began (its size already counts) finishes it instead of bouncing.
+        var key = IdempotencyKey(envelope.MessageId, accountId);
+        if (account.QuotaBytes > 0 && !await mailboxes.HasDeliveryAsync(accountId, Folder, key, cancellationToken).ConfigureAwait(false))
         {
             var usage = await mailboxes.GetQuotaUsageAsync(accountId, cancellationToken).ConfigureAwait(false);
             if (usage.UsedBytes + envelope.Size > account.QuotaBytes)
@@ -64,7 +66,7 @@ public sealed partial class DeliverHandler(
         var trace = Encoding.UTF8.GetBytes($"Return-Path: <{envelope.MailFrom}>\r\nDelivered-To: {account.Address}\r\n");
         await using var content = new PrefixedStream(trace, message);
         var result = await mailboxes.AppendAsync(
-            accountId, Folder, content, MessageFlags.Empty, envelope.ReceivedAt, IdempotencyKey(envelope.MessageId, accountId), cancellationToken).ConfigureAwait(false);
+            accountId, Folder, content, MessageFlags.Empty, envelope.ReceivedAt, key, cancellationToken).ConfigureAwait(false);
 
         LogDelivered(envelope.MessageId, accountId, result.Uid, result.AlreadyDelivered);
         return StageOutcome.Completed;

@@ -216,6 +216,25 @@ public sealed class RouteAndDeliverTests(AzuriteFixture azurite)
         Assert.Single(await host.ReadInboxAsync(alice.Id));
     }
 
+    [Fact]
+    public async Task A_redelivered_append_is_finished_not_bounced_when_its_own_size_fills_the_quota()
+    {
+        var faults = new FailAfterAppend();
+        await using var host = await PipelineTestHost.CreateAsync(azurite, services: s => s.Decorate<IMailboxStore>(inner => new FaultyMailboxStore(inner, faults)));
+        var sender = await SetUpAsync(host, "sender@example.test");
+        // Room for this message once, not twice: the redelivery sees the first attempt's bytes in the usage.
+        var snug = await host.Directory.AddAccountAsync("snug@example.test", "pw-snug-12345", null, 2_500, default);
+        await host.StartAsync();
+
+        await host.SubmitAsync("sender@example.test", ["snug@example.test"], PipelineTestHost.NewMessage("sender@example.test", "snug@example.test", "fits once", new string('x', 1_000)));
+
+        Assert.Single(await host.WaitForInboxAsync(snug.Id));
+        await host.WaitForIdleAsync();
+        Assert.Equal(2, faults.Appends);
+        Assert.Single(await host.ReadInboxAsync(snug.Id));
+        Assert.Empty(await host.ReadInboxAsync(sender.Id));
+    }
+
     private static async Task<Account> SetUpAsync(PipelineTestHost host, string address)
     {
         await host.Directory.AddDomainAsync("example.test", default);
