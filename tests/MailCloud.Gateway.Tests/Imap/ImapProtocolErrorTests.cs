@@ -41,6 +41,39 @@ public sealed class ImapProtocolErrorTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task A_connection_dropped_inside_an_append_literal_stores_nothing()
+    {
+        await using var server = await ImapTestServer.StartAsync(azurite, SmallLimits);
+        await using (var client = await ImapRawClient.ConnectAsync(server.Port))
+        {
+            await client.LoginAsync();
+            await client.SendAsync("a1 APPEND INBOX {5000+}\r\nFrom: half@example.test\r\nSubject: cut off\r\n\r\nonly part of it");
+        }
+
+        // The session notices the drop; the half-sent message never becomes visible.
+        await using var next = await ImapRawClient.ConnectAsync(server.Port);
+        await next.LoginAsync();
+        var status = await next.CommandAsync("a2", "STATUS INBOX (MESSAGES)");
+        Assert.Equal("* STATUS \"INBOX\" (MESSAGES 0)", status[0]);
+        Assert.Empty((await server.Store.GetSnapshotAsync(server.AccountId, "INBOX", CancellationToken.None)).Messages);
+    }
+
+    [Theory]
+    [InlineData("nobody@example.test", "whatever")]
+    [InlineData(ImapTestServer.User, "wrong password")]
+    public async Task Unknown_users_and_wrong_passwords_get_the_same_refusal(string user, string password)
+    {
+        await using var server = await ImapTestServer.StartAsync(azurite, SmallLimits);
+        await using var client = await ImapRawClient.ConnectAsync(server.Port);
+
+        var refused = await client.CommandAsync("a1", $"LOGIN {user} \"{password}\"");
+        Assert.Equal(["a1 NO [AUTHENTICATIONFAILED] Invalid credentials"], refused);
+
+        // Still not authenticated.
+        Assert.Equal(["a2 BAD SELECT is not valid in this state"], await client.CommandAsync("a2", "SELECT INBOX"));
+    }
+
+    [Fact]
     public async Task A_literal_append_within_the_limit_is_stored()
     {
         await using var server = await ImapTestServer.StartAsync(azurite, SmallLimits);
