@@ -69,12 +69,19 @@ public static class FetchCommand
     {
         var writer = session.Writer;
         MessageStructure? structure = null;
+        MimeMessage? header = null;
         try
         {
             if (NeedsStructure(request))
             {
                 await using var content = await session.Store.OpenMessageAsync(session.AccountId, folder, message.Uid, cancellationToken: cancellationToken).ConfigureAwait(false);
                 structure = await MessageStructure.LoadAsync(content, message.Size, session.Options.LiteralMemoryThreshold, cancellationToken).ConfigureAwait(false);
+            }
+            else if ((request.Attributes & FetchAttributes.Envelope) != 0)
+            {
+                // A client's header sync (ENVELOPE, FLAGS, sizes) needs only the header: read it once per gateway, not the whole message per FETCH.
+                header = await session.Services.Headers.GetAsync(session.Store, session.AccountId, folder, session.RequireSelected.UidValidity, message, cancellationToken).ConfigureAwait(false)
+                    ?? throw new MessageNotFoundException(folder, message.Uid);
             }
 
             writer.Raw("* ").Number(sequenceNumber).Raw(" FETCH (");
@@ -119,7 +126,7 @@ public static class FetchCommand
             if ((attributes & FetchAttributes.Envelope) != 0)
             {
                 Item("ENVELOPE");
-                EnvelopeWriter.Write(writer, structure!.Message);
+                EnvelopeWriter.Write(writer, structure?.Message ?? header!);
             }
 
             if ((attributes & FetchAttributes.BodyStructure) != 0)
@@ -151,9 +158,9 @@ public static class FetchCommand
         }
     }
 
-    /// <summary>BODY[] and its partials stream straight from storage; everything else needs the parsed message.</summary>
+    /// <summary>BODY[] and its partials stream straight from storage, ENVELOPE comes from the header cache; everything else needs the parsed message.</summary>
     private static bool NeedsStructure(FetchRequest request) =>
-        (request.Attributes & (FetchAttributes.Envelope | FetchAttributes.BodyStructure | FetchAttributes.Body)) != 0
+        (request.Attributes & (FetchAttributes.BodyStructure | FetchAttributes.Body)) != 0
         || request.Sections.Any(s => !IsWholeMessage(s));
 
     private static bool IsWholeMessage(SectionRequest section) =>
