@@ -22,16 +22,8 @@ DOVECOT_PID=""
 AZURITE_PID=""
 GATEWAY_PID=""
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-
-wait_for_port() {
-  for _ in $(seq 1 300); do
-    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
-    sleep 0.2
-  done
-  echo "nothing listens on port $1" >&2
-  return 1
-}
+# shellcheck source=../lib.sh
+source "$ROOT/bench/lib.sh"
 
 stop() { # pid: TERM, wait up to 10 s, then KILL
   local pid=$1
@@ -122,21 +114,10 @@ DOVECOT_PID=$!
 wait_for_port "$DOVECOT_PORT" || { cat "$WORK/dovecot.stdout" "$WORK/dovecot.log" >&2; exit 1; }
 
 # --- Azurite (in memory, free ports) -----------------------------------------------------------
-[ -x "$ROOT/node_modules/.bin/azurite" ] || (cd "$ROOT" && npm install --no-audit --no-fund >/dev/null)
-BLOB_PORT=$(free_port); QUEUE_PORT=$(free_port); TABLE_PORT=$(free_port)
-"$ROOT/node_modules/.bin/azurite" --silent --inMemoryPersistence --skipApiVersionCheck \
-  --blobHost 127.0.0.1 --blobPort "$BLOB_PORT" --queueHost 127.0.0.1 --queuePort "$QUEUE_PORT" \
-  --tableHost 127.0.0.1 --tablePort "$TABLE_PORT" >"$WORK/azurite.log" 2>&1 &
-AZURITE_PID=$!
-wait_for_port "$BLOB_PORT"; wait_for_port "$QUEUE_PORT"
-ACCOUNT_KEY="Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
-export Storage__ConnectionString="DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=$ACCOUNT_KEY;BlobEndpoint=http://127.0.0.1:$BLOB_PORT/devstoreaccount1;QueueEndpoint=http://127.0.0.1:$QUEUE_PORT/devstoreaccount1;"
+start_azurite
 
 # --- the gateway: `mailcloud gateway`, one plain IMAP listener, Release build --------------------
-echo "building the gateway (Release) ..." >&2
-dotnet build "$ROOT/cli/MailCloud.Cli.csproj" -c Release --artifacts-path "$ARTIFACTS" -v q -nologo >"$WORK/build.log" 2>&1 \
-  || { tail -30 "$WORK/build.log" >&2; exit 1; }
-MAILCLOUD="$ARTIFACTS/bin/MailCloud.Cli/release/mailcloud"
+build_mailcloud
 GATEWAY_PORT=$(free_port)
 export Logging__LogLevel__Default=Warning
 export Gateway__HostName=imap.bench.test Gateway__HealthPort=0

@@ -16,16 +16,8 @@ WORK=$(mktemp -d /tmp/mailcloud-bench-smtp.XXXXXX)
 AZURITE_PID=""
 GATEWAY_PID=""
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-
-wait_for_port() {
-  for _ in $(seq 1 300); do
-    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
-    sleep 0.2
-  done
-  echo "nothing listens on port $1" >&2
-  return 1
-}
+# shellcheck source=../lib.sh
+source "$ROOT/bench/lib.sh"
 
 cleanup() {
   [ -f "$WORK/postfix/main.cf" ] && postfix -c "$WORK/postfix" stop >/dev/null 2>&1 || true
@@ -75,19 +67,10 @@ postfix -c "$WORK/postfix" start
 wait_for_port "$POSTFIX_PORT"
 
 # --- Azurite (in memory, free ports) ----------------------------------------------------------
-[ -x "$ROOT/node_modules/.bin/azurite" ] || (cd "$ROOT" && npm install --no-audit --no-fund >/dev/null)
-BLOB_PORT=$(free_port); QUEUE_PORT=$(free_port); TABLE_PORT=$(free_port)
-"$ROOT/node_modules/.bin/azurite" --silent --inMemoryPersistence --skipApiVersionCheck \
-  --blobHost 127.0.0.1 --blobPort "$BLOB_PORT" --queueHost 127.0.0.1 --queuePort "$QUEUE_PORT" \
-  --tableHost 127.0.0.1 --tablePort "$TABLE_PORT" >"$WORK/azurite.log" 2>&1 &
-AZURITE_PID=$!
-wait_for_port "$BLOB_PORT"; wait_for_port "$QUEUE_PORT"
-ACCOUNT_KEY="Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
-export Storage__ConnectionString="DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=$ACCOUNT_KEY;BlobEndpoint=http://127.0.0.1:$BLOB_PORT/devstoreaccount1;QueueEndpoint=http://127.0.0.1:$QUEUE_PORT/devstoreaccount1;"
+start_azurite
 
 # --- the gateway: `mailcloud gateway`, MX listener only, Release build --------------------------
-dotnet build "$ROOT/cli/MailCloud.Cli.csproj" -c Release --artifacts-path "$ARTIFACTS" -v q -nologo >/dev/null
-MAILCLOUD="$ARTIFACTS/bin/MailCloud.Cli/release/mailcloud"
+build_mailcloud
 GATEWAY_PORT=$(free_port)
 export Logging__LogLevel__Default=Warning
 export Gateway__HostName=mx.bench.test Gateway__HealthPort=0
