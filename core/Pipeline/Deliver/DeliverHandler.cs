@@ -40,12 +40,14 @@ public sealed partial class DeliverHandler(
             return StageOutcome.Completed;
         }
 
-        // A redelivery of an append that already began (its size already counts) finishes it instead of bouncing.
         var key = IdempotencyKey(envelope.MessageId, accountId);
-        if (account.QuotaBytes > 0 && !await mailboxes.HasDeliveryAsync(accountId, Folder, key, cancellationToken).ConfigureAwait(false))
+        if (account.QuotaBytes > 0)
         {
             var usage = await mailboxes.GetQuotaUsageAsync(accountId, cancellationToken).ConfigureAwait(false);
-            if (usage.UsedBytes + envelope.Size > account.QuotaBytes)
+            // Asked only when over: a redelivery of an append that already began counts its own
+            // bytes in the usage, and must finish rather than bounce.
+            if (usage.UsedBytes + envelope.Size > account.QuotaBytes
+                && !await mailboxes.HasDeliveryAsync(accountId, Folder, key, cancellationToken).ConfigureAwait(false))
             {
                 LogOverQuota(envelope.MessageId, accountId, usage.UsedBytes, account.QuotaBytes);
                 await BounceAsync(envelope, "5.2.2", $"552 5.2.2 <{account.Address}>: mailbox full", cancellationToken).ConfigureAwait(false);
