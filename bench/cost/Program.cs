@@ -154,20 +154,9 @@ static async Task<int> DrainAsync(IServiceProvider services, IReadOnlyList<Pipel
 
 static async Task<IHost> BuildHostAsync(AzuriteFixture azurite, RequestCounter counter, IReadOnlyDictionary<string, string?>? extraSettings = null)
 {
-    var storage = azurite.CreateStorageOptions("cost");
-    var unique = storage.SpoolContainer[..16];
-    var settings = new Dictionary<string, string?>
-    {
-        ["Storage:ConnectionString"] = storage.ConnectionString,
-        ["Storage:DirectoryContainer"] = storage.DirectoryContainer,
-        ["Storage:SpoolContainer"] = storage.SpoolContainer,
-        ["Storage:MailboxContainer"] = storage.MailboxContainer,
-        ["Queueing:InboundQueue"] = $"{unique}-inbound",
-        ["Queueing:DeliverQueue"] = $"{unique}-deliver",
-        ["Queueing:RelayQueue"] = $"{unique}-relay",
-        ["Directory:PasswordHashIterations"] = "1000",
-        ["Pipeline:SrsSecret"] = "cost-bench-secret-0123456789",
-    };
+    var settings = azurite.CreateIsolatedSettings("cost");
+    settings["Directory:PasswordHashIterations"] = "1000";
+    settings["Pipeline:SrsSecret"] = "cost-bench-secret-0123456789";
     foreach (var (key, value) in extraSettings ?? new Dictionary<string, string?>())
     {
         settings[key] = value;

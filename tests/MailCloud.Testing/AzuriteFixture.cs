@@ -45,6 +45,26 @@ public sealed class AzuriteFixture : IAsyncLifetime
         };
     }
 
+    /// <summary>
+    /// Configuration (section:key) for a host of its own on this Azurite: the storage connection
+    /// and containers and pipeline queues unique to it. Add the host's other settings to it.
+    /// </summary>
+    public Dictionary<string, string?> CreateIsolatedSettings(string? prefix = null)
+    {
+        var storage = CreateStorageOptions(prefix);
+        var queuePrefix = storage.SpoolContainer[..^"-spool".Length];
+        return new Dictionary<string, string?>
+        {
+            ["Storage:ConnectionString"] = storage.ConnectionString,
+            ["Storage:DirectoryContainer"] = storage.DirectoryContainer,
+            ["Storage:SpoolContainer"] = storage.SpoolContainer,
+            ["Storage:MailboxContainer"] = storage.MailboxContainer,
+            ["Queueing:InboundQueue"] = $"{queuePrefix}-inbound",
+            ["Queueing:DeliverQueue"] = $"{queuePrefix}-deliver",
+            ["Queueing:RelayQueue"] = $"{queuePrefix}-relay",
+        };
+    }
+
     /// <summary>Storage clients on fresh containers (created), optionally with extra pipeline policies (e.g. <see cref="RequestCounter"/>).</summary>
     public async Task<StorageClients> CreateStorageAsync(RequestCounter? counter = null)
     {

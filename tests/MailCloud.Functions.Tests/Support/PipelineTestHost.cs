@@ -43,27 +43,16 @@ public sealed class PipelineTestHost : IAsyncDisposable
         IDictionary<string, string?>? settings = null,
         Action<IServiceCollection>? services = null)
     {
-        var storage = azurite.CreateStorageOptions();
-        var unique = storage.SpoolContainer[..13];
-        var configuration = new Dictionary<string, string?>
-        {
-            ["Storage:ConnectionString"] = storage.ConnectionString,
-            ["Storage:DirectoryContainer"] = storage.DirectoryContainer,
-            ["Storage:SpoolContainer"] = storage.SpoolContainer,
-            ["Storage:MailboxContainer"] = storage.MailboxContainer,
-            ["Queueing:InboundQueue"] = $"{unique}-inbound",
-            ["Queueing:DeliverQueue"] = $"{unique}-deliver",
-            ["Queueing:RelayQueue"] = $"{unique}-relay",
-            ["Queueing:MaxDeliveryCount"] = "5",
-            ["Directory:PasswordHashIterations"] = "1000",
-            ["Directory:CacheRevalidationInterval"] = "00:00:00",
-            ["Pipeline:HostName"] = HostName,
-            ["Pipeline:SrsSecret"] = "test-srs-secret-0123456789",
-            ["Pipeline:RunnerPollInterval"] = "00:00:00.050",
-            ["Pipeline:ExceptionRetryDelay"] = "00:00:00.100",
-            ["Relay:RetrySchedule:0"] = "00:00:00.200",
-            ["Relay:SmtpTimeout"] = "00:00:10",
-        };
+        var configuration = azurite.CreateIsolatedSettings();
+        configuration["Queueing:MaxDeliveryCount"] = "5";
+        configuration["Directory:PasswordHashIterations"] = "1000";
+        configuration["Directory:CacheRevalidationInterval"] = "00:00:00";
+        configuration["Pipeline:HostName"] = HostName;
+        configuration["Pipeline:SrsSecret"] = "test-srs-secret-0123456789";
+        configuration["Pipeline:RunnerPollInterval"] = "00:00:00.050";
+        configuration["Pipeline:ExceptionRetryDelay"] = "00:00:00.100";
+        configuration["Relay:RetrySchedule:0"] = "00:00:00.200";
+        configuration["Relay:SmtpTimeout"] = "00:00:10";
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
             configuration[key] = value;

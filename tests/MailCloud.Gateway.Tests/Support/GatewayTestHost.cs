@@ -53,19 +53,8 @@ public sealed class GatewayTestHost : IAsyncDisposable
         Action<IServiceCollection>? configureServices = null,
         IDictionary<string, string?>? settings = null)
     {
-        var storage = azurite.CreateStorageOptions();
-        var queuePrefix = "q" + Guid.NewGuid().ToString("N")[..12];
-        var values = new Dictionary<string, string?>
-        {
-            ["Storage:ConnectionString"] = storage.ConnectionString,
-            ["Storage:DirectoryContainer"] = storage.DirectoryContainer,
-            ["Storage:SpoolContainer"] = storage.SpoolContainer,
-            ["Storage:MailboxContainer"] = storage.MailboxContainer,
-            ["Queueing:InboundQueue"] = $"{queuePrefix}-inbound",
-            ["Queueing:DeliverQueue"] = $"{queuePrefix}-deliver",
-            ["Queueing:RelayQueue"] = $"{queuePrefix}-relay",
-            ["Logging:LogLevel:Default"] = "Warning",
-        };
+        var values = azurite.CreateIsolatedSettings();
+        values["Logging:LogLevel:Default"] = "Warning";
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
             values[key] = value;
