@@ -24,19 +24,10 @@ DEV_PID=""
 # shellcheck source=../lib.sh
 source "$ROOT/bench/lib.sh"
 
-stop() { # pid: TERM, wait up to 20 s, then KILL
-  local pid=$1
-  [ -n "$pid" ] || return 0
-  kill "$pid" 2>/dev/null || return 0
-  for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
-  kill -9 "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
-}
-
 cleanup() {
   [ -f "$WORK/postfix/main.cf" ] && postfix -c "$WORK/postfix" stop >/dev/null 2>&1 || true
-  stop "$DEV_PID"
-  stop "$DOVECOT_PID"
+  stop_pid "$DEV_PID"
+  stop_pid "$DOVECOT_PID"
   if [ -n "${KEEP_WORK:-}" ]; then echo "work directory kept: $WORK" >&2; else rm -rf "$WORK"; fi
 }
 trap cleanup EXIT
@@ -130,34 +121,7 @@ wait_for_port "$DOVECOT_IMAP" || { cat "$WORK/dovecot.stdout" "$WORK/dovecot.log
 wait_for_port "$DOVECOT_LMTP"
 
 # --- Postfix: a private instance on a high port, relaying example.test to Dovecot's LMTP ------
-POSTFIX_PORT=$(free_port)
-mkdir -p "$WORK/postfix" "$WORK/postfix-queue" "$WORK/postfix-data"
-chown postfix "$WORK/postfix-data"
-cp /etc/postfix/master.cf "$WORK/postfix/master.cf"
-cat > "$WORK/postfix/main.cf" <<CONF
-compatibility_level = 3.6
-queue_directory = $WORK/postfix-queue
-data_directory = $WORK/postfix-data
-inet_interfaces = 127.0.0.1
-inet_protocols = ipv4
-myhostname = postfix.bench.test
-mydestination =
-mynetworks = 127.0.0.0/8
-relay_domains = example.test
-relay_recipient_maps =
-relay_transport = lmtp:inet:127.0.0.1:$DOVECOT_LMTP
-smtpd_recipient_restrictions = permit_mynetworks, reject_unauth_destination
-message_size_limit = 52428800
-smtpd_client_connection_count_limit = 0
-smtpd_client_message_rate_limit = 0
-maillog_file = $WORK/postfix.log
-maillog_file_prefixes = $WORK
-CONF
-postconf -c "$WORK/postfix" -F '*/*/chroot = n'
-sed -i -E "s/^smtp([[:space:]]+)inet/${POSTFIX_PORT}\1inet/" "$WORK/postfix/master.cf"
-postfix -c "$WORK/postfix" check
-postfix -c "$WORK/postfix" start
-wait_for_port "$POSTFIX_PORT"
+start_postfix "lmtp:inet:127.0.0.1:$DOVECOT_LMTP"
 
 # --- mailcloud dev (Release), in a scratch "checkout" so its .mailcloud/ state is private ------
 build_mailcloud
