@@ -224,7 +224,12 @@ internal sealed partial class SmtpSession
 
         if (Role == SmtpRole.Submission)
         {
-            var directory = await _services.Directory.GetSnapshotAsync(_connection.ConnectionClosed).ConfigureAwait(false);
+            if (await GetDirectoryAsync().ConfigureAwait(false) is not { } directory)
+            {
+                Write(SmtpReplies.DirectoryUnavailable);
+                return;
+            }
+
             if (SmtpPolicy.CheckSender(Role, _user, directory, sender) is { } refusal)
             {
                 Reply(refusal);
@@ -269,7 +274,12 @@ internal sealed partial class SmtpSession
             return;
         }
 
-        var directory = await _services.Directory.GetSnapshotAsync(_connection.ConnectionClosed).ConfigureAwait(false);
+        if (await GetDirectoryAsync().ConfigureAwait(false) is not { } directory)
+        {
+            Write(SmtpReplies.DirectoryUnavailable);
+            return;
+        }
+
         if (SmtpPolicy.CheckRecipient(_user, directory, recipient) is { } refusal)
         {
             LogRecipientRefused(recipient.ToString(), refusal.Code);
@@ -291,6 +301,23 @@ internal sealed partial class SmtpSession
         }
 
         Reply(new SmtpReply(250, "2.1.5", "Recipient OK"));
+    }
+
+    /// <summary>
+    /// The directory, or null (logged) when its storage is down and no snapshot was ever read: the
+    /// caller answers 4xx (the client retries) rather than letting the session fail.
+    /// </summary>
+    private async Task<DirectorySnapshot?> GetDirectoryAsync()
+    {
+        try
+        {
+            return await _services.Directory.GetSnapshotAsync(_connection.ConnectionClosed).ConfigureAwait(false);
+        }
+        catch (DirectoryUnavailableException ex)
+        {
+            LogDirectoryUnavailable(ex);
+            return null;
+        }
     }
 
     private async Task DataAsync()
@@ -525,7 +552,18 @@ internal sealed partial class SmtpSession
             return;
         }
 
-        var account = await _services.Directory.AuthenticateAsync(user, password, _connection.ConnectionClosed).ConfigureAwait(false);
+        Account? account;
+        try
+        {
+            account = await _services.Directory.AuthenticateAsync(user, password, _connection.ConnectionClosed).ConfigureAwait(false);
+        }
+        catch (DirectoryUnavailableException ex)
+        {
+            LogDirectoryUnavailable(ex);
+            Write(SmtpReplies.AuthenticationUnavailable);
+            return;
+        }
+
         if (account is null)
         {
             var delay = _services.Throttle.RecordFailure(Client, user);
@@ -654,6 +692,9 @@ internal sealed partial class SmtpSession
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Recipient {Recipient} refused with {Code}")]
     private partial void LogRecipientRefused(string recipient, int code);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Directory unavailable; answering 4xx")]
+    private partial void LogDirectoryUnavailable(Exception exception);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Bare CR/LF or NUL in DATA; refused and closing (SMTP smuggling guard)")]
     private partial void LogBareLineEnding();
