@@ -7,6 +7,12 @@ namespace MailCloud.Core.Queueing;
 /// </summary>
 public interface IQueueTransport
 {
+    /// <summary>
+    /// The largest <see cref="OutgoingMessage.Body"/> this transport carries, with room left for what
+    /// it adds itself (ids, dead-letter reasons). Producers keep envelopes under it by design.
+    /// </summary>
+    int MaxMessageBodySize { get; }
+
     /// <summary>Creates the queues (and their dead-letter queues) if the transport allows it.</summary>
     Task EnsureQueuesAsync(IEnumerable<string> queueNames, CancellationToken cancellationToken);
 

@@ -38,6 +38,12 @@ public sealed partial class ServiceBusQueueTransport(
     /// <summary>Service Bus limits the dead-letter reason to 4096 characters.</summary>
     private const int MaxReasonLength = 4096;
 
+    /// <summary>
+    /// Standard tier messages are at most 256 KiB, headers and properties included; 16 KiB are left
+    /// for those (ours, the broker's, and a dead-letter reason of up to 4096 characters).
+    /// </summary>
+    public const int MaxBodyLength = (256 - 16) * 1024;
+
     private const int MaxBatchSize = 100;
 
     // Long enough to save empty polls, short enough that a stopping host is not held up.
@@ -76,6 +82,8 @@ public sealed partial class ServiceBusQueueTransport(
             }
         }
     }
+
+    public int MaxMessageBodySize => MaxBodyLength;
 
     public async Task SendAsync(string queueName, OutgoingMessage message, TimeSpan? delay, CancellationToken cancellationToken)
     {

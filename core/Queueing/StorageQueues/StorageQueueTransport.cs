@@ -25,6 +25,15 @@ public sealed partial class StorageQueueTransport(
     /// <summary>The service's limit on a message's (encoded) text.</summary>
     public const int MaxMessageTextLength = 64 * 1024;
 
+    /// <summary>
+    /// The largest body that fits: the message text is base64 of the JSON payload, which holds the
+    /// body in base64 again, so 64 KiB of text carry 3/4 · 3/4 of it, less <see cref="PayloadReserve"/>
+    /// for the message id and a dead-letter reason (a message that could be sent can be dead-lettered).
+    /// </summary>
+    public const int MaxBodyLength = (MaxMessageTextLength / 4 * 3 - PayloadReserve) / 4 * 3;
+
+    private const int PayloadReserve = 2048;
+
     /// <summary>The service returns at most 32 messages per receive or peek.</summary>
     public const int MaxBatchSize = 32;
 
@@ -38,6 +47,8 @@ public sealed partial class StorageQueueTransport(
     private static readonly TimeSpan ReplayScanHold = TimeSpan.FromSeconds(30);
 
     private readonly int _maxDeliveryCount = options.Value.MaxDeliveryCount;
+
+    public int MaxMessageBodySize => MaxBodyLength;
 
     public static string PoisonQueueName(string queueName) => queueName + PoisonSuffix;
 

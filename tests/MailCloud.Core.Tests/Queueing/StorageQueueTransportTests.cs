@@ -179,6 +179,24 @@ public class StorageQueueTransportTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task A_body_of_the_advertised_maximum_is_sent_received_and_dead_lettered_intact()
+    {
+        var (transport, queue) = await CreateAsync();
+        Assert.Equal(StorageQueueTransport.MaxBodyLength, transport.MaxMessageBodySize);
+        var body = new BinaryData(Encoding.UTF8.GetBytes(new string('"', transport.MaxMessageBodySize)));
+        var id = new string('m', 128);
+
+        await transport.SendAsync(queue, new OutgoingMessage(id, body), delay: null, None);
+        var received = Assert.Single(await transport.ReceiveAsync(queue, 1, Lease, None));
+        Assert.Equal(body.ToArray(), received.Body.ToArray());
+        await transport.DeadLetterAsync(received, new string('r', 1000), None);
+
+        var dead = Assert.Single(await transport.PeekDeadLettersAsync(queue, 10, None));
+        Assert.Equal(body.ToArray(), dead.Body.ToArray());
+        Assert.Equal(new QueueDepth(queue, 0, 1), await transport.GetDepthAsync(queue, None));
+    }
+
+    [Fact]
     public async Task A_message_this_transport_did_not_write_is_dead_lettered_not_returned()
     {
         var storage = await azurite.CreateStorageAsync();
