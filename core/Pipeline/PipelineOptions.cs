@@ -25,7 +25,11 @@ public sealed class PipelineOptions
     /// <summary>How long a rewritten SRS address stays valid for bounces coming back.</summary>
     public TimeSpan SrsMaxAge { get; set; } = TimeSpan.FromDays(21);
 
-    /// <summary>Added to the relay's retry period before the housekeeping sweep deletes spool blobs.</summary>
+    /// <summary>
+    /// Added to the relay's retry period (both counted from acceptance) before the housekeeping sweep
+    /// deletes spool blobs: room for a queue backlog and the bounce that ends the last retry.
+    /// </summary>
+    [Range(typeof(TimeSpan), "01:00:00", "30.00:00:00")]
     public TimeSpan SpoolRetentionMargin { get; set; } = TimeSpan.FromDays(1);
 
     /// <summary>How often the local housekeeping service sweeps (the Functions app uses its timer's schedule).</summary>

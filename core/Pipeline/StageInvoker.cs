@@ -16,15 +16,13 @@ public sealed partial class StageInvoker
     private readonly Dictionary<PipelineStage, IStageHandler> _handlers;
     private readonly IQueueTransport _transport;
     private readonly QueueingOptions _queues;
-    private readonly TimeProvider _time;
     private readonly ILogger<StageInvoker> _logger;
 
-    public StageInvoker(IEnumerable<IStageHandler> handlers, IQueueTransport transport, IOptions<QueueingOptions> queues, TimeProvider time, ILogger<StageInvoker> logger)
+    public StageInvoker(IEnumerable<IStageHandler> handlers, IQueueTransport transport, IOptions<QueueingOptions> queues, ILogger<StageInvoker> logger)
     {
         _handlers = handlers.ToDictionary(h => h.Stage);
         _transport = transport;
         _queues = queues.Value;
-        _time = time;
         _logger = logger;
     }
 
@@ -66,7 +64,6 @@ public sealed partial class StageInvoker
                 var next = envelope with
                 {
                     Attempt = envelope.Attempt + 1,
-                    FirstAttemptAt = envelope.FirstAttemptAt ?? _time.GetUtcNow(),
                     Recipients = retry.Recipients ?? envelope.Recipients,
                 };
                 var queue = QueueOf(stage);
