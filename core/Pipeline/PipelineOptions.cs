@@ -41,7 +41,11 @@ public sealed class PipelineOptions
     /// <summary>Local runner: wait between polls of an empty queue.</summary>
     public TimeSpan RunnerPollInterval { get; set; } = TimeSpan.FromSeconds(1);
 
-    /// <summary>Local runner: how long a received message stays invisible to other consumers.</summary>
+    /// <summary>
+    /// Local runner: how long a received message stays invisible to other consumers unless renewed;
+    /// renewed while a stage works, so this bounds how soon a crashed worker's message comes back.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
     public TimeSpan RunnerVisibilityTimeout { get; set; } = TimeSpan.FromMinutes(5);
 
     /// <summary>Local runner: delay before a message whose handler threw is tried again.</summary>

@@ -69,7 +69,7 @@ public sealed partial class RelayHandler(
 
             results = message is null
                 ? [.. pending.Select(r => ContentUnavailable(envelope, r))]
-                : await smtp.SendAsync(endpoints, envelope, pending, message, cancellationToken).ConfigureAwait(false);
+                : await smtp.SendAsync(endpoints, envelope, pending, message, (answers, ct) => RecordDeliveredAsync(envelope, answers, ct), cancellationToken).ConfigureAwait(false);
         }
         else
         {
@@ -98,7 +98,8 @@ public sealed partial class RelayHandler(
             await bounces.SendAsync(envelope, failed, DsnAction.Failed, cancellationToken).ConfigureAwait(false);
         }
 
-        foreach (var done in results.Where(r => r.Verdict != RelayVerdict.Deferred || expired))
+        // Delivered recipients were marked when the remote answered; failed ones only now, after their bounce.
+        foreach (var done in results.Where(r => r.Verdict == RelayVerdict.Failed || (r.Verdict == RelayVerdict.Deferred && expired)))
         {
             await markers.TryCreateAsync(PipelineMarkers.RelayDone(envelope.MessageId, done.Recipient.Address), cancellationToken).ConfigureAwait(false);
         }
@@ -128,6 +129,18 @@ public sealed partial class RelayHandler(
             ? RecipientResult.Failed(recipient, "4.4.7", $"delivery time expired after {_options.MaxRetryPeriod}; the message content is no longer available")
             // RFC 3463 X.3.0: other or undefined mail system status.
             : RecipientResult.Failed(recipient, "5.3.0", "the message content is no longer available");
+
+    /// <summary>
+    /// Marks each recipient the remote took as soon as it said so: a crash from here on (a bounce for
+    /// another recipient, QUIT, the settlement) must not send it the message again.
+    /// </summary>
+    private async Task RecordDeliveredAsync(MessageEnvelope envelope, IReadOnlyList<RecipientResult> answers, CancellationToken cancellationToken)
+    {
+        foreach (var delivered in answers.Where(r => r.Verdict == RelayVerdict.Delivered))
+        {
+            await markers.TryCreateAsync(PipelineMarkers.RelayDone(envelope.MessageId, delivered.Recipient.Address), cancellationToken).ConfigureAwait(false);
+        }
+    }
 
     private static RecipientFailure ToFailure(RecipientResult result) => new(result.Recipient, result.Status, result.Diagnostic, result.RemoteMta);
 
