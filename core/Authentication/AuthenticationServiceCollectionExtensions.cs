@@ -1,3 +1,4 @@
+using MailCloud.Core.Authentication.Dkim;
 using MailCloud.Core.Authentication.Dns;
 using MailCloud.Core.Authentication.Spf;
 using Microsoft.Extensions.Configuration;
@@ -20,6 +21,8 @@ public static class AuthenticationServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IDnsResolver, DnsClientResolver>();
         services.AddSingleton<SpfEvaluator>();
+        services.AddSingleton<DkimKeyLocator>();
+        services.AddSingleton<DkimChecker>();
         return services;
     }
 }
