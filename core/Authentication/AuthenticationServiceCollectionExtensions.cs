@@ -1,4 +1,5 @@
 using MailCloud.Core.Authentication.Dkim;
+using MailCloud.Core.Authentication.Dmarc;
 using MailCloud.Core.Authentication.Dns;
 using MailCloud.Core.Authentication.Spf;
 using Microsoft.Extensions.Configuration;
@@ -23,6 +24,8 @@ public static class AuthenticationServiceCollectionExtensions
         services.AddSingleton<SpfEvaluator>();
         services.AddSingleton<DkimKeyLocator>();
         services.AddSingleton<DkimChecker>();
+        services.AddSingleton(_ => PublicSuffixList.LoadEmbedded());
+        services.AddSingleton<DmarcEvaluator>();
         return services;
     }
 }
