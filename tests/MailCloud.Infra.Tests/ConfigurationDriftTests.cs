@@ -132,6 +132,19 @@ public sealed class ConfigurationDriftTests(CompiledTemplate template) : IClassF
         Assert.Equal(new GatewayOptions().HealthPort, (int)template.Variable("healthPort"));
     }
 
+    [Theory]
+    [InlineData("Microsoft.ContainerInstance/containerGroupProfiles")]
+    [InlineData("Microsoft.ContainerInstance/ngroups")]
+    public void ContainerGroups_AreCreatedOnlyWithABuiltImage(string type)
+    {
+        // Defect 2: no placeholder image behind the load balancer. The first provision creates no container
+        // group; the postdeploy hook builds the image and provisions again with it.
+        var resource = template.ModuleTemplate("gateway")["resources"]!.AsArray().Single(r => (string?)r!["type"] == type)!;
+
+        Assert.Equal("[variables('deploysContainers')]", (string?)resource["condition"]);
+        Assert.Equal("[not(empty(parameters('image')))]", (string?)template.ModuleTemplate("gateway")["variables"]!["deploysContainers"]);
+    }
+
     [Fact]
     public void LoadBalancerProbe_IsTheReadinessEndpointOnTheHealthPort()
     {
