@@ -229,6 +229,25 @@ public sealed class ConfigurationDriftTests(CompiledTemplate template) : IClassF
         Assert.DoesNotContain($"{QueueingOptions.SectionName}__{nameof(QueueingOptions.ServiceBusConnectionString)}", keys.Keys);
     }
 
+    [Theory]
+    [InlineData("functions")]
+    [InlineData("gateway")]
+    public void BothServices_SendTelemetryWithTheirIdentity(string module)
+    {
+        // Application Insights has local auth disabled: the exporter needs an Entra credential (core/Diagnostics
+        // reads the authentication string) and the identity needs Monitoring Metrics Publisher on the resource.
+        var text = template.ModuleTemplate(module).ToJsonString();
+        Assert.Contains("APPLICATIONINSIGHTS_AUTHENTICATION_STRING", text, StringComparison.Ordinal);
+        Assert.Contains("Authorization=AAD", text, StringComparison.Ordinal);
+        Assert.True((bool)template.ModuleTemplate("monitoring")["resources"]!.AsArray()
+            .Single(r => (string?)r!["type"] == "Microsoft.Insights/components")!["properties"]!["DisableLocalAuth"]!);
+
+        var telemetryGrant = template.ModuleTemplate("roles")["resources"]!.AsArray()
+            .Single(r => (string?)r!["type"] == "Microsoft.Authorization/roleAssignments" && ((string?)r["scope"])?.Contains("Microsoft.Insights/components", StringComparison.Ordinal) == true)!;
+        Assert.Contains("monitoringMetricsPublisher", telemetryGrant.ToJsonString(), StringComparison.Ordinal);
+        Assert.Equal("[length(createArray(parameters('gatewayPrincipalId'), parameters('functionsPrincipalId')))]", (string?)telemetryGrant["copy"]!["count"]);
+    }
+
     private string FunctionSettingsExpression() =>
         (string)template.Module("functions")["properties"]!["parameters"]!["mailCloudSettings"]!["value"]!;
 }
