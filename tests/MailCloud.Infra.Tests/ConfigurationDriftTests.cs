@@ -248,6 +248,20 @@ public sealed class ConfigurationDriftTests(CompiledTemplate template) : IClassF
         Assert.Equal("[length(createArray(parameters('gatewayPrincipalId'), parameters('functionsPrincipalId')))]", (string?)telemetryGrant["copy"]!["count"]);
     }
 
+    [Fact]
+    public void Deployer_OwnsServiceBusData_ForTheQueueCommands()
+    {
+        // `mailcloud queue` reads runtime properties (Manage), receives and resends: Azure Service Bus Data Owner.
+        const string dataOwner = "090c5cfd-751d-490a-894a-3ce6f1109419";
+        var roles = template.ModuleTemplate("roles");
+        var grant = roles["resources"]!.AsArray()
+            .Single(r => (string?)r!["copy"]?["name"] == "deployerServiceBusAssignments")!;
+
+        Assert.Equal(dataOwner, (string?)roles["variables"]!["roles"]!["serviceBusDataOwner"]);
+        Assert.Contains("Microsoft.ServiceBus/namespaces", (string?)grant["scope"], StringComparison.Ordinal);
+        Assert.Contains("'serviceBus'", (string?)grant["copy"]!["count"], StringComparison.Ordinal);
+    }
+
     private string FunctionSettingsExpression() =>
         (string)template.Module("functions")["properties"]!["parameters"]!["mailCloudSettings"]!["value"]!;
 }
