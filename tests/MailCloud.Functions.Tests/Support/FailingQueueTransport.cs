@@ -20,6 +20,7 @@ public sealed class FailingQueueTransport(IQueueTransport inner) : IQueueTranspo
             ? throw new IOException($"injected failure sending {message.MessageId} to {queueName}")
             : inner.SendAsync(queueName, message, delay, cancellationToken);
 
+    public int MaxMessageBodySize => inner.MaxMessageBodySize;
     public Task EnsureQueuesAsync(IEnumerable<string> queueNames, CancellationToken cancellationToken) => inner.EnsureQueuesAsync(queueNames, cancellationToken);
     public Task<IReadOnlyList<ReceivedMessage>> ReceiveAsync(string queueName, int maxMessages, TimeSpan visibilityTimeout, CancellationToken cancellationToken) => inner.ReceiveAsync(queueName, maxMessages, visibilityTimeout, cancellationToken);
     public Task<DateTimeOffset> RenewLeaseAsync(ReceivedMessage message, TimeSpan visibilityTimeout, CancellationToken cancellationToken) => inner.RenewLeaseAsync(message, visibilityTimeout, cancellationToken);
