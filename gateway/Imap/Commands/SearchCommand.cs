@@ -156,7 +156,7 @@ public static class SearchCommand
 
         try
         {
-            await using var content = await session.Store.OpenMessageAsync(session.AccountId, selected.Name, summary.Uid, cancellationToken: cancellationToken).ConfigureAwait(false);
+            await using var content = await session.Store.OpenMessageAsync(summary, cancellationToken: cancellationToken).ConfigureAwait(false);
             return await MimeMessage.LoadAsync(content, cancellationToken).ConfigureAwait(false);
         }
         catch (Core.Mailboxes.MessageNotFoundException)
