@@ -1,4 +1,4 @@
-namespace MailCloud.Core.Mailboxes.Blobs;
+namespace MailCloud.Core.Mailboxes.Tables;
 
 /// <summary>STORE's three modes (RFC 9051 §6.4.6) over system flags and keywords (keywords compare case-insensitively).</summary>
 internal static class FlagChanges

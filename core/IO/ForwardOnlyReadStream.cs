@@ -1,10 +1,8 @@
-namespace MailCloud.Core.Mailboxes.Blobs;
+namespace MailCloud.Core.IO;
 
-/// <summary>A forward-only view of a stream that counts the bytes read through it (the stored message's size).</summary>
-internal sealed class CountingReadStream(Stream inner) : Stream
+/// <summary>The base of read-only streams that are read once from start to end: no seeking, no writing, a position that only counts.</summary>
+internal abstract class ForwardOnlyReadStream : Stream
 {
-    public long BytesRead { get; private set; }
-
     public override bool CanRead => true;
     public override bool CanSeek => false;
     public override bool CanWrite => false;
@@ -16,15 +14,13 @@ internal sealed class CountingReadStream(Stream inner) : Stream
         set => throw new NotSupportedException();
     }
 
-    public override int Read(byte[] buffer, int offset, int count) => Count(inner.Read(buffer, offset, count));
-
-    public override int Read(Span<byte> buffer) => Count(inner.Read(buffer));
-
-    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
-        Count(await inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false));
+    /// <summary>Bytes handed out so far.</summary>
+    public long BytesRead { get; protected set; }
 
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
         ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
     public override void Flush()
     {
@@ -35,10 +31,4 @@ internal sealed class CountingReadStream(Stream inner) : Stream
     public override void SetLength(long value) => throw new NotSupportedException();
 
     public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-    private int Count(int read)
-    {
-        BytesRead += read;
-        return read;
-    }
 }
