@@ -112,10 +112,26 @@ public sealed partial class ServiceBusQueueTransport(
                 continue;
             }
 
-            received.Add(new ReceivedMessage(queueName, OriginalMessageId(message), message.Body, deliveries, message.EnqueuedTime, new ServiceBusReceipt(receiver, message)));
+            received.Add(new ReceivedMessage(queueName, OriginalMessageId(message), message.Body, deliveries, message.EnqueuedTime, message.LockedUntil, new ServiceBusReceipt(receiver, message)));
         }
 
         return received;
+    }
+
+    /// <summary>Renews the PeekLock for the queue's lock duration; <paramref name="visibilityTimeout"/> cannot change it.</summary>
+    public async Task<DateTimeOffset> RenewLeaseAsync(ReceivedMessage message, TimeSpan visibilityTimeout, CancellationToken cancellationToken)
+    {
+        var receipt = ReceiptOf(message);
+        try
+        {
+            // The SDK moves the message's LockedUntil to the renewed lock's end.
+            await receipt.Receiver.RenewMessageLockAsync(receipt.Message, cancellationToken).ConfigureAwait(false);
+            return receipt.Message.LockedUntil;
+        }
+        catch (ServiceBusException ex) when (ex.Reason is ServiceBusFailureReason.MessageLockLost or ServiceBusFailureReason.MessageNotFound)
+        {
+            throw new QueueLeaseLostException(message.QueueName, message.MessageId, ex);
+        }
     }
 
     public Task CompleteAsync(ReceivedMessage message, CancellationToken cancellationToken)

@@ -98,10 +98,27 @@ public sealed partial class StorageQueueTransport(
                 new BinaryData(payload.Body),
                 (int)message.DequeueCount,
                 message.InsertedOn ?? time.GetUtcNow(),
+                message.NextVisibleOn ?? time.GetUtcNow() + visibilityTimeout,
                 new StorageQueueReceipt(message.MessageId, message.PopReceipt)));
         }
 
         return received;
+    }
+
+    /// <summary>Every renewal hands out a new pop receipt; the receipt keeps the latest for the calls that follow.</summary>
+    public async Task<DateTimeOffset> RenewLeaseAsync(ReceivedMessage message, TimeSpan visibilityTimeout, CancellationToken cancellationToken)
+    {
+        var receipt = ReceiptOf(message);
+        try
+        {
+            UpdateReceipt updated = await Queue(message.QueueName).UpdateMessageAsync(receipt.QueueMessageId, receipt.PopReceipt, (string?)null, CheckDelay(visibilityTimeout), cancellationToken).ConfigureAwait(false);
+            receipt.PopReceipt = updated.PopReceipt;
+            return updated.NextVisibleOn;
+        }
+        catch (RequestFailedException ex) when (ex.ErrorCode == QueueErrorCode.MessageNotFound || ex.ErrorCode == QueueErrorCode.PopReceiptMismatch)
+        {
+            throw new QueueLeaseLostException(message.QueueName, message.MessageId, ex);
+        }
     }
 
     public async Task CompleteAsync(ReceivedMessage message, CancellationToken cancellationToken)
@@ -325,5 +342,11 @@ public sealed partial class StorageQueueTransport(
     private partial void LogPurged(string queueName, long count);
 }
 
-/// <summary>What completing, retrying or dead-lettering a received storage queue message needs.</summary>
-internal sealed record StorageQueueReceipt(string QueueMessageId, string PopReceipt);
+/// <summary>What renewing, completing, retrying or dead-lettering a received storage queue message needs.</summary>
+internal sealed class StorageQueueReceipt(string queueMessageId, string popReceipt)
+{
+    public string QueueMessageId { get; } = queueMessageId;
+
+    /// <summary>Replaced by each renewal; callers do not renew and settle one message at once.</summary>
+    public string PopReceipt { get; set; } = popReceipt;
+}

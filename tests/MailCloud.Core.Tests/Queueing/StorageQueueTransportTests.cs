@@ -34,6 +34,23 @@ public class StorageQueueTransportTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task A_renewed_lease_hides_the_message_past_its_first_timeout_and_the_renewed_receipt_completes_it()
+    {
+        var (transport, queue) = await CreateAsync();
+        await transport.SendAsync(queue, Message("m-1"), delay: null, None);
+        var received = Assert.Single(await transport.ReceiveAsync(queue, 1, TimeSpan.FromSeconds(1), None));
+
+        var renewedUntil = await transport.RenewLeaseAsync(received, TimeSpan.FromMinutes(1), None);
+        await Task.Delay(TimeSpan.FromSeconds(2));
+
+        Assert.True(renewedUntil > received.LeaseExpiresAt);
+        Assert.Empty(await transport.ReceiveAsync(queue, 10, Lease, None));
+        await transport.CompleteAsync(received, None);
+        Assert.Equal(new QueueDepth(queue, 0, 0), await transport.GetDepthAsync(queue, None));
+        await Assert.ThrowsAsync<QueueLeaseLostException>(() => transport.RenewLeaseAsync(received, Lease, None));
+    }
+
+    [Fact]
     public async Task Peek_shows_waiting_messages_without_receiving_them()
     {
         var (transport, queue) = await CreateAsync();

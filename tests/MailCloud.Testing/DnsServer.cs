@@ -4,7 +4,7 @@ using System.Net.Sockets;
 using DnsClient;
 using MailCloud.Testing;
 
-namespace MailCloud.Functions.Tests.Support;
+namespace MailCloud.Testing;
 
 /// <summary>
 /// A real DNS server (dnsmasq, from <see cref="Peers"/>) on a free loopback port with the
