@@ -5,6 +5,7 @@ using MailCloud.Core.Addresses;
 using MailCloud.Core.Authentication;
 using MailCloud.Core.Directory;
 using MailCloud.Core.Queueing;
+using MailCloud.Core.Spool;
 using MailCloud.Gateway.Hosting;
 using MailCloud.Gateway.Smtp.Acceptance;
 using MailCloud.Gateway.Security;
@@ -20,6 +21,19 @@ namespace MailCloud.Gateway.Smtp.Session;
 /// </summary>
 internal sealed partial class SmtpSession
 {
+    /// <summary>
+    /// The longest verdict the MX can record in an envelope: its size is reserved at MAIL, before the
+    /// verdict is known, so the recipient limit keeps the envelope within a queue message.
+    /// </summary>
+    private static readonly EnvelopeAuthentication LargestAuthentication = new()
+    {
+        Spf = "temperror",
+        Dkim = "temperror",
+        Dmarc = "temperror",
+        FromDomain = new string('x', 253),
+        Quarantine = true,
+    };
+
     /// <summary>RFC 4954 §4: AUTH lines (with an initial response) may be up to 12288 octets.</summary>
     private const int MaxAuthLineLength = 12288;
 
@@ -224,7 +238,12 @@ internal sealed partial class SmtpSession
 
         if (Role == SmtpRole.Submission)
         {
-            var directory = await _services.Directory.GetSnapshotAsync(_connection.ConnectionClosed).ConfigureAwait(false);
+            if (await GetDirectoryAsync().ConfigureAwait(false) is not { } directory)
+            {
+                Write(SmtpReplies.DirectoryUnavailable);
+                return;
+            }
+
             if (SmtpPolicy.CheckSender(Role, _user, directory, sender) is { } refusal)
             {
                 Reply(refusal);
@@ -232,7 +251,11 @@ internal sealed partial class SmtpSession
             }
         }
 
-        _transaction = new SmtpTransaction(sender?.ToString() ?? "", mail.Parameters);
+        var messageId = MessageAcceptor.NewMessageId();
+        _transaction = new SmtpTransaction(messageId, sender?.ToString() ?? "", mail.Parameters);
+        // The spool's own name for the blob has this length whatever the day it is written.
+        _transaction.EnvelopeSize = EnvelopeSerializer.SerializedSize(BuildEnvelope(
+            _transaction, SpoolBlobName.For(messageId, _services.Time.GetUtcNow()), Role == SmtpRole.Mx ? LargestAuthentication : null));
         if (Role == SmtpRole.Mx)
         {
             // RFC 7208 §2.4: checked at MAIL FROM; it runs while RCPT and DATA arrive, and is awaited when DATA ends.
@@ -252,7 +275,7 @@ internal sealed partial class SmtpSession
 
         if (_transaction.Recipients.Count >= _services.Options.MaxRecipients)
         {
-            Reply(new SmtpReply(452, "4.5.3", "Too many recipients"));
+            Write(SmtpReplies.TooManyRecipients);
             return;
         }
 
@@ -272,7 +295,12 @@ internal sealed partial class SmtpSession
             return;
         }
 
-        var directory = await _services.Directory.GetSnapshotAsync(_connection.ConnectionClosed).ConfigureAwait(false);
+        if (await GetDirectoryAsync().ConfigureAwait(false) is not { } directory)
+        {
+            Write(SmtpReplies.DirectoryUnavailable);
+            return;
+        }
+
         if (SmtpPolicy.CheckRecipient(_user, directory, recipient) is { } refusal)
         {
             LogRecipientRefused(recipient.ToString(), refusal.Code);
@@ -280,13 +308,37 @@ internal sealed partial class SmtpSession
             return;
         }
 
-        _transaction.AddRecipient(recipient.Key, new EnvelopeRecipient
+        var entry = new EnvelopeRecipient
         {
             Address = recipient.ToString(),
             Notify = rcpt.Parameters.Notify,
             OriginalRecipient = rcpt.Parameters.OriginalRecipient,
-        });
+        };
+        if (_transaction.AddRecipient(recipient.Key, entry, _services.Acceptor.MaxEnvelopeSize) == RecipientAddition.EnvelopeFull)
+        {
+            // The envelope must fit on the queue; the client sends this one and the rest in another transaction.
+            Write(SmtpReplies.TooManyRecipients);
+            return;
+        }
+
         Reply(new SmtpReply(250, "2.1.5", "Recipient OK"));
+    }
+
+    /// <summary>
+    /// The directory, or null (logged) when its storage is down and no snapshot was ever read: the
+    /// caller answers 4xx (the client retries) rather than letting the session fail.
+    /// </summary>
+    private async Task<DirectorySnapshot?> GetDirectoryAsync()
+    {
+        try
+        {
+            return await _services.Directory.GetSnapshotAsync(_connection.ConnectionClosed).ConfigureAwait(false);
+        }
+        catch (DirectoryUnavailableException ex)
+        {
+            LogDirectoryUnavailable(ex);
+            return null;
+        }
     }
 
     private async Task DataAsync()
@@ -372,7 +424,7 @@ internal sealed partial class SmtpSession
     /// <summary>Opens the spool blob and prepares the Received header; false when storage is unavailable.</summary>
     private async Task<bool> StartContentAsync(SmtpTransaction transaction)
     {
-        var messageId = MessageAcceptor.NewMessageId();
+        var messageId = transaction.MessageId;
         try
         {
             transaction.Writer = await _services.Acceptor.BeginAsync(messageId, _connection.ConnectionClosed).ConfigureAwait(false);
@@ -383,7 +435,6 @@ internal sealed partial class SmtpSession
             return false;
         }
 
-        transaction.MessageId = messageId;
         transaction.Capture = new MessageCapture(transaction.Writer.Content, _services.Options.MaxHeaderSize);
         transaction.Sink = new ContentSink(transaction.Capture);
         transaction.Received = ReceivedHeader.Build(
@@ -447,10 +498,22 @@ internal sealed partial class SmtpSession
             authentication = verdict.ToEnvelope();
         }
 
-        var envelope = new MessageEnvelope
+        byte[] leading = [.. Encoding.UTF8.GetBytes(trace), .. header];
+        var envelope = BuildEnvelope(transaction, transaction.Writer!.SpoolBlob, authentication);
+        return await _services.Acceptor.CompleteAsync(transaction.Writer, envelope, leading).ConfigureAwait(false)
+            ? new SmtpReply(250, "2.0.0", $"OK: queued as {transaction.MessageId}")
+            : SmtpReplies.StorageUnavailable;
+    }
+
+    /// <summary>
+    /// The inbound envelope of a transaction; also sized at MAIL, before the spool blob exists and
+    /// before the verdict is known (then with <see cref="LargestAuthentication"/> in its place).
+    /// </summary>
+    private MessageEnvelope BuildEnvelope(SmtpTransaction transaction, string spoolBlob, EnvelopeAuthentication? authentication) =>
+        new()
         {
-            MessageId = transaction.MessageId!,
-            SpoolBlob = transaction.Writer!.SpoolBlob,
+            MessageId = transaction.MessageId,
+            SpoolBlob = spoolBlob,
             MailFrom = transaction.MailFrom,
             Recipients = [.. transaction.Recipients],
             ReceivedFrom = new ReceivedFrom
@@ -469,12 +532,6 @@ internal sealed partial class SmtpSession
             Return = transaction.Parameters.Return,
             Authentication = authentication,
         };
-
-        byte[] leading = [.. Encoding.UTF8.GetBytes(trace), .. header];
-        return await _services.Acceptor.CompleteAsync(transaction.Writer, envelope, leading).ConfigureAwait(false)
-            ? new SmtpReply(250, "2.0.0", $"OK: queued as {transaction.MessageId}")
-            : SmtpReplies.StorageUnavailable;
-    }
 
     private async Task StartTlsAsync()
     {
@@ -553,7 +610,18 @@ internal sealed partial class SmtpSession
             return;
         }
 
-        var account = await _services.Directory.AuthenticateAsync(user, password, _connection.ConnectionClosed).ConfigureAwait(false);
+        Account? account;
+        try
+        {
+            account = await _services.Directory.AuthenticateAsync(user, password, _connection.ConnectionClosed).ConfigureAwait(false);
+        }
+        catch (DirectoryUnavailableException ex)
+        {
+            LogDirectoryUnavailable(ex);
+            Write(SmtpReplies.AuthenticationUnavailable);
+            return;
+        }
+
         if (account is null)
         {
             var delay = _services.Throttle.RecordFailure(Client, user);
@@ -688,6 +756,9 @@ internal sealed partial class SmtpSession
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Refused with 550 5.7.1: DMARC p=reject for From domain {FromDomain}")]
     private partial void LogDmarcRejected(string? fromDomain);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Directory unavailable; answering 4xx")]
+    private partial void LogDirectoryUnavailable(Exception exception);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Bare CR/LF or NUL in DATA; refused and closing (SMTP smuggling guard)")]
     private partial void LogBareLineEnding();
