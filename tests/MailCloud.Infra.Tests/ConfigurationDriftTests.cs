@@ -262,6 +262,31 @@ public sealed class ConfigurationDriftTests(CompiledTemplate template) : IClassF
         Assert.Contains("'serviceBus'", (string?)grant["copy"]!["count"], StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Relay_LeavesThroughTheNatGateway_WithThePtrFromAParameter()
+    {
+        var network = template.ModuleTemplate("network");
+        var resources = network["resources"]!.AsArray();
+        var subnets = resources.Single(r => (string?)r!["type"] == "Microsoft.Network/virtualNetworks")!["properties"]!["subnets"]!.AsArray();
+        var egressIp = resources.Single(r => (string?)r!["type"] == "Microsoft.Network/publicIPAddresses")!;
+
+        Assert.Equal(["gateway", "functions"], subnets.Select(s => (string)s!["name"]!));
+        Assert.All(subnets, s => Assert.Contains("Microsoft.Network/natGateways", (string?)s!["properties"]!["natGateway"]!["id"], StringComparison.Ordinal));
+        Assert.Equal("Static", (string?)egressIp["properties"]!["publicIPAllocationMethod"]);
+        Assert.Contains("reverseFqdn", egressIp["properties"]!["dnsSettings"]!.ToJsonString(), StringComparison.Ordinal);
+        Assert.Equal("[parameters('relayHostName')]", (string?)template.Module("network")["properties"]!["parameters"]!["egressReverseFqdn"]!["value"]);
+        Assert.Contains("RELAY_EGRESS_IP", template.Template["outputs"]!.AsObject().Select(o => o.Key));
+    }
+
+    [Fact]
+    public void Relay_UsesASmartHost_UnlessOutboundPort25IsAllowed()
+    {
+        Assert.False((bool)template.Template["parameters"]!["allowOutboundPort25"]!["defaultValue"]!);
+        Assert.Equal(
+            "[if(and(empty(parameters('smartHost')), not(parameters('allowOutboundPort25'))), 'smtp.azurecomm.net', parameters('smartHost'))]",
+            (string?)template.Variable("relaySmartHost"));
+    }
+
     private string FunctionSettingsExpression() =>
         (string)template.Module("functions")["properties"]!["parameters"]!["mailCloudSettings"]!["value"]!;
 }
