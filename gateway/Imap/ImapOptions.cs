@@ -37,6 +37,9 @@ public sealed class ImapOptions
     /// <summary>Memory for parsed message headers shared by all sessions (SEARCH by header reads each message once).</summary>
     [Range(0, long.MaxValue)] public long HeaderCacheBytes { get; set; } = 64L * 1024 * 1024;
 
+    /// <summary>Memory for BODYSTRUCTURE answers shared by all sessions (a message is parsed once, not on every FETCH).</summary>
+    [Range(0, long.MaxValue)] public long BodyStructureCacheBytes { get; set; } = 16L * 1024 * 1024;
+
     /// <summary>An IDLE is ended with BYE after this long (RFC 2177 asks clients to re-issue IDLE within 29 minutes).</summary>
     public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromMinutes(30);
 }
