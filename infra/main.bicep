@@ -62,13 +62,23 @@ param gatewayImage string = ''
 @maxValue(10)
 param gatewayInstancesPerRole int = 1
 
+@description('Memory of each Flex Consumption instance. Billing is instance memory x active seconds, so 512 costs a quarter of 2048 for the same work; 2048 leaves room for 16 concurrent large messages.')
+@allowed([512, 2048, 4096])
+param functionsInstanceMemoryMB int = 2048
+
+@maxLength(6)
+@description('Appended to the Key Vault name; infra/hooks/new-key-vault-suffix.sh sets a fresh one for each new resource group (KEY_VAULT_SUFFIX).')
+param keyVaultSuffix string = ''
+
 @secure()
 @description('Sender Rewriting Scheme HMAC key; azd keeps it stable across provisions (main.parameters.json).')
 param srsSecret string
 
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
 var tags = { 'azd-env-name': environmentName }
-var keyVaultName = 'kv-${resourceToken}'
+// A soft-deleted vault keeps its name for softDeleteRetentionInDays, so `azd down` + `azd up` would collide
+// with it; the preprovision hook picks a new suffix whenever the resource group does not exist yet.
+var keyVaultName = 'kv-${resourceToken}${keyVaultSuffix}'
 var hostName = empty(gatewayHostName) ? 'mail.${mailDomain}' : gatewayHostName
 
 // Names the code reads with these defaults: StorageOptions' containers, QueueNames.All.
@@ -263,6 +273,7 @@ module functions 'modules/functions.bicep' = {
     deploymentContainerUri: storage.outputs.deploymentContainerUri
     applicationInsightsConnectionString: monitoring.outputs.applicationInsightsConnectionString
     serviceBusFullyQualifiedNamespace: serviceBus.outputs.serviceBusFullyQualifiedNamespace
+    instanceMemoryMB: functionsInstanceMemoryMB
     mailCloudSettings: union(
       sharedSettings,
       {

@@ -75,9 +75,9 @@ resource virtualNetwork 'Microsoft.Network/virtualNetworks@2025-01-01' = {
           delegations: [
             { name: 'functions', properties: { serviceName: 'Microsoft.App/environments' } }
           ]
+          // No Microsoft.ServiceBus endpoint: Service Bus Standard ignores service endpoints (Premium only).
           serviceEndpoints: [
             { service: 'Microsoft.Storage' }
-            { service: 'Microsoft.ServiceBus' }
             { service: 'Microsoft.KeyVault' }
           ]
         }

@@ -85,6 +85,28 @@ public sealed partial class AzureYamlTests(CompiledTemplate template) : IClassFi
     }
 
     [Fact]
+    public void PreprovisionHooks_GiveANewResourceGroupANewKeyVaultSuffix()
+    {
+        var preprovision = Map(Map(Root, "hooks"), "preprovision");
+        var parameters = JsonNode.Parse(File.ReadAllText(InfraPaths.InRepository("infra", "main.parameters.json")))!["parameters"]!;
+        var suffixVariable = ParameterVariable().Match((string)parameters["keyVaultSuffix"]!["value"]!).Groups["name"].Value;
+        Assert.Equal("KEY_VAULT_SUFFIX", suffixVariable);
+
+        foreach (var platform in new[] { "posix", "windows" })
+        {
+            var script = InfraPaths.InRepository(Scalar(Map(preprovision, platform), "run"));
+            Assert.True(File.Exists(script), script);
+            var text = File.ReadAllText(script);
+            Assert.Contains("az group exists --name \"rg-$", text, StringComparison.Ordinal);
+            Assert.Contains($"azd env set {suffixVariable}", text, StringComparison.Ordinal);
+            if (platform == "posix" && !OperatingSystem.IsWindows())
+            {
+                Assert.True(File.GetUnixFileMode(script).HasFlag(UnixFileMode.UserExecute), $"{script} is not executable.");
+            }
+        }
+    }
+
+    [Fact]
     public void GatewayDockerfile_BuildsFromTheRepositoryRoot_AndCopiesOnlyWhatExists()
     {
         var context = InfraPaths.RepositoryRoot;

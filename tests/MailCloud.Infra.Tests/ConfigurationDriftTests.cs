@@ -287,6 +287,22 @@ public sealed class ConfigurationDriftTests(CompiledTemplate template) : IClassF
             (string?)template.Variable("relaySmartHost"));
     }
 
+    [Fact]
+    public void ServiceBusServiceEndpoints_AreNotConfigured()
+    {
+        // Service Bus Standard ignores VNet service endpoints (they need Premium); declaring them only misleads.
+        Assert.DoesNotContain("Microsoft.ServiceBus", template.ModuleTemplate("network").ToJsonString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void KeyVaultName_TakesTheSuffix_AndFitsTheNameLimit()
+    {
+        // uniqueString() is 13 characters; Key Vault names are at most 24.
+        Assert.Equal("[format('kv-{0}{1}', variables('resourceToken'), parameters('keyVaultSuffix'))]", (string?)template.Variable("keyVaultName"));
+        Assert.True("kv-".Length + 13 + (int)template.Template["parameters"]!["keyVaultSuffix"]!["maxLength"]! <= 24);
+        Assert.Equal("[variables('keyVaultName')]", (string?)template.Module("keyVault")["properties"]!["parameters"]!["keyVaultName"]!["value"]);
+    }
+
     private string FunctionSettingsExpression() =>
         (string)template.Module("functions")["properties"]!["parameters"]!["mailCloudSettings"]!["value"]!;
 }
