@@ -13,7 +13,7 @@ namespace MailCloud.Infra.Tests;
 /// What Bicep provisions is what the code reads: setting names resolve to options properties (found by
 /// reflection), queue and container names are the code's, and the values parse as the options' types.
 /// </summary>
-public sealed class ConfigurationDriftTests(CompiledTemplate template) : IClassFixture<CompiledTemplate>
+public sealed partial class ConfigurationDriftTests(CompiledTemplate template) : IClassFixture<CompiledTemplate>
 {
     // Settings read by the platform, not by our options classes: the Functions host's storage, and the
     // Service Bus trigger connection (Connection = "ServiceBus"); both identity-based, see infra/modules/functions.bicep.
@@ -189,6 +189,35 @@ public sealed class ConfigurationDriftTests(CompiledTemplate template) : IClassF
     }
 
     [Fact]
+    public void FunctionTriggers_InTheBuiltMetadata_ResolveToProvisionedQueuesAndConnections()
+    {
+        // The Functions host resolves %Section:Key% in a trigger's queue name from app settings and finds the
+        // trigger's connection by prefix; a name missing from Bicep leaves the trigger listening nowhere.
+        var metadataPath = typeof(ConfigurationDriftTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "FunctionsMetadata").Value!;
+        var triggers = JsonNode.Parse(File.ReadAllText(metadataPath))!.AsArray()
+            .SelectMany(function => function!["bindings"]!.AsArray())
+            .Where(binding => (string?)binding!["type"] == "serviceBusTrigger")
+            .ToList();
+        Assert.Equal(QueueNames.All.Count, triggers.Count);
+
+        var settings = FunctionSettingsExpression();
+        var hostSettings = template.ModuleTemplate("functions")["variables"]!["hostSettings"]!.AsObject();
+        var provisioned = template.Variable("queueNames").AsObject();
+        foreach (var trigger in triggers)
+        {
+            var expression = BindingExpression().Match((string)trigger!["queueName"]!);
+            Assert.True(expression.Success, $"queue name '{trigger["queueName"]}' is not a %setting% expression");
+            var key = $"'{expression.Groups["setting"].Value.Replace(":", "__", StringComparison.Ordinal)}', variables('queueNames').";
+            var at = settings.IndexOf(key, StringComparison.Ordinal);
+            Assert.True(at >= 0, $"The Functions app has no setting for {trigger["queueName"]}.");
+            var member = new string(settings[(at + key.Length)..].TakeWhile(char.IsLetterOrDigit).ToArray());
+            Assert.Contains((string?)provisioned[member], QueueNames.All);
+
+            Assert.Contains($"{(string)trigger["connection"]!}__fullyQualifiedNamespace", hostSettings.Select(p => p.Key));
+        }
+    }
+
+    [Fact]
     public void StorageContainers_AreStorageOptionsDefaults()
     {
         var defaults = typeof(StorageOptions).GetProperties()
@@ -302,6 +331,9 @@ public sealed class ConfigurationDriftTests(CompiledTemplate template) : IClassF
         Assert.True("kv-".Length + 13 + (int)template.Template["parameters"]!["keyVaultSuffix"]!["maxLength"]! <= 24);
         Assert.Equal("[variables('keyVaultName')]", (string?)template.Module("keyVault")["properties"]!["parameters"]!["keyVaultName"]!["value"]);
     }
+
+    [GeneratedRegex(@"^%(?<setting>[A-Za-z0-9:_]+)%$")]
+    private static partial Regex BindingExpression();
 
     private string FunctionSettingsExpression() =>
         (string)template.Module("functions")["properties"]!["parameters"]!["mailCloudSettings"]!["value"]!;
