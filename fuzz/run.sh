@@ -7,6 +7,7 @@
 # Needs: apt-get install -y afl++; dotnet tool install --global SharpFuzz.CommandLine --version 2.3.0
 #
 # Environment: FUZZ_WORK (default /tmp/mailcloud-fuzz) holds the build and afl's output;
+# FUZZ_SKIP_PUBLISH=1 reuses the last publish (several targets in a row, nothing changed);
 # FUZZ_KEEP_NEW=N copies up to N of the smallest new inputs that gained coverage to fuzz/corpus/<target>/.
 set -euo pipefail
 
@@ -27,7 +28,9 @@ command -v sharpfuzz >/dev/null || { echo "sharpfuzz missing: dotnet tool instal
 
 # The publish folder is never instrumented, so an unchanged project publishes incrementally;
 # each run instruments a fresh copy.
-nice -n 19 dotnet publish "$repo/fuzz/MailCloud.Fuzz/MailCloud.Fuzz.csproj" -c Release -o "$publish" -v q --nologo
+if [[ -z "${FUZZ_SKIP_PUBLISH:-}" || ! -f "$publish/MailCloud.Fuzz.dll" ]]; then
+  nice -n 19 dotnet publish "$repo/fuzz/MailCloud.Fuzz/MailCloud.Fuzz.csproj" -c Release -o "$publish" -v q --nologo
+fi
 rm -rf "$bin" "$out"
 mkdir -p "$bin" "$out"
 cp -r "$publish/." "$bin/"

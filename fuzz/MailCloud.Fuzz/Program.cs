@@ -7,5 +7,5 @@ if (args.Length != 1 || !FuzzTargets.All.TryGetValue(args[0], out var target))
     return 2;
 }
 
-Fuzzer.OutOfProcess.Run(stream => target(FuzzInput.ReadAll(stream)));
+Fuzzer.OutOfProcess.Run(stream => FuzzRunner.Run(target, FuzzInput.ReadAll(stream)));
 return 0;
