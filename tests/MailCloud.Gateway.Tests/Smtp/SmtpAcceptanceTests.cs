@@ -56,7 +56,9 @@ public sealed class SmtpAcceptanceTests(AzuriteFixture azurite) : IAsyncLifetime
         Assert.Null(envelope.ReceivedFrom.AuthenticatedUser);
 
         var stored = await _host.ReadSpoolAsync(envelope.SpoolBlob);
-        Assert.StartsWith("Received: from ", stored);
+        // Our Authentication-Results first (RFC 8601 §5), then our Received (remote.test publishes nothing).
+        Assert.StartsWith($"Authentication-Results: {GatewayTestHost.HostName};\r\n\tspf=none smtp.mailfrom=remote.test;", stored);
+        Assert.Contains("\r\nReceived: from ", stored);
         Assert.Contains("([127.0.0.1])", stored);
         Assert.Contains($"by {GatewayTestHost.HostName} (MailCloud) with ESMTPS (using TLSv1.3", stored);
         Assert.Contains("for <bob@example.test>", stored);
