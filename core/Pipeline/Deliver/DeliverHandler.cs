@@ -46,20 +46,6 @@ public sealed partial class DeliverHandler(
 
         var key = IdempotencyKey(envelope.MessageId, accountId);
         var folder = envelope.Authentication is { Quarantine: true } ? QuarantineFolder : Folder;
-        if (account.QuotaBytes > 0)
-        {
-            var usage = await mailboxes.GetQuotaUsageAsync(accountId, cancellationToken).ConfigureAwait(false);
-            // Asked only when over: a redelivery of an append that already began counts its own
-            // bytes in the usage, and must finish rather than bounce.
-            if (usage.UsedBytes + envelope.Size > account.QuotaBytes
-                && !await mailboxes.HasDeliveryAsync(accountId, folder, key, cancellationToken).ConfigureAwait(false))
-            {
-                LogOverQuota(envelope.MessageId, accountId, usage.UsedBytes, account.QuotaBytes);
-                await BounceAsync(envelope, "5.2.2", $"552 5.2.2 <{account.Address}>: mailbox full", cancellationToken).ConfigureAwait(false);
-                return StageOutcome.Completed;
-            }
-        }
-
         Stream message;
         try
         {
@@ -72,8 +58,20 @@ public sealed partial class DeliverHandler(
 
         var trace = Encoding.UTF8.GetBytes($"Return-Path: <{envelope.MailFrom}>\r\nDelivered-To: {account.Address}\r\n");
         await using var content = new PrefixedStream(trace, message);
-        var result = await mailboxes.AppendAsync(
-            accountId, folder, content, MessageFlags.Empty, envelope.ReceivedAt, key, cancellationToken).ConfigureAwait(false);
+        AppendResult result;
+        try
+        {
+            // Quota is checked inside the append's transaction; a redelivery of a stored message is
+            // recognised by its key before quota matters, so it never bounces on its own bytes.
+            result = await mailboxes.AppendAsync(
+                accountId, folder, content, MessageFlags.Empty, envelope.ReceivedAt, key, new MailboxQuota(account.QuotaBytes), cancellationToken).ConfigureAwait(false);
+        }
+        catch (MailboxQuotaExceededException e)
+        {
+            LogOverQuota(envelope.MessageId, accountId, e.UsedBytes, e.MaxBytes);
+            await BounceAsync(envelope, "5.2.2", $"552 5.2.2 <{account.Address}>: mailbox full", cancellationToken).ConfigureAwait(false);
+            return StageOutcome.Completed;
+        }
 
         LogDelivered(envelope.MessageId, accountId, result.Uid, result.AlreadyDelivered);
         return StageOutcome.Completed;
