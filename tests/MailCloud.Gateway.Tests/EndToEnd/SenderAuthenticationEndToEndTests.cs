@@ -28,15 +28,7 @@ public sealed class SenderAuthenticationEndToEndTests(AzuriteFixture azurite) : 
 
     public async Task InitializeAsync()
     {
-        _dns = await DnsServer.StartAsync(
-        [
-            "--local=/test/",
-            "--txt-record=bank.test,v=spf1 ip4:192.0.2.1 -all",
-            "--txt-record=_dmarc.bank.test,v=DMARC1; p=reject",
-            "--txt-record=shop.test,v=spf1 ip4:127.0.0.1 -all",
-            "--txt-record=_dmarc.shop.test,v=DMARC1; p=reject",
-            "--txt-record=_dmarc.news.test,v=DMARC1; p=quarantine",
-        ]);
+        _dns = await DnsServer.StartAsync(SenderDomains.DnsmasqRecords);
         var settings = new Dictionary<string, string?>
         {
             ["Pipeline:SrsSecret"] = "end-to-end-test-secret-0123456789",
