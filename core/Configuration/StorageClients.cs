@@ -1,4 +1,5 @@
 using Azure.Core;
+using Azure.Data.Tables;
 using Azure.Identity;
 using Azure.Storage.Blobs;
 using Azure.Storage.Queues;
@@ -12,13 +13,14 @@ namespace MailCloud.Core.Configuration;
 /// </summary>
 public sealed class StorageClients
 {
-    public StorageClients(IOptions<StorageOptions> options, TokenCredential? credential = null, BlobClientOptions? blobOptions = null, QueueClientOptions? queueOptions = null)
+    public StorageClients(IOptions<StorageOptions> options, TokenCredential? credential = null, BlobClientOptions? blobOptions = null, QueueClientOptions? queueOptions = null, TableClientOptions? tableOptions = null)
     {
         var storage = options.Value;
         if (storage.UsesConnectionString)
         {
             Blobs = new BlobServiceClient(storage.ConnectionString, blobOptions);
             Queues = new QueueServiceClient(storage.ConnectionString, queueOptions);
+            Tables = new TableServiceClient(storage.ConnectionString, tableOptions);
         }
         else
         {
@@ -26,11 +28,13 @@ public sealed class StorageClients
             credential ??= new DefaultAzureCredential();
             Blobs = new BlobServiceClient(uri, credential, blobOptions);
             Queues = new QueueServiceClient(storage.QueueServiceUri ?? new Uri(uri.ToString().Replace(".blob.", ".queue.", StringComparison.Ordinal)), credential, queueOptions);
+            Tables = new TableServiceClient(storage.TableServiceUri ?? new Uri(uri.ToString().Replace(".blob.", ".table.", StringComparison.Ordinal)), credential, tableOptions);
         }
 
         Directory = Blobs.GetBlobContainerClient(storage.DirectoryContainer);
         Spool = Blobs.GetBlobContainerClient(storage.SpoolContainer);
         Mailboxes = Blobs.GetBlobContainerClient(storage.MailboxContainer);
+        MailboxIndex = Tables.GetTableClient(storage.MailboxTable);
     }
 
     public BlobServiceClient Blobs { get; }
@@ -38,13 +42,19 @@ public sealed class StorageClients
     public BlobContainerClient Directory { get; }
     public BlobContainerClient Spool { get; }
     public BlobContainerClient Mailboxes { get; }
+    public TableServiceClient Tables { get; }
 
-    /// <summary>Creates the containers if missing (local mode; in Azure, Bicep creates them).</summary>
+    /// <summary>The mailbox index: folders, message rows, quota usage and delivery markers.</summary>
+    public TableClient MailboxIndex { get; }
+
+    /// <summary>Creates the containers and the mailbox table if missing (local mode; in Azure, Bicep creates them).</summary>
     public async Task EnsureContainersAsync(CancellationToken cancellationToken)
     {
         foreach (var container in new[] { Directory, Spool, Mailboxes })
         {
             await container.CreateIfNotExistsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
         }
+
+        await MailboxIndex.CreateIfNotExistsAsync(cancellationToken).ConfigureAwait(false);
     }
 }

@@ -19,9 +19,15 @@ public sealed class StorageOptions
     /// <summary>For managed identity: https://&lt;account&gt;.queue.core.windows.net.</summary>
     public Uri? QueueServiceUri { get; set; }
 
+    /// <summary>For managed identity: https://&lt;account&gt;.table.core.windows.net (derived from the blob URI when empty).</summary>
+    public Uri? TableServiceUri { get; set; }
+
     [Required] public string DirectoryContainer { get; set; } = "directory";
     [Required] public string SpoolContainer { get; set; } = "spool";
     [Required] public string MailboxContainer { get; set; } = "mailboxes";
+
+    /// <summary>The table holding the mailbox index (one partition per account); letters and digits only.</summary>
+    [Required, RegularExpression("^[A-Za-z][A-Za-z0-9]{2,62}$")] public string MailboxTable { get; set; } = "mailboxes";
 
     public bool UsesConnectionString => !string.IsNullOrWhiteSpace(ConnectionString);
 }

@@ -1,18 +1,22 @@
 namespace MailCloud.Core.Mailboxes;
 
 /// <summary>
-/// The mailboxes of all accounts, in blob storage. Accounts are addressed by their directory
-/// <c>Account.Id</c>; folders by their UTF-8 name ("INBOX" matches case-insensitively).
-/// Every method is safe under concurrent use from many processes: UIDs are unique and strictly
-/// ascending per folder, and a delivery's cost does not depend on the folder's size.
+/// The mailboxes of all accounts: the index in Azure Table Storage (one partition per account),
+/// message bytes in Blob Storage. Accounts are addressed by their directory <c>Account.Id</c>;
+/// folders by their UTF-8 name ("INBOX" matches case-insensitively). Every change is one entity
+/// group transaction (or, for many messages, a few), safe under concurrent use from many
+/// processes: UIDs are unique and strictly ascending per folder, MODSEQ strictly increases, and
+/// a delivery's cost does not depend on the folder's size.
 /// Unknown folders throw <see cref="FolderNotFoundException"/>; invalid names throw
-/// <see cref="InvalidFolderNameException"/>.
+/// <see cref="InvalidFolderNameException"/>; storage trouble throws
+/// <see cref="MailboxStoreUnavailableException"/> and nothing else from the storage SDK.
 /// </summary>
 public interface IMailboxStore
 {
     /// <summary>Lists folders, creating INBOX, Sent, Drafts, Trash, Junk and Archive on first use.</summary>
     Task<IReadOnlyList<FolderInfo>> ListFoldersAsync(string accountId, CancellationToken cancellationToken);
 
+    /// <summary>Creates a folder and missing superiors; over the folder cap throws <see cref="FolderLimitExceededException"/>.</summary>
     Task<FolderInfo> CreateFolderAsync(string accountId, string name, CancellationToken cancellationToken);
 
     /// <summary>Renames a folder and its children. Renaming INBOX moves its messages to the new folder (RFC 9051 §6.3.6).</summary>
@@ -22,18 +26,26 @@ public interface IMailboxStore
 
     Task SetSubscribedAsync(string accountId, string name, bool subscribed, CancellationToken cancellationToken);
 
-    /// <summary>Counters and change token; costs one small read.</summary>
+    /// <summary>Counters and change token from the folder row; one small query.</summary>
     Task<FolderStatus> GetStatusAsync(string accountId, string folder, CancellationToken cancellationToken);
 
-    /// <summary>The change token alone (a metadata read), for watchers.</summary>
+    /// <summary>The change token alone (the folder row's ETag), for watchers.</summary>
     Task<string> GetChangeTokenAsync(string accountId, string folder, CancellationToken cancellationToken);
 
-    /// <summary>All messages of the folder with flags; paged listing underneath, reused while the change token holds.</summary>
+    /// <summary>All messages of the folder with flags and search headers: the folder row, then one query of its message rows.</summary>
     Task<FolderSnapshot> GetSnapshotAsync(string accountId, string folder, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Appends a message. With an <paramref name="idempotencyKey"/> (the pipeline's delivery id),
-    /// a second call with the same key returns the first result and stores nothing.
+    /// The messages appended or changed since <paramref name="sinceModSeq"/> (their MODSEQ is
+    /// higher), for an incremental refresh: the folder row, then one filtered query.
+    /// </summary>
+    Task<FolderChanges> GetChangesAsync(string accountId, string folder, ulong sinceModSeq, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Appends a message in one transaction with the folder and account rows, checking
+    /// <paramref name="quota"/> there (<see cref="MailboxQuotaExceededException"/>). With an
+    /// <paramref name="idempotencyKey"/> (the pipeline's delivery id), any later call with the same
+    /// key returns the first result and stores nothing, however much later it comes.
     /// </summary>
     Task<AppendResult> AppendAsync(
         string accountId,
@@ -42,16 +54,18 @@ public interface IMailboxStore
         MessageFlags flags,
         DateTimeOffset internalDate,
         string? idempotencyKey,
+        MailboxQuota quota,
         CancellationToken cancellationToken);
 
-    /// <summary>
-    /// True when an append with this idempotency key has begun (it holds a UID, finished or not):
-    /// a redelivered queue message must then finish that append rather than be judged anew.
-    /// </summary>
-    Task<bool> HasDeliveryAsync(string accountId, string folder, string idempotencyKey, CancellationToken cancellationToken);
+    /// <summary>An append without a quota.</summary>
+    Task<AppendResult> AppendAsync(string accountId, string folder, Stream content, MessageFlags flags, DateTimeOffset internalDate, string? idempotencyKey, CancellationToken cancellationToken) =>
+        AppendAsync(accountId, folder, content, flags, internalDate, idempotencyKey, MailboxQuota.Unlimited, cancellationToken);
 
-    /// <summary>Opens a message's raw bytes, optionally a byte range. Throws <see cref="MessageNotFoundException"/> if expunged.</summary>
+    /// <summary>Opens a message's raw bytes by UID (reads its row first). Throws <see cref="MessageNotFoundException"/> if expunged.</summary>
     Task<Stream> OpenMessageAsync(string accountId, string folder, uint uid, long offset = 0, long? length = null, CancellationToken cancellationToken = default);
+
+    /// <summary>Opens the bytes of a listed message directly from its blob reference; one request.</summary>
+    Task<Stream> OpenMessageAsync(MessageSummary message, long offset = 0, long? length = null, CancellationToken cancellationToken = default);
 
     /// <summary>Changes flags; with <paramref name="unchangedSince"/> (CONDSTORE) messages modified later are left alone and reported.</summary>
     Task<StoreFlagsResult> StoreFlagsAsync(
@@ -63,39 +77,65 @@ public interface IMailboxStore
         ulong? unchangedSince,
         CancellationToken cancellationToken);
 
-    Task<CopyResult> CopyAsync(string accountId, string sourceFolder, IReadOnlyCollection<uint> uids, string destinationFolder, CancellationToken cancellationToken);
+    /// <summary>Copies messages (each gets its own blob), checking <paramref name="quota"/> in the transaction.</summary>
+    Task<CopyResult> CopyAsync(string accountId, string sourceFolder, IReadOnlyCollection<uint> uids, string destinationFolder, MailboxQuota quota, CancellationToken cancellationToken);
 
-    /// <summary>Copies then expunges from the source.</summary>
+    /// <summary>Moves message rows atomically (up to 48 messages per transaction); the bytes stay where they are.</summary>
     Task<CopyResult> MoveAsync(string accountId, string sourceFolder, IReadOnlyCollection<uint> uids, string destinationFolder, CancellationToken cancellationToken);
 
     /// <summary>Removes messages flagged \Deleted (only those in <paramref name="uids"/> when given). Returns the UIDs removed, ascending.</summary>
     Task<IReadOnlyList<uint>> ExpungeAsync(string accountId, string folder, IReadOnlyCollection<uint>? uids, CancellationToken cancellationToken);
 
+    /// <summary>The account row's usage: one point read.</summary>
     Task<QuotaUsage> GetQuotaUsageAsync(string accountId, CancellationToken cancellationToken);
 }
 
-public sealed class FolderNotFoundException(string folder) : Exception($"Folder '{folder}' does not exist.")
+/// <summary>What the mailbox store refuses, in domain terms; protocol sessions map each to a reply.</summary>
+public abstract class MailboxException(string message, Exception? inner = null) : Exception(message, inner);
+
+/// <summary>
+/// Storage failed or timed out (5xx, connection refused, contention that did not settle): try
+/// again later. Whether a change that failed this way happened is unknown; retries are safe
+/// where the change is idempotent (deliveries with a key).
+/// </summary>
+public sealed class MailboxStoreUnavailableException(string message, Exception? inner = null) : MailboxException(message, inner);
+
+/// <summary>The change would take the account past its quota; nothing was stored (RFC 9208 OVERQUOTA).</summary>
+public sealed class MailboxQuotaExceededException(long usedBytes, long addedBytes, long maxBytes)
+    : MailboxException($"The mailbox uses {usedBytes} of {maxBytes} bytes; {addedBytes} more do not fit.")
+{
+    public long UsedBytes { get; } = usedBytes;
+    public long MaxBytes { get; } = maxBytes;
+}
+
+/// <summary>The account has as many folders as it may (RFC 5530 LIMIT).</summary>
+public sealed class FolderLimitExceededException(int limit) : MailboxException($"An account may have at most {limit} folders.")
+{
+    public int Limit { get; } = limit;
+}
+
+public sealed class FolderNotFoundException(string folder) : MailboxException($"Folder '{folder}' does not exist.")
 {
     public string Folder { get; } = folder;
 }
 
-public sealed class FolderAlreadyExistsException(string folder) : Exception($"Folder '{folder}' already exists.")
+public sealed class FolderAlreadyExistsException(string folder) : MailboxException($"Folder '{folder}' already exists.")
 {
     public string Folder { get; } = folder;
 }
 
-public sealed class InvalidFolderNameException(string folder, string reason) : Exception($"Folder name '{folder}' is invalid: {reason}.")
+public sealed class InvalidFolderNameException(string folder, string reason) : MailboxException($"Folder name '{folder}' is invalid: {reason}.")
 {
     public string Folder { get; } = folder;
 }
 
-public sealed class MessageNotFoundException(string folder, uint uid) : Exception($"Message {uid} in '{folder}' does not exist.")
+public sealed class MessageNotFoundException(string folder, uint uid) : MailboxException($"Message {uid} in '{folder}' does not exist.")
 {
     public uint Uid { get; } = uid;
 }
 
 /// <summary>An operation the folder does not allow, such as deleting INBOX (RFC 9051 §6.3.5).</summary>
-public sealed class FolderOperationNotAllowedException(string folder, string reason) : Exception($"Folder '{folder}': {reason}.")
+public sealed class FolderOperationNotAllowedException(string folder, string reason) : MailboxException($"Folder '{folder}': {reason}.")
 {
     public string Folder { get; } = folder;
 }

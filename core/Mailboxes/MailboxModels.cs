@@ -40,8 +40,9 @@ public sealed record FolderInfo(
     bool Subscribed);
 
 /// <summary>
-/// A folder's counters at one moment. <see cref="ChangeToken"/> changes whenever anything in
-/// the folder changes (new message, flags, expunge), and is cheap to read.
+/// A folder's counters at one moment, from its folder row. <see cref="ChangeToken"/> (the row's
+/// ETag) changes whenever anything in the folder changes (new message, flags, expunge), and
+/// HIGHESTMODSEQ rises with every change, so either serves to ask "what changed since".
 /// </summary>
 public sealed record FolderStatus(
     string Name,
@@ -50,7 +51,25 @@ public sealed record FolderStatus(
     ulong HighestModSeq,
     int MessageCount,
     long TotalSize,
-    string ChangeToken);
+    string ChangeToken)
+{
+    /// <summary>Messages without \Seen (STATUS UNSEEN without a listing).</summary>
+    public int UnseenCount { get; init; }
+}
+
+/// <summary>Where a message's bytes are: a blob of the storage account, never rewritten.</summary>
+public sealed record MessageBlobReference(string Container, string Name);
+
+/// <summary>
+/// The header fields SEARCH looks at, as captured at append (unfolded, RFC 2047 decoded). A value
+/// longer than the row can hold is cut, and <see cref="Truncated"/> says so: a search must then
+/// open the message to be exact.
+/// </summary>
+public sealed record SearchHeaders(string? From, string? To, string? Cc, string? Bcc, string? Subject, string? Date, string? MessageId, bool Truncated)
+{
+    public int TotalLength => (From?.Length ?? 0) + (To?.Length ?? 0) + (Cc?.Length ?? 0) + (Bcc?.Length ?? 0)
+        + (Subject?.Length ?? 0) + (Date?.Length ?? 0) + (MessageId?.Length ?? 0);
+}
 
 /// <summary>One message as listed in a folder: everything IMAP needs without opening the message blob.</summary>
 public sealed record MessageSummary(
@@ -58,13 +77,28 @@ public sealed record MessageSummary(
     MessageFlags Flags,
     DateTimeOffset InternalDate,
     long Size,
-    ulong ModSeq);
+    ulong ModSeq)
+{
+    /// <summary>Where the bytes are; <see cref="IMailboxStore.OpenMessageAsync(MessageSummary, long, long?, CancellationToken)"/> reads them directly.</summary>
+    public MessageBlobReference? Blob { get; init; }
+
+    /// <summary>Header fields for SEARCH; null when the message had no parsable header.</summary>
+    public SearchHeaders? Headers { get; init; }
+}
 
 /// <summary>
-/// A folder's full message list at one change token, ascending by UID. Cheap to keep in memory
-/// (the gateway caches it per token) and valid for 100,000 messages.
+/// A folder's full message list, ascending by UID, read after <see cref="Status"/>: every
+/// message committed before the status read is in it, and later ones may be too (the status
+/// is then raised to cover them), so a change token taken from it is never newer than the list.
 /// </summary>
 public sealed record FolderSnapshot(FolderStatus Status, IReadOnlyList<MessageSummary> Messages);
+
+/// <summary>
+/// The messages of a folder added or changed (flags) after a MODSEQ, ascending by UID, with the
+/// folder's status read before them. Expunged messages are not in it: a reader that sees
+/// <see cref="FolderStatus.MessageCount"/> below what it can account for lists the UIDs again.
+/// </summary>
+public sealed record FolderChanges(FolderStatus Status, IReadOnlyList<MessageSummary> Changed);
 
 public sealed record AppendResult(uint UidValidity, uint Uid, bool AlreadyDelivered);
 
@@ -82,3 +116,11 @@ public sealed record StoreFlagsResult(IReadOnlyList<MessageSummary> Changed, IRe
 public sealed record CopyResult(uint DestinationUidValidity, IReadOnlyList<(uint SourceUid, uint DestinationUid)> Mapping);
 
 public sealed record QuotaUsage(long UsedBytes, long MessageCount);
+
+/// <summary>An account's storage limit, checked inside each change's transaction; 0 means none.</summary>
+public readonly record struct MailboxQuota(long MaxBytes)
+{
+    public static MailboxQuota Unlimited => default;
+
+    public bool Allows(long usedBytes) => MaxBytes <= 0 || usedBytes <= MaxBytes;
+}

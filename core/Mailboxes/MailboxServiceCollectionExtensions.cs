@@ -6,16 +6,15 @@ namespace MailCloud.Core.Mailboxes;
 
 public static class MailboxServiceCollectionExtensions
 {
-    /// <summary>Registers the blob mailbox store as the singleton <see cref="IMailboxStore"/>, with <see cref="MailboxStoreOptions"/> validated at start.</summary>
+    /// <summary>Registers the table mailbox store as the singleton <see cref="IMailboxStore"/>, with <see cref="MailboxStoreOptions"/> validated at start.</summary>
     public static IServiceCollection AddMailboxStore(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<MailboxStoreOptions>()
             .Bind(configuration.GetSection(MailboxStoreOptions.SectionName))
             .ValidateDataAnnotations()
-            .Validate(o => o.AbandonedRetention > o.PendingTimeout, "Mailboxes:AbandonedRetention must exceed Mailboxes:PendingTimeout.")
             .ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);
-        services.AddSingleton<IMailboxStore, BlobMailboxStore>();
+        services.AddSingleton<IMailboxStore, TableMailboxStore>();
         return services;
     }
 }

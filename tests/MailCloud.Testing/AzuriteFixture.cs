@@ -42,6 +42,7 @@ public sealed class AzuriteFixture : IAsyncLifetime
             DirectoryContainer = $"{unique}-directory",
             SpoolContainer = $"{unique}-spool",
             MailboxContainer = $"{unique}-mailboxes",
+            MailboxTable = $"{unique.Replace("-", "", StringComparison.Ordinal)}mailboxes",
         };
     }
 
@@ -59,6 +60,7 @@ public sealed class AzuriteFixture : IAsyncLifetime
             ["Storage:DirectoryContainer"] = storage.DirectoryContainer,
             ["Storage:SpoolContainer"] = storage.SpoolContainer,
             ["Storage:MailboxContainer"] = storage.MailboxContainer,
+            ["Storage:MailboxTable"] = storage.MailboxTable,
             ["Queueing:InboundQueue"] = $"{queuePrefix}-inbound",
             ["Queueing:DeliverQueue"] = $"{queuePrefix}-deliver",
             ["Queueing:RelayQueue"] = $"{queuePrefix}-relay",
@@ -70,13 +72,15 @@ public sealed class AzuriteFixture : IAsyncLifetime
     {
         var blobOptions = new Azure.Storage.Blobs.BlobClientOptions();
         var queueOptions = new Azure.Storage.Queues.QueueClientOptions();
+        var tableOptions = new Azure.Data.Tables.TableClientOptions();
         if (counter is not null)
         {
             blobOptions.AddPolicy(counter, Azure.Core.HttpPipelinePosition.PerRetry);
             queueOptions.AddPolicy(counter, Azure.Core.HttpPipelinePosition.PerRetry);
+            tableOptions.AddPolicy(counter, Azure.Core.HttpPipelinePosition.PerRetry);
         }
 
-        var clients = new StorageClients(Options.Create(CreateStorageOptions()), null, blobOptions, queueOptions);
+        var clients = new StorageClients(Options.Create(CreateStorageOptions()), null, blobOptions, queueOptions, tableOptions);
         await clients.EnsureContainersAsync(CancellationToken.None);
         return clients;
     }

@@ -9,7 +9,8 @@ using Microsoft.Extensions.Logging;
 namespace MailCloud.Core.Pipeline.Deliver;
 
 /// <summary>
-/// Stage "deliver" (the MDA): appends the message to one account's INBOX with Return-Path and
+/// Stage "deliver" (the MDA): appends the message to one account's INBOX (Junk when DMARC said
+/// quarantine) with Return-Path and
 /// Delivered-To prepended (RFC 5321 §4.4, RFC 9228). The idempotency key (message id + account id)
 /// makes a redelivered queue message a no-op in the mailbox store.
 /// </summary>
@@ -21,6 +22,9 @@ public sealed partial class DeliverHandler(
     ILogger<DeliverHandler> logger) : IStageHandler
 {
     public const string Folder = "INBOX";
+
+    /// <summary>Where DMARC p=quarantine mail goes (RFC 7489 §6.3), decided at acceptance and carried in the envelope.</summary>
+    public const string QuarantineFolder = "Junk";
 
     public PipelineStage Stage => PipelineStage.Deliver;
 
@@ -41,20 +45,7 @@ public sealed partial class DeliverHandler(
         }
 
         var key = IdempotencyKey(envelope.MessageId, accountId);
-        if (account.QuotaBytes > 0)
-        {
-            var usage = await mailboxes.GetQuotaUsageAsync(accountId, cancellationToken).ConfigureAwait(false);
-            // Asked only when over: a redelivery of an append that already began counts its own
-            // bytes in the usage, and must finish rather than bounce.
-            if (usage.UsedBytes + envelope.Size > account.QuotaBytes
-                && !await mailboxes.HasDeliveryAsync(accountId, Folder, key, cancellationToken).ConfigureAwait(false))
-            {
-                LogOverQuota(envelope.MessageId, accountId, usage.UsedBytes, account.QuotaBytes);
-                await BounceAsync(envelope, "5.2.2", $"552 5.2.2 <{account.Address}>: mailbox full", cancellationToken).ConfigureAwait(false);
-                return StageOutcome.Completed;
-            }
-        }
-
+        var folder = envelope.Authentication is { Quarantine: true } ? QuarantineFolder : Folder;
         Stream message;
         try
         {
@@ -67,8 +58,20 @@ public sealed partial class DeliverHandler(
 
         var trace = Encoding.UTF8.GetBytes($"Return-Path: <{envelope.MailFrom}>\r\nDelivered-To: {account.Address}\r\n");
         await using var content = new PrefixedStream(trace, message);
-        var result = await mailboxes.AppendAsync(
-            accountId, Folder, content, MessageFlags.Empty, envelope.ReceivedAt, key, cancellationToken).ConfigureAwait(false);
+        AppendResult result;
+        try
+        {
+            // Quota is checked inside the append's transaction; a redelivery of a stored message is
+            // recognised by its key before quota matters, so it never bounces on its own bytes.
+            result = await mailboxes.AppendAsync(
+                accountId, folder, content, MessageFlags.Empty, envelope.ReceivedAt, key, new MailboxQuota(account.QuotaBytes), cancellationToken).ConfigureAwait(false);
+        }
+        catch (MailboxQuotaExceededException e)
+        {
+            LogOverQuota(envelope.MessageId, accountId, e.UsedBytes, e.MaxBytes);
+            await BounceAsync(envelope, "5.2.2", $"552 5.2.2 <{account.Address}>: mailbox full", cancellationToken).ConfigureAwait(false);
+            return StageOutcome.Completed;
+        }
 
         LogDelivered(envelope.MessageId, accountId, result.Uid, result.AlreadyDelivered);
         return StageOutcome.Completed;

@@ -36,7 +36,7 @@ public static class AppendCommand
         AppendResult result;
         try
         {
-            result = await session.Store.AppendAsync(session.AccountId, folder, literal.OpenRead(), flags, internalDate, null, cancellationToken).ConfigureAwait(false);
+            result = await session.Store.AppendAsync(session.AccountId, folder, literal.OpenRead(), flags, internalDate, null, session.Quota, cancellationToken).ConfigureAwait(false);
         }
         catch (FolderNotFoundException)
         {

@@ -37,7 +37,7 @@ public static class CopyMoveCommands
         {
             result = move
                 ? await session.Store.MoveAsync(session.AccountId, selected.Name, uids, destination, cancellationToken).ConfigureAwait(false)
-                : await session.Store.CopyAsync(session.AccountId, selected.Name, uids, destination, cancellationToken).ConfigureAwait(false);
+                : await session.Store.CopyAsync(session.AccountId, selected.Name, uids, destination, session.Quota, cancellationToken).ConfigureAwait(false);
         }
         catch (FolderNotFoundException)
         {

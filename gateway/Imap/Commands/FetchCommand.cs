@@ -77,7 +77,7 @@ public static class FetchCommand
         {
             if (NeedsStructure(request, bodyStructure is not null, body is not null))
             {
-                await using var content = await session.Store.OpenMessageAsync(session.AccountId, folder, message.Uid, cancellationToken: cancellationToken).ConfigureAwait(false);
+                await using var content = await session.Store.OpenMessageAsync(message, cancellationToken: cancellationToken).ConfigureAwait(false);
                 structure = await MessageStructure.LoadAsync(content, message.Size, session.Options.LiteralMemoryThreshold, cancellationToken).ConfigureAwait(false);
             }
             else if ((request.Attributes & FetchAttributes.Envelope) != 0)
@@ -197,7 +197,7 @@ public static class FetchCommand
         if (IsWholeMessage(section))
         {
             var (offset, length) = Partial(section, message.Size);
-            await using var content = await session.Store.OpenMessageAsync(session.AccountId, folder, message.Uid, offset, length, cancellationToken).ConfigureAwait(false);
+            await using var content = await session.Store.OpenMessageAsync(message, offset, length, cancellationToken).ConfigureAwait(false);
             await writer.LiteralAsync(content, length, cancellationToken).ConfigureAwait(false);
             return;
         }

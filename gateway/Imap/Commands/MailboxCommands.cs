@@ -161,12 +161,12 @@ public static class MailboxCommands
         return items;
     }
 
-    /// <summary>Writes "* STATUS name (...)"; counting UNSEEN or DELETED lists the folder, the rest is one small read.</summary>
+    /// <summary>Writes "* STATUS name (...)"; counting DELETED lists the folder, the rest is the folder row.</summary>
     public static async Task WriteStatusAsync(ImapSession session, string name, IReadOnlyList<string> items, CancellationToken cancellationToken)
     {
         var status = await session.Store.GetStatusAsync(session.AccountId, name, cancellationToken).ConfigureAwait(false);
         FolderSnapshot? snapshot = null;
-        if (items.Contains("UNSEEN") || items.Contains("DELETED"))
+        if (items.Contains("DELETED"))
         {
             snapshot = await session.Store.GetSnapshotAsync(session.AccountId, name, cancellationToken).ConfigureAwait(false);
         }
@@ -181,7 +181,7 @@ public static class MailboxCommands
                 case "MESSAGES": writer.Number(status.MessageCount); break;
                 case "UIDNEXT": writer.Number(status.UidNext); break;
                 case "UIDVALIDITY": writer.Number(status.UidValidity); break;
-                case "UNSEEN": writer.Number(snapshot!.Messages.Count(m => !m.Flags.Has(SystemFlags.Seen))); break;
+                case "UNSEEN": writer.Number(status.UnseenCount); break;
                 case "DELETED": writer.Number(snapshot!.Messages.Count(m => m.Flags.Has(SystemFlags.Deleted))); break;
                 case "SIZE": writer.Number(status.TotalSize); break;
                 case "HIGHESTMODSEQ": writer.Number(status.HighestModSeq); break;

@@ -158,7 +158,7 @@ public static class SearchCommand
         {
             // MimeKit holds a non-persistent parse in memory anyway; a seekable copy lets the limits re-parse.
             using var raw = new MemoryStream((int)Math.Min(summary.Size, int.MaxValue));
-            await using (var content = await session.Store.OpenMessageAsync(session.AccountId, selected.Name, summary.Uid, cancellationToken: cancellationToken).ConfigureAwait(false))
+            await using (var content = await session.Store.OpenMessageAsync(summary, cancellationToken: cancellationToken).ConfigureAwait(false))
             {
                 await content.CopyToAsync(raw, cancellationToken).ConfigureAwait(false);
             }

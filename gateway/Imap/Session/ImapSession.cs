@@ -47,6 +47,9 @@ public sealed class ImapSession
     /// <summary>The authenticated account's id; only valid in the authenticated and selected states.</summary>
     public string AccountId => Account?.Id ?? throw new InvalidOperationException("Not authenticated.");
 
+    /// <summary>The logged-in account's storage limit, which APPEND and COPY are held to inside their transactions.</summary>
+    public MailboxQuota Quota => new(Account?.QuotaBytes ?? 0);
+
     public SelectedMailbox? Selected { get; private set; }
 
     public SelectedMailbox RequireSelected => Selected ?? throw new InvalidOperationException("No mailbox selected.");
@@ -195,8 +198,19 @@ public sealed class ImapSession
         {
             completion = ImapCompletion.No(e.Message, "CANNOT");
         }
-        catch (Azure.RequestFailedException e)
+        catch (MailboxQuotaExceededException)
         {
+            // RFC 9208 §4.3: the change would exceed the quota; nothing was stored.
+            completion = ImapCompletion.No("Quota exceeded", "OVERQUOTA");
+        }
+        catch (FolderLimitExceededException e)
+        {
+            // RFC 5530 §3 LIMIT.
+            completion = ImapCompletion.No(e.Message, "LIMIT");
+        }
+        catch (MailboxStoreUnavailableException e)
+        {
+            // RFC 5530 §3 UNAVAILABLE: temporary; the session carries on.
             _logger.LogError(e, "Storage failed during {Command} on {ConnectionId}", descriptor?.Name, Connection.ConnectionId);
             completion = ImapCompletion.No("Storage is unavailable, try again", "UNAVAILABLE");
         }

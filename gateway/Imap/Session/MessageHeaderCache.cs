@@ -30,7 +30,7 @@ internal sealed class MessageHeaderCache : IDisposable
         var key = (accountId, uidValidity, message.Uid);
         if (!_cache.TryGetValue(key, out byte[]? header))
         {
-            header = await ReadHeaderAsync(store, accountId, folder, message, cancellationToken).ConfigureAwait(false);
+            header = await ReadHeaderAsync(store, message, cancellationToken).ConfigureAwait(false);
             if (header is null)
             {
                 return null;
@@ -45,7 +45,7 @@ internal sealed class MessageHeaderCache : IDisposable
     public void Dispose() => _cache.Dispose();
 
     /// <summary>The raw header block, up to and including the empty line that ends it.</summary>
-    private static async Task<byte[]?> ReadHeaderAsync(IMailboxStore store, string accountId, string folder, MessageSummary message, CancellationToken cancellationToken)
+    private static async Task<byte[]?> ReadHeaderAsync(IMailboxStore store, MessageSummary message, CancellationToken cancellationToken)
     {
         if (message.Size == 0)
         {
@@ -54,10 +54,10 @@ internal sealed class MessageHeaderCache : IDisposable
 
         try
         {
-            var head = await ReadAsync(store, accountId, folder, message.Uid, Math.Min(message.Size, HeaderReadLength), cancellationToken).ConfigureAwait(false);
+            var head = await ReadAsync(store, message, Math.Min(message.Size, HeaderReadLength), cancellationToken).ConfigureAwait(false);
             if (head.Length < message.Size && HeaderLength(head) < 0)
             {
-                head = await ReadAsync(store, accountId, folder, message.Uid, null, cancellationToken).ConfigureAwait(false);
+                head = await ReadAsync(store, message, null, cancellationToken).ConfigureAwait(false);
             }
 
             var length = HeaderLength(head);
@@ -69,10 +69,10 @@ internal sealed class MessageHeaderCache : IDisposable
         }
     }
 
-    private static async Task<byte[]> ReadAsync(IMailboxStore store, string accountId, string folder, uint uid, long? length, CancellationToken cancellationToken)
+    private static async Task<byte[]> ReadAsync(IMailboxStore store, MessageSummary message, long? length, CancellationToken cancellationToken)
     {
         using var buffer = new MemoryStream();
-        await using (var content = await store.OpenMessageAsync(accountId, folder, uid, 0, length, cancellationToken).ConfigureAwait(false))
+        await using (var content = await store.OpenMessageAsync(message, 0, length, cancellationToken).ConfigureAwait(false))
         {
             await content.CopyToAsync(buffer, cancellationToken).ConfigureAwait(false);
         }

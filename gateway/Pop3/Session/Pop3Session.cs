@@ -1,5 +1,4 @@
 using System.Net;
-using Azure;
 using MailCloud.Core.Mailboxes;
 using MailCloud.Gateway.Hosting;
 using MailCloud.Gateway.Pop3.Protocol;
@@ -229,7 +228,7 @@ internal sealed partial class Pop3Session(IProtocolConnection connection, Pop3Se
             var snapshot = await services.Store.GetSnapshotAsync(account.Id, Inbox, cancellationToken).ConfigureAwait(false);
             _maildrop = new Maildrop(account.Id, snapshot);
         }
-        catch (RequestFailedException ex)
+        catch (MailboxStoreUnavailableException ex)
         {
             LogStorageFailed(ex, connection.ConnectionId, "login");
             return Error("Mailbox temporarily unavailable", Pop3ResponseCode.SysTemp);
@@ -315,13 +314,13 @@ internal sealed partial class Pop3Session(IProtocolConnection connection, Pop3Se
         Stream content;
         try
         {
-            content = await services.Store.OpenMessageAsync(_maildrop!.AccountId, Inbox, message.Uid, cancellationToken: cancellationToken).ConfigureAwait(false);
+            content = await services.Store.OpenMessageAsync(message, cancellationToken: cancellationToken).ConfigureAwait(false);
         }
         catch (MessageNotFoundException)
         {
             return Error("Message was removed by another session");
         }
-        catch (RequestFailedException ex)
+        catch (MailboxStoreUnavailableException ex)
         {
             LogStorageFailed(ex, connection.ConnectionId, command.Keyword);
             return Error("Message temporarily unavailable", Pop3ResponseCode.SysTemp);
@@ -378,7 +377,7 @@ internal sealed partial class Pop3Session(IProtocolConnection connection, Pop3Se
                 await services.Store.StoreFlagsAsync(maildrop.AccountId, Inbox, uids, FlagChangeMode.Add, new MessageFlags(SystemFlags.Deleted, new HashSet<string>()), unchangedSince: null, cancellationToken).ConfigureAwait(false);
                 await services.Store.ExpungeAsync(maildrop.AccountId, Inbox, uids, cancellationToken).ConfigureAwait(false);
             }
-            catch (RequestFailedException ex)
+            catch (MailboxStoreUnavailableException ex)
             {
                 LogStorageFailed(ex, connection.ConnectionId, "QUIT");
                 Error("Some deleted messages were not removed", Pop3ResponseCode.SysTemp);

@@ -94,8 +94,9 @@ public class FolderOperationsTests(AzuriteFixture azurite)
 
         await store.DeleteFolderAsync(harness.AccountId, "Temp", None);
 
-        Assert.Equal([$"{harness.AccountId}/folders.json"], await harness.BlobNamesAsync());
-        Assert.True(blobsWithFolder.Count > 1);
+        Assert.Empty(await harness.BlobNamesAsync());
+        Assert.Single(blobsWithFolder);
+        Assert.DoesNotContain(await harness.RowsAsync(), r => r.RowKey.StartsWith("M:", StringComparison.Ordinal) || r.RowKey.StartsWith("D:", StringComparison.Ordinal));
         await Assert.ThrowsAsync<FolderNotFoundException>(() => store.GetSnapshotAsync(harness.AccountId, "Temp", None));
         var second = await store.CreateFolderAsync(harness.AccountId, "Temp", None);
         Assert.NotEqual(first.UidValidity, second.UidValidity);
@@ -137,6 +138,7 @@ public class FolderOperationsTests(AzuriteFixture azurite)
         await Assert.ThrowsAsync<InvalidFolderNameException>(() => store.GetSnapshotAsync(harness.AccountId, name, None));
 
         Assert.Empty(await harness.BlobNamesAsync());
+        Assert.Empty(await harness.RowsAsync());
     }
 
     [Theory]
@@ -152,5 +154,6 @@ public class FolderOperationsTests(AzuriteFixture azurite)
         await Assert.ThrowsAsync<ArgumentException>(() => store.AppendAsync(accountId, "INBOX", MailboxTestHarness.Message("x"), MessageFlags.Empty, DateTimeOffset.UtcNow, null, None));
 
         Assert.Empty(await harness.BlobNamesAsync());
+        Assert.Empty(await harness.RowsAsync());
     }
 }

@@ -1,4 +1,7 @@
 using System.Text;
+using Azure.Core;
+using Azure.Core.Pipeline;
+using Azure.Data.Tables;
 using MailCloud.Core.Configuration;
 using MailCloud.Core.Mailboxes;
 using MailCloud.Testing;
@@ -7,17 +10,7 @@ using Microsoft.Extensions.Options;
 
 namespace MailCloud.Core.Tests.Mailboxes;
 
-/// <summary>A clock the test moves by hand, to make reservations go stale without waiting.</summary>
-internal sealed class ManualClock(DateTimeOffset start) : TimeProvider
-{
-    private DateTimeOffset _now = start;
-
-    public override DateTimeOffset GetUtcNow() => _now;
-
-    public void Advance(TimeSpan by) => _now += by;
-}
-
-/// <summary>Mailbox stores on fresh Azurite containers; several store instances can share one set of containers, as several Function instances would.</summary>
+/// <summary>Mailbox stores on a fresh Azurite table and container; several store instances can share them, as several Function instances would.</summary>
 internal sealed class MailboxTestHarness
 {
     private readonly StorageOptions _storageOptions;
@@ -40,18 +33,29 @@ internal sealed class MailboxTestHarness
         return new MailboxTestHarness(options, storage);
     }
 
-    /// <summary>Another store instance on the same containers, with its own clients (and optionally a request counter and clock).</summary>
-    public BlobMailboxStore NewStore(RequestCounter? counter = null, TimeProvider? clock = null, MailboxStoreOptions? options = null)
+    /// <summary>
+    /// Another store instance (its own clients and committers, as another process has) on the
+    /// same storage, with the given pipeline policies (counters, fault injectors) on every
+    /// table and blob request, and no SDK retries, so an injected failure reaches the store.
+    /// </summary>
+    public IMailboxStore NewStore(MailboxStoreOptions? options = null, params HttpPipelinePolicy[] policies)
     {
         var blobOptions = new Azure.Storage.Blobs.BlobClientOptions();
-        if (counter is not null)
+        var tableOptions = new TableClientOptions();
+        foreach (var clientOptions in new ClientOptions[] { blobOptions, tableOptions })
         {
-            blobOptions.AddPolicy(counter, Azure.Core.HttpPipelinePosition.PerRetry);
+            clientOptions.Retry.MaxRetries = policies.Length == 0 ? clientOptions.Retry.MaxRetries : 0;
+            foreach (var policy in policies)
+            {
+                clientOptions.AddPolicy(policy, HttpPipelinePosition.PerRetry);
+            }
         }
 
-        var storage = new StorageClients(Options.Create(_storageOptions), null, blobOptions);
-        return new BlobMailboxStore(storage, Options.Create(options ?? new MailboxStoreOptions()), clock ?? TimeProvider.System, NullLogger<BlobMailboxStore>.Instance);
+        var storage = new StorageClients(Options.Create(_storageOptions), null, blobOptions, tableOptions: tableOptions);
+        return new TableMailboxStore(storage, Options.Create(options ?? new MailboxStoreOptions()), TimeProvider.System, NullLogger<TableMailboxStore>.Instance);
     }
+
+    public IMailboxStore NewStore(params HttpPipelinePolicy[] policies) => NewStore(null, policies);
 
     public async Task<IReadOnlyList<string>> BlobNamesAsync()
     {
@@ -62,6 +66,18 @@ internal sealed class MailboxTestHarness
         }
 
         return names;
+    }
+
+    /// <summary>Every row of the account's partition, read straight from the table.</summary>
+    public async Task<IReadOnlyList<TableEntity>> RowsAsync()
+    {
+        var rows = new List<TableEntity>();
+        await foreach (var entity in Storage.MailboxIndex.QueryAsync<TableEntity>($"PartitionKey eq '{AccountId}'"))
+        {
+            rows.Add(entity);
+        }
+
+        return rows;
     }
 
     public static MemoryStream Message(string subject, int bodyBytes = 64)

@@ -106,7 +106,7 @@ public class MessageOperationsTests(AzuriteFixture azurite)
         await store.AppendAsync(harness.AccountId, "Archive", MailboxTestHarness.Message("already there"), MessageFlags.Empty, date, null, None);
         var archive = await store.GetStatusAsync(harness.AccountId, "Archive", None);
 
-        var copied = await store.CopyAsync(harness.AccountId, "INBOX", [uids[2], uids[0], 999], "Archive", None);
+        var copied = await store.CopyAsync(harness.AccountId, "INBOX", [uids[2], uids[0], 999], "Archive", MailboxQuota.Unlimited, None);
         var moved = await store.MoveAsync(harness.AccountId, "INBOX", [uids[1]], "Trash", None);
 
         var trash = await store.GetSnapshotAsync(harness.AccountId, "Trash", None);
@@ -170,27 +170,48 @@ public class MessageOperationsTests(AzuriteFixture azurite)
     }
 
     [Fact]
-    public async Task Snapshot_is_reused_while_the_change_token_holds()
+    public async Task Changes_since_a_modseq_are_only_the_rows_appended_or_changed_after_it()
     {
-        var counter = new RequestCounter();
         var harness = await MailboxTestHarness.CreateAsync(azurite);
-        var store = harness.NewStore(counter);
-        await store.AppendAsync(harness.AccountId, "INBOX", MailboxTestHarness.Message("a"), MessageFlags.Empty, DateTimeOffset.UtcNow, null, None);
-        var first = await store.GetSnapshotAsync(harness.AccountId, "INBOX", None);
-        var token = await store.GetChangeTokenAsync(harness.AccountId, "INBOX", None);
+        var store = harness.NewStore();
+        var a = await store.AppendAsync(harness.AccountId, "INBOX", MailboxTestHarness.Message("a"), MessageFlags.Empty, DateTimeOffset.UtcNow, null, None);
+        var b = await store.AppendAsync(harness.AccountId, "INBOX", MailboxTestHarness.Message("b"), MessageFlags.Empty, DateTimeOffset.UtcNow, null, None);
+        var known = await store.GetSnapshotAsync(harness.AccountId, "INBOX", None);
 
-        counter.Reset();
-        var second = await store.GetSnapshotAsync(harness.AccountId, "INBOX", None);
+        await store.StoreFlagsAsync(harness.AccountId, "INBOX", [a.Uid], FlagChangeMode.Add, MailboxTestHarness.Flags(SystemFlags.Seen), null, None);
+        var c = await harness.NewStore().AppendAsync(harness.AccountId, "INBOX", MailboxTestHarness.Message("c"), MessageFlags.Empty, DateTimeOffset.UtcNow, null, None);
+        var changes = await store.GetChangesAsync(harness.AccountId, "INBOX", known.Status.HighestModSeq, None);
+        var none = await store.GetChangesAsync(harness.AccountId, "INBOX", changes.Status.HighestModSeq, None);
 
-        Assert.Same(first, second);
-        Assert.Equal(first.Status.ChangeToken, token);
-        Assert.DoesNotContain(counter.Requests, r => r.Contains("comp=list", StringComparison.Ordinal));
+        Assert.Equal([a.Uid, c.Uid], changes.Changed.Select(m => m.Uid));
+        Assert.True(changes.Changed[0].Flags.Has(SystemFlags.Seen));
+        Assert.All(changes.Changed, m => Assert.True(m.ModSeq > known.Status.HighestModSeq));
+        Assert.Equal(changes.Changed.Max(m => m.ModSeq), changes.Status.HighestModSeq);
+        Assert.NotEqual(known.Status.ChangeToken, changes.Status.ChangeToken);
+        Assert.Equal(3, changes.Status.MessageCount);
+        Assert.Empty(none.Changed);
+        Assert.DoesNotContain(b.Uid, changes.Changed.Select(m => m.Uid));
+    }
 
-        await harness.NewStore().AppendAsync(harness.AccountId, "INBOX", MailboxTestHarness.Message("b"), MessageFlags.Empty, DateTimeOffset.UtcNow, null, None);
-        var third = await store.GetSnapshotAsync(harness.AccountId, "INBOX", None);
+    [Fact]
+    public async Task Rows_carry_the_search_headers_and_the_blob_they_name_is_read_directly()
+    {
+        var harness = await MailboxTestHarness.CreateAsync(azurite);
+        var store = harness.NewStore();
+        var longSubject = new string('s', 5000);
+        var text = $"From: =?UTF-8?Q?J=C3=BCrgen?= <j@example.test>\r\nTo: b@example.test,\r\n c@example.test\r\nCc: d@example.test\r\nSubject: {longSubject}\r\nDate: Tue, 1 Dec 2026 08:00:00 +0000\r\nMessage-ID: <id-1@example.test>\r\n\r\nbody\r\n";
+        await store.AppendAsync(harness.AccountId, "INBOX", new MemoryStream(System.Text.Encoding.UTF8.GetBytes(text)), MessageFlags.Empty, DateTimeOffset.UtcNow, null, None);
 
-        Assert.NotEqual(token, await store.GetChangeTokenAsync(harness.AccountId, "INBOX", None));
-        Assert.Equal(2, third.Messages.Count);
+        var message = Assert.Single((await store.GetSnapshotAsync(harness.AccountId, "INBOX", None)).Messages);
+        var headers = Assert.IsType<SearchHeaders>(message.Headers);
+        Assert.Equal("Jürgen <j@example.test>", headers.From);
+        Assert.Contains("c@example.test", headers.To);
+        Assert.Equal("d@example.test", headers.Cc);
+        Assert.Null(headers.Bcc);
+        Assert.Equal("<id-1@example.test>", headers.MessageId?.Trim());
+        Assert.Equal(4096, headers.Subject!.Length);
+        Assert.True(headers.Truncated);
+        Assert.Equal(System.Text.Encoding.UTF8.GetBytes(text), await ReadAllAsync(await store.OpenMessageAsync(message, cancellationToken: None)));
     }
 
     private static async Task<byte[]> ReadAllAsync(Stream stream)

@@ -15,9 +15,9 @@ public sealed class FailAfterAppend
 /// <summary>A real mailbox store whose AppendAsync fails once after storing, as a crash between store and queue acknowledgement would.</summary>
 public sealed class FaultyMailboxStore(IMailboxStore inner, FailAfterAppend faults) : IMailboxStore
 {
-    public async Task<AppendResult> AppendAsync(string accountId, string folder, Stream content, MessageFlags flags, DateTimeOffset internalDate, string? idempotencyKey, CancellationToken cancellationToken)
+    public async Task<AppendResult> AppendAsync(string accountId, string folder, Stream content, MessageFlags flags, DateTimeOffset internalDate, string? idempotencyKey, MailboxQuota quota, CancellationToken cancellationToken)
     {
-        var result = await inner.AppendAsync(accountId, folder, content, flags, internalDate, idempotencyKey, cancellationToken);
+        var result = await inner.AppendAsync(accountId, folder, content, flags, internalDate, idempotencyKey, quota, cancellationToken);
         return faults.ShouldFail() ? throw new IOException("injected fault after the append was stored") : result;
     }
 
@@ -29,10 +29,11 @@ public sealed class FaultyMailboxStore(IMailboxStore inner, FailAfterAppend faul
     public Task<FolderStatus> GetStatusAsync(string accountId, string folder, CancellationToken cancellationToken) => inner.GetStatusAsync(accountId, folder, cancellationToken);
     public Task<string> GetChangeTokenAsync(string accountId, string folder, CancellationToken cancellationToken) => inner.GetChangeTokenAsync(accountId, folder, cancellationToken);
     public Task<FolderSnapshot> GetSnapshotAsync(string accountId, string folder, CancellationToken cancellationToken) => inner.GetSnapshotAsync(accountId, folder, cancellationToken);
-    public Task<bool> HasDeliveryAsync(string accountId, string folder, string idempotencyKey, CancellationToken cancellationToken) => inner.HasDeliveryAsync(accountId, folder, idempotencyKey, cancellationToken);
+    public Task<FolderChanges> GetChangesAsync(string accountId, string folder, ulong sinceModSeq, CancellationToken cancellationToken) => inner.GetChangesAsync(accountId, folder, sinceModSeq, cancellationToken);
     public Task<Stream> OpenMessageAsync(string accountId, string folder, uint uid, long offset = 0, long? length = null, CancellationToken cancellationToken = default) => inner.OpenMessageAsync(accountId, folder, uid, offset, length, cancellationToken);
+    public Task<Stream> OpenMessageAsync(MessageSummary message, long offset = 0, long? length = null, CancellationToken cancellationToken = default) => inner.OpenMessageAsync(message, offset, length, cancellationToken);
     public Task<StoreFlagsResult> StoreFlagsAsync(string accountId, string folder, IReadOnlyCollection<uint> uids, FlagChangeMode mode, MessageFlags flags, ulong? unchangedSince, CancellationToken cancellationToken) => inner.StoreFlagsAsync(accountId, folder, uids, mode, flags, unchangedSince, cancellationToken);
-    public Task<CopyResult> CopyAsync(string accountId, string sourceFolder, IReadOnlyCollection<uint> uids, string destinationFolder, CancellationToken cancellationToken) => inner.CopyAsync(accountId, sourceFolder, uids, destinationFolder, cancellationToken);
+    public Task<CopyResult> CopyAsync(string accountId, string sourceFolder, IReadOnlyCollection<uint> uids, string destinationFolder, MailboxQuota quota, CancellationToken cancellationToken) => inner.CopyAsync(accountId, sourceFolder, uids, destinationFolder, quota, cancellationToken);
     public Task<CopyResult> MoveAsync(string accountId, string sourceFolder, IReadOnlyCollection<uint> uids, string destinationFolder, CancellationToken cancellationToken) => inner.MoveAsync(accountId, sourceFolder, uids, destinationFolder, cancellationToken);
     public Task<IReadOnlyList<uint>> ExpungeAsync(string accountId, string folder, IReadOnlyCollection<uint>? uids, CancellationToken cancellationToken) => inner.ExpungeAsync(accountId, folder, uids, cancellationToken);
     public Task<QuotaUsage> GetQuotaUsageAsync(string accountId, CancellationToken cancellationToken) => inner.GetQuotaUsageAsync(accountId, cancellationToken);

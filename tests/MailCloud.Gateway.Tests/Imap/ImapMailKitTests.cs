@@ -182,7 +182,7 @@ public sealed class ImapMailKitTests(AzuriteFixture azurite)
 
         using var done = new CancellationTokenSource();
         var idle = client.IdleAsync(done.Token);
-        using var pipeline = server.CreateOtherStore();
+        var pipeline = server.CreateOtherStore();
         await pipeline.AppendAsync(server.AccountId, "INBOX", TestMessages.Stream(TestMessages.Simple("delivered")), StoredFlags.Empty, DateTimeOffset.UtcNow, "delivery-1", CancellationToken.None);
 
         Assert.Equal(1, await arrived.Task.WaitAsync(TimeSpan.FromSeconds(30)));

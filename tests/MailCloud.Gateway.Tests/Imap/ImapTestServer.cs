@@ -51,8 +51,8 @@ internal sealed class ImapTestServer : IAsyncDisposable
     }
 
     /// <summary>A second store instance on the same storage, as the delivery pipeline in another process would have.</summary>
-    public BlobMailboxStore CreateOtherStore() =>
-        new(Host.Services.GetRequiredService<StorageClients>(), Options.Create(new MailboxStoreOptions()), TimeProvider.System, NullLogger<BlobMailboxStore>.Instance);
+    public IMailboxStore CreateOtherStore() =>
+        new TableMailboxStore(Host.Services.GetRequiredService<StorageClients>(), Options.Create(new MailboxStoreOptions()), TimeProvider.System, NullLogger<TableMailboxStore>.Instance);
 
     public async Task<uint> AppendAsync(string message, string folder = "INBOX", SystemFlags flags = SystemFlags.None)
     {
