@@ -56,23 +56,23 @@ nice -n 19 afl-fuzz -i "$corpus" -o "$out" -t 1000 -m none -V "$seconds" -- dotn
 
 # Inputs are named by content, so a crash found again is not kept twice.
 keep() {
-  local kind=$1 file name
+  local kind=$1 prefix=$2 file name
   for file in "$out"/default/"$kind"/id:*; do
     [[ -f "$file" ]] || continue
-    name="${kind%s}-$(sha1sum "$file" | cut -c1-12)"
+    name="$prefix-$(sha1sum "$file" | cut -c1-12)"
     mkdir -p "$findings"
-    [[ -e "$findings/$name" ]] || { cp "$file" "$findings/$name"; echo "new ${kind%s}: fuzz/findings/$target/$name"; }
+    [[ -e "$findings/$name" ]] || { cp "$file" "$findings/$name"; echo "new $prefix: fuzz/findings/$target/$name"; }
   done
 }
-keep crashes
-keep hangs
+keep crashes crash
+keep hangs hang
 
 if [[ -n "${FUZZ_KEEP_NEW:-}" ]]; then
-  find "$out/default/queue" -maxdepth 1 -type f -name 'id:*+cov*' -size -4k -printf '%s %p\n' | sort -n | head -n "$FUZZ_KEEP_NEW" |
-    while read -r _ file; do
-      name="afl-$(sha1sum "$file" | cut -c1-12)"
-      [[ -e "$corpus/$name" ]] || { cp "$file" "$corpus/$name"; echo "new corpus entry: fuzz/corpus/$target/$name"; }
-    done
+  mapfile -t new < <(find "$out/default/queue" -maxdepth 1 -type f -name 'id:*+cov*' -size -4k -printf '%s %p\n' | sort -n | head -n "$FUZZ_KEEP_NEW" | cut -d' ' -f2-)
+  for file in "${new[@]}"; do
+    name="afl-$(sha1sum "$file" | cut -c1-12)"
+    [[ -e "$corpus/$name" ]] || { cp "$file" "$corpus/$name"; echo "new corpus entry: fuzz/corpus/$target/$name"; }
+  done
 fi
 
 stats="$out/default/fuzzer_stats"

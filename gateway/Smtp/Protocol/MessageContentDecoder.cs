@@ -194,9 +194,13 @@ public sealed class MessageContentDecoder
         }
     }
 
+    /// <summary>
+    /// The first error stays, except that too large replaces a line too long: which of the two is seen
+    /// first depends on how the content was split, and the answer must not (found by fuzz/ smtp-data).
+    /// </summary>
     private void Remember(MessageContentError error)
     {
-        if (Error == MessageContentError.None)
+        if (Error == MessageContentError.None || (error == MessageContentError.TooLarge && Error == MessageContentError.LineTooLong))
         {
             Error = error;
         }

@@ -99,6 +99,18 @@ public sealed class MessageContentDecoderTests
         Assert.Equal(24, decoder.Size);
     }
 
+    // Found by fuzz/ smtp-data (fuzz/findings/smtp-data/): the answer depended on the split.
+    [Theory]
+    [InlineData(int.MaxValue)]
+    [InlineData(256)]
+    [InlineData(1)]
+    public void Too_large_wins_over_a_long_line_at_any_split(int piece)
+    {
+        var (_, decoder, _) = Decode(new string('x', 1005) + "\r\n.\r\n", piece: piece, maxSize: 100);
+        Assert.True(decoder.IsComplete);
+        Assert.Equal(MessageContentError.TooLarge, decoder.Error);
+    }
+
     [Fact]
     public void Chunking_passes_dots_through_and_has_no_terminator()
     {
