@@ -27,6 +27,7 @@ public static class GatewayApplication
 
         builder.Services.AddMailCloudCore(builder.Configuration);
         builder.Services.AddMailCloudTelemetry(builder.Configuration, "mailcloud-gateway");
+        builder.Services.AddLogEscaping();
         builder.Services.AddGateway(builder.Configuration, defaultListeners);
         builder.Services.AddSmtp(builder.Configuration);
         configureServices?.Invoke(builder.Services);

@@ -40,7 +40,7 @@ param dkimKeySecretName string = ''
 @description('DKIM selector published as <selector>._domainkey.<mailDomain>.')
 param dkimSelector string = 'mailcloud'
 
-@description('Front ends (IP or CIDR) trusted to send a PROXY protocol header with the real client address.')
+@description('Front ends (IP or CIDR) trusted to send a PROXY protocol header. The load balancer passes client addresses through and sends none: leave empty unless you put your own PROXY-speaking front end before the gateway.')
 param trustedProxies array = []
 
 @description('Deliveries of one queue message before it is dead-lettered.')
@@ -48,8 +48,13 @@ param trustedProxies array = []
 @maxValue(100)
 param maxDeliveryCount int = 10
 
-@description('The gateway image azd deployed last (SERVICE_GATEWAY_IMAGE_NAME); empty on the first provision.')
+@description('The gateway image the postdeploy hook built last (GATEWAY_IMAGE); empty on the first provision, which then creates no container group.')
 param gatewayImage string = ''
+
+@description('Container groups per gateway role (smtp, mailbox); 2 rides out a restart or an update batch.')
+@minValue(1)
+@maxValue(10)
+param gatewayInstancesPerRole int = 1
 
 @secure()
 @description('Sender Rewriting Scheme HMAC key; azd keeps it stable across provisions (main.parameters.json).')
@@ -57,6 +62,7 @@ param srsSecret string
 
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
 var tags = { 'azd-env-name': environmentName }
+var keyVaultName = 'kv-${resourceToken}'
 var hostName = empty(gatewayHostName) ? 'mail.${mailDomain}' : gatewayHostName
 
 // Names the code reads with these defaults: StorageOptions' containers, QueueNames.All.
@@ -75,17 +81,19 @@ var deploymentContainerName = 'functions-deployment'
 var healthPort = 8080
 
 // Gateway:Listeners, one per mail port: `listener` holds ListenerOptions' properties by name (they become
-// Gateway__Listeners__<i>__<property>); `publicPort` is what the TCP ingress exposes. The container runs
-// as non-root, which cannot bind ports below 1024, so each listener uses 2000 + its standard port.
-// The first entry is the ingress's main port, the rest its additional port mappings.
+// Gateway__Listeners__<i>__<property>); `publicPort` is what the load balancer exposes; `role` is the
+// container group set that serves it (ACI opens at most five ports per group, health port included);
+// `idleTimeoutInMinutes` is the load balancer's for the flow (IMAP IDLE clients re-issue every 29 minutes,
+// RFC 2177). The container runs as non-root, which cannot bind ports below 1024, so each listener uses
+// 2000 + its standard port (gateway/Dockerfile EXPOSEs the same ports).
 var listeners = [
-  { publicPort: 25, listener: { Name: 'smtp', Protocol: 'Smtp', SmtpRole: 'Mx', Address: '0.0.0.0', Port: 2525, Tls: 'StartTls' } }
-  { publicPort: 587, listener: { Name: 'submission', Protocol: 'Smtp', SmtpRole: 'Submission', Address: '0.0.0.0', Port: 2587, Tls: 'StartTls' } }
-  { publicPort: 465, listener: { Name: 'submissions', Protocol: 'Smtp', SmtpRole: 'Submission', Address: '0.0.0.0', Port: 2465, Tls: 'Implicit' } }
-  { publicPort: 143, listener: { Name: 'imap', Protocol: 'Imap', Address: '0.0.0.0', Port: 2143, Tls: 'StartTls' } }
-  { publicPort: 993, listener: { Name: 'imaps', Protocol: 'Imap', Address: '0.0.0.0', Port: 2993, Tls: 'Implicit' } }
-  { publicPort: 110, listener: { Name: 'pop3', Protocol: 'Pop3', Address: '0.0.0.0', Port: 2110, Tls: 'StartTls' } }
-  { publicPort: 995, listener: { Name: 'pop3s', Protocol: 'Pop3', Address: '0.0.0.0', Port: 2995, Tls: 'Implicit' } }
+  { role: 'smtp', publicPort: 25, idleTimeoutInMinutes: 10, listener: { Name: 'smtp', Protocol: 'Smtp', SmtpRole: 'Mx', Address: '0.0.0.0', Port: 2525, Tls: 'StartTls' } }
+  { role: 'smtp', publicPort: 587, idleTimeoutInMinutes: 10, listener: { Name: 'submission', Protocol: 'Smtp', SmtpRole: 'Submission', Address: '0.0.0.0', Port: 2587, Tls: 'StartTls' } }
+  { role: 'smtp', publicPort: 465, idleTimeoutInMinutes: 10, listener: { Name: 'submissions', Protocol: 'Smtp', SmtpRole: 'Submission', Address: '0.0.0.0', Port: 2465, Tls: 'Implicit' } }
+  { role: 'mailbox', publicPort: 143, idleTimeoutInMinutes: 30, listener: { Name: 'imap', Protocol: 'Imap', Address: '0.0.0.0', Port: 2143, Tls: 'StartTls' } }
+  { role: 'mailbox', publicPort: 993, idleTimeoutInMinutes: 30, listener: { Name: 'imaps', Protocol: 'Imap', Address: '0.0.0.0', Port: 2993, Tls: 'Implicit' } }
+  { role: 'mailbox', publicPort: 110, idleTimeoutInMinutes: 10, listener: { Name: 'pop3', Protocol: 'Pop3', Address: '0.0.0.0', Port: 2110, Tls: 'StartTls' } }
+  { role: 'mailbox', publicPort: 995, idleTimeoutInMinutes: 10, listener: { Name: 'pop3s', Protocol: 'Pop3', Address: '0.0.0.0', Port: 2995, Tls: 'Implicit' } }
 ]
 
 resource resourceGroup 'Microsoft.Resources/resourceGroups@2025-04-01' = {
@@ -151,7 +159,7 @@ module keyVault 'modules/keyvault.bicep' = {
   params: {
     location: location
     tags: tags
-    keyVaultName: 'kv-${resourceToken}'
+    keyVaultName: keyVaultName
   }
 }
 
@@ -256,23 +264,34 @@ module functions 'modules/functions.bicep' = {
   dependsOn: [roles]
 }
 
+// The TLS certificate is copied from Key Vault into the container groups' secret volume at deployment
+// (ACI has no Key Vault references): a new certificate version takes effect on the next `azd provision`.
+resource vaultForDeployment 'Microsoft.KeyVault/vaults@2025-05-01' existing = {
+  scope: resourceGroup
+  name: keyVaultName
+}
+
 module gateway 'modules/gateway.bicep' = {
   scope: resourceGroup
   params: {
     location: location
     tags: tags
-    environmentName: 'cae-${resourceToken}'
-    containerAppName: 'ca-gateway-${resourceToken}'
-    subnetId: network.outputs.containerAppsSubnetId
-    logAnalyticsName: monitoring.outputs.logAnalyticsName
+    publicIpName: 'pip-gateway-${resourceToken}'
+    loadBalancerName: 'lbe-gateway-${resourceToken}'
+    namePrefix: 'ci-gateway-${resourceToken}'
+    dnsLabel: 'mailcloud-${resourceToken}'
+    virtualNetworkId: network.outputs.virtualNetworkId
+    subnetId: network.outputs.gatewaySubnetId
     identityId: identities.outputs.gatewayIdentityId
     identityClientId: identities.outputs.gatewayClientId
     registryLoginServer: registry.outputs.loginServer
+    logAnalyticsName: monitoring.outputs.logAnalyticsName
     applicationInsightsConnectionString: monitoring.outputs.applicationInsightsConnectionString
     image: gatewayImage
     listeners: listeners
     healthPort: healthPort
-    tlsCertificateSecretUri: empty(tlsCertificateSecretName) ? '' : '${vaultUri}secrets/${tlsCertificateSecretName}'
+    instancesPerRole: gatewayInstancesPerRole
+    tlsCertificatePem: empty(tlsCertificateSecretName) ? '' : vaultForDeployment.getSecret(tlsCertificateSecretName)
     mailCloudSettings: union(
       sharedSettings,
       {
@@ -284,8 +303,8 @@ module gateway 'modules/gateway.bicep' = {
       toObject(range(0, length(trustedProxies)), i => 'Gateway__TrustedProxies__${i}', i => trustedProxies[i])
     )
   }
-  // The image is pulled with the gateway identity, which needs AcrPull first.
-  dependsOn: [roles]
+  // The image is pulled with the gateway identity, which needs AcrPull first; the secret is read after it exists.
+  dependsOn: [roles, keyVault]
 }
 
 // Read by azd (registry, resource group) and by docs/deploy.md (DNS, CLI against Azure).
@@ -303,5 +322,5 @@ output AZURE_SERVICEBUS_FULLY_QUALIFIED_NAMESPACE string = serviceBus.outputs.se
 output AZURE_FUNCTION_APP_NAME string = functions.outputs.functionAppName
 output GATEWAY_HOST_NAME string = hostName
 output GATEWAY_FQDN string = gateway.outputs.fqdn
-output GATEWAY_IP_ADDRESS string = gateway.outputs.staticIp
+output GATEWAY_IP_ADDRESS string = gateway.outputs.publicIpAddress
 output MAIL_DOMAIN string = mailDomain

@@ -25,19 +25,10 @@ GATEWAY_PID=""
 # shellcheck source=../lib.sh
 source "$ROOT/bench/lib.sh"
 
-stop() { # pid: TERM, wait up to 10 s, then KILL
-  local pid=$1
-  [ -n "$pid" ] || return 0
-  kill "$pid" 2>/dev/null || return 0
-  for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
-  kill -9 "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
-}
-
 cleanup() {
-  stop "$GATEWAY_PID"
-  stop "$AZURITE_PID"
-  stop "$DOVECOT_PID"   # the master takes its imap, imap-login, auth, ... children with it
+  stop_pid "$GATEWAY_PID"
+  stop_pid "$AZURITE_PID"
+  stop_pid "$DOVECOT_PID"   # the master takes its imap, imap-login, auth, ... children with it
   if [ -n "${KEEP_WORK:-}" ]; then echo "work directory kept: $WORK" >&2; else rm -rf "$WORK"; fi
 }
 trap cleanup EXIT

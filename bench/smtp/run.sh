@@ -33,38 +33,9 @@ if ! command -v smtp-source >/dev/null && [ ! -x /usr/sbin/smtp-source ]; then
 fi
 SMTP_SOURCE=$(command -v smtp-source || echo /usr/sbin/smtp-source)
 
-# --- Postfix: a private instance on a high port, not chrooted, accepting for example.test and
-# discarding after the queue (so it pays for durable acceptance, as the gateway does) -----------
-POSTFIX_PORT=$(free_port)
-# Postfix's daemons run as the postfix user: they must reach the queue and data directories.
-chmod 755 "$WORK"
-mkdir -p "$WORK/postfix" "$WORK/postfix-queue" "$WORK/postfix-data"
-chown postfix "$WORK/postfix-data"
-cp /etc/postfix/master.cf "$WORK/postfix/master.cf"
-cat > "$WORK/postfix/main.cf" <<CONF
-compatibility_level = 3.6
-queue_directory = $WORK/postfix-queue
-data_directory = $WORK/postfix-data
-inet_interfaces = 127.0.0.1
-inet_protocols = ipv4
-myhostname = postfix.bench.test
-mydestination =
-mynetworks = 127.0.0.0/8
-relay_domains = example.test
-relay_recipient_maps =
-relay_transport = discard:benchmark
-smtpd_recipient_restrictions = permit_mynetworks, reject_unauth_destination
-message_size_limit = 52428800
-smtpd_client_connection_count_limit = 0
-smtpd_client_message_rate_limit = 0
-maillog_file = $WORK/postfix.log
-maillog_file_prefixes = $WORK
-CONF
-postconf -c "$WORK/postfix" -F '*/*/chroot = n'
-sed -i -E "s/^smtp([[:space:]]+)inet/${POSTFIX_PORT}\1inet/" "$WORK/postfix/master.cf"
-postfix -c "$WORK/postfix" check
-postfix -c "$WORK/postfix" start
-wait_for_port "$POSTFIX_PORT"
+# --- Postfix: a private instance on a high port, accepting for example.test and discarding
+# after the queue (so it pays for durable acceptance, as the gateway does) -----------------------
+start_postfix discard:benchmark
 
 # --- Azurite (in memory, free ports) ----------------------------------------------------------
 start_azurite

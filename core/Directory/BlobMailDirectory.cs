@@ -14,6 +14,9 @@ namespace MailCloud.Core.Directory;
 /// shows within seconds and an unchanged directory is never downloaded again. Writes re-read the
 /// latest version, apply the change to it and store it with If-Match, starting over when another
 /// writer won, up to <see cref="DirectoryOptions.MaxWriteAttempts"/> times.
+/// When storage fails, reads go on from the last snapshot read (logged, and storage tried again one
+/// interval later) and nobody holding one waits for another caller's revalidation; only with no
+/// snapshot at all, and for writes, does <see cref="DirectoryUnavailableException"/> reach the caller.
 /// </summary>
 public sealed partial class BlobMailDirectory : IMailDirectory
 {
@@ -154,7 +157,17 @@ public sealed partial class BlobMailDirectory : IMailDirectory
 
     private async Task<DirectorySnapshot> RevalidateAsync(CachedSnapshot? seen, CancellationToken cancellationToken)
     {
-        await _revalidation.WaitAsync(cancellationToken).ConfigureAwait(false);
+        if (seen is not null && !_revalidation.Wait(0))
+        {
+            // Someone else is asking storage; a slow storage must not hold up every session.
+            return seen.Snapshot;
+        }
+
+        if (seen is null)
+        {
+            await _revalidation.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+
         try
         {
             // Another caller may have revalidated while this one waited.
@@ -165,6 +178,13 @@ public sealed partial class BlobMailDirectory : IMailDirectory
             }
 
             return await ReadLatestAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (DirectoryUnavailableException e) when (_cached is { } lastGood)
+        {
+            LogServingLastGood(e, lastGood.Snapshot.Version);
+            // Storage is asked again one interval from now, not on every call meanwhile.
+            Remember(lastGood.Snapshot);
+            return lastGood.Snapshot;
         }
         finally
         {
@@ -211,6 +231,9 @@ public sealed partial class BlobMailDirectory : IMailDirectory
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Directory: {Change} lost the compare-and-swap on attempt {Attempt}; re-reading")]
     private partial void LogConflict(string change, int attempt);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Directory storage unavailable; going on with the last snapshot read (version {Version})")]
+    private partial void LogServingLastGood(Exception exception, string version);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Authentication failed for {Address}: {Reason}")]
     private partial void LogAuthenticationFailed(string address, string reason);

@@ -7,10 +7,13 @@ namespace MailCloud.Core.Directory;
 /// </summary>
 public interface IMailDirectory
 {
-    /// <summary>The current directory. Cached; a change made by another process is seen within seconds.</summary>
+    /// <summary>
+    /// The current directory. Cached; a change made by another process is seen within seconds. When
+    /// storage fails, the last snapshot read stands in; with none, <see cref="DirectoryUnavailableException"/>.
+    /// </summary>
     ValueTask<DirectorySnapshot> GetSnapshotAsync(CancellationToken cancellationToken);
 
-    /// <summary>Checks a password; null when the user is unknown, disabled, or the password is wrong.</summary>
+    /// <summary>Checks a password (against the cached directory, as <see cref="GetSnapshotAsync"/>); null when the user is unknown, disabled, or the password is wrong.</summary>
     Task<Account?> AuthenticateAsync(string address, string password, CancellationToken cancellationToken);
 
     Task AddDomainAsync(string domain, CancellationToken cancellationToken);
@@ -35,6 +38,12 @@ public interface IMailDirectory
     Task AddListAsync(string address, IReadOnlyList<string> members, PostingPolicy policy, IReadOnlyList<string> allowedSenders, CancellationToken cancellationToken);
     Task RemoveListAsync(string address, CancellationToken cancellationToken);
 }
+
+/// <summary>
+/// The directory's storage could not be reached (or refused us), and no earlier snapshot can stand in:
+/// a temporary condition, so callers answer with a temporary error (SMTP 451 4.3.0) and stay up.
+/// </summary>
+public sealed class DirectoryUnavailableException(string message, Exception inner) : Exception(message, inner);
 
 /// <summary>A directory change refused for a reason the user can fix (message says what is wrong).</summary>
 public sealed class DirectoryException(string message) : Exception(message);

@@ -25,7 +25,11 @@ public sealed class PipelineOptions
     /// <summary>How long a rewritten SRS address stays valid for bounces coming back.</summary>
     public TimeSpan SrsMaxAge { get; set; } = TimeSpan.FromDays(21);
 
-    /// <summary>Added to the relay's retry period before the housekeeping sweep deletes spool blobs.</summary>
+    /// <summary>
+    /// Added to the relay's retry period (both counted from acceptance) before the housekeeping sweep
+    /// deletes spool blobs: room for a queue backlog and the bounce that ends the last retry.
+    /// </summary>
+    [Range(typeof(TimeSpan), "01:00:00", "30.00:00:00")]
     public TimeSpan SpoolRetentionMargin { get; set; } = TimeSpan.FromDays(1);
 
     /// <summary>How often the local housekeeping service sweeps (the Functions app uses its timer's schedule).</summary>
@@ -37,7 +41,11 @@ public sealed class PipelineOptions
     /// <summary>Local runner: wait between polls of an empty queue.</summary>
     public TimeSpan RunnerPollInterval { get; set; } = TimeSpan.FromSeconds(1);
 
-    /// <summary>Local runner: how long a received message stays invisible to other consumers.</summary>
+    /// <summary>
+    /// Local runner: how long a received message stays invisible to other consumers unless renewed;
+    /// renewed while a stage works, so this bounds how soon a crashed worker's message comes back.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
     public TimeSpan RunnerVisibilityTimeout { get; set; } = TimeSpan.FromMinutes(5);
 
     /// <summary>Local runner: delay before a message whose handler threw is tried again.</summary>

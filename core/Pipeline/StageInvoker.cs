@@ -8,8 +8,9 @@ namespace MailCloud.Core.Pipeline;
 
 /// <summary>
 /// Turns one queue message into a handler call and applies the outcome. Shared by the Azure
-/// Functions and the local runner so both behave the same. Handler exceptions propagate: the
-/// caller leaves the message to the queue's redelivery.
+/// Functions and the local runner so both behave the same. While the handler works, the message's
+/// lease is renewed (<see cref="ILeasedSettlement"/>). Handler exceptions propagate: the caller
+/// leaves the message to the queue's redelivery.
 /// </summary>
 public sealed partial class StageInvoker
 {
@@ -53,7 +54,12 @@ public sealed partial class StageInvoker
         using var activity = MailCloudTelemetry.StartFromEnvelope($"pipeline.{stage.ToString().ToLowerInvariant()}", envelope.TraceParent);
         activity?.SetTag("mailcloud.message_id", envelope.MessageId);
         activity?.SetTag("mailcloud.attempt", envelope.Attempt);
-        var outcome = await _handlers[stage].HandleAsync(envelope, new StageAttempt(deliveryCount), cancellationToken).ConfigureAwait(false);
+        StageOutcome outcome;
+        await using (StageLease.Start(settlement, _time, _logger, stage, envelope.MessageId))
+        {
+            outcome = await _handlers[stage].HandleAsync(envelope, new StageAttempt(deliveryCount), cancellationToken).ConfigureAwait(false);
+        }
+
         switch (outcome)
         {
             case CompletedOutcome:
@@ -66,7 +72,6 @@ public sealed partial class StageInvoker
                 var next = envelope with
                 {
                     Attempt = envelope.Attempt + 1,
-                    FirstAttemptAt = envelope.FirstAttemptAt ?? _time.GetUtcNow(),
                     Recipients = retry.Recipients ?? envelope.Recipients,
                 };
                 var queue = QueueOf(stage);

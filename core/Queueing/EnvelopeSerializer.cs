@@ -9,6 +9,18 @@ public static class EnvelopeSerializer
     public static BinaryData Serialize(MessageEnvelope envelope) =>
         BinaryData.FromBytes(JsonSerializer.SerializeToUtf8Bytes(envelope, EnvelopeJsonContext.Default.MessageEnvelope));
 
+    /// <summary>Bytes <see cref="Serialize"/> writes for <paramref name="envelope"/>.</summary>
+    public static int SerializedSize(MessageEnvelope envelope) =>
+        JsonSerializer.SerializeToUtf8Bytes(envelope, EnvelopeJsonContext.Default.MessageEnvelope).Length;
+
+    /// <summary>
+    /// Bytes one recipient adds to an envelope's recipient list: its JSON, plus the separating comma
+    /// when the list is not empty. Lets a producer keep a growing envelope under a size limit
+    /// without serializing the whole envelope again for every recipient.
+    /// </summary>
+    public static int SerializedSize(EnvelopeRecipient recipient, bool followsAnother) =>
+        JsonSerializer.SerializeToUtf8Bytes(recipient, EnvelopeJsonContext.Default.EnvelopeRecipient).Length + (followsAnother ? 1 : 0);
+
     /// <summary>Throws <see cref="InvalidEnvelopeException"/> for anything that is not a readable envelope of a known version.</summary>
     public static MessageEnvelope Deserialize(BinaryData data)
     {
@@ -49,4 +61,5 @@ public sealed class InvalidEnvelopeException(string message, Exception? inner = 
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
     UseStringEnumConverter = true)]
 [JsonSerializable(typeof(MessageEnvelope))]
+[JsonSerializable(typeof(EnvelopeRecipient))]
 internal sealed partial class EnvelopeJsonContext : JsonSerializerContext;

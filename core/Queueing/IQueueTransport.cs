@@ -7,6 +7,12 @@ namespace MailCloud.Core.Queueing;
 /// </summary>
 public interface IQueueTransport
 {
+    /// <summary>
+    /// The largest <see cref="OutgoingMessage.Body"/> this transport carries, with room left for what
+    /// it adds itself (ids, dead-letter reasons). Producers keep envelopes under it by design.
+    /// </summary>
+    int MaxMessageBodySize { get; }
+
     /// <summary>Creates the queues (and their dead-letter queues) if the transport allows it.</summary>
     Task EnsureQueuesAsync(IEnumerable<string> queueNames, CancellationToken cancellationToken);
 
@@ -15,6 +21,14 @@ public interface IQueueTransport
 
     /// <summary>Receives up to <paramref name="maxMessages"/>; each stays invisible to others for <paramref name="visibilityTimeout"/>.</summary>
     Task<IReadOnlyList<ReceivedMessage>> ReceiveAsync(string queueName, int maxMessages, TimeSpan visibilityTimeout, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Keeps a received message from other consumers for <paramref name="visibilityTimeout"/> more
+    /// (Storage Queues; Service Bus renews the lock for the queue's own lock duration) and returns when
+    /// the lease now ends. Renewals and settlement of one message must not overlap. Throws
+    /// <see cref="QueueLeaseLostException"/> when the message is no longer held.
+    /// </summary>
+    Task<DateTimeOffset> RenewLeaseAsync(ReceivedMessage message, TimeSpan visibilityTimeout, CancellationToken cancellationToken);
 
     /// <summary>Removes a handled message.</summary>
     Task CompleteAsync(ReceivedMessage message, CancellationToken cancellationToken);
@@ -43,13 +57,17 @@ public interface IQueueTransport
 /// <summary>A message to send. <see cref="MessageId"/> lets Service Bus drop duplicates.</summary>
 public sealed record OutgoingMessage(string MessageId, BinaryData Body);
 
-/// <summary>A message handed to a consumer. <see cref="TransportState"/> belongs to the transport.</summary>
+/// <summary>
+/// A message handed to a consumer, hidden from others until <see cref="LeaseExpiresAt"/> unless
+/// renewed. <see cref="TransportState"/> belongs to the transport.
+/// </summary>
 public sealed record ReceivedMessage(
     string QueueName,
     string MessageId,
     BinaryData Body,
     int DeliveryCount,
     DateTimeOffset EnqueuedAt,
+    DateTimeOffset LeaseExpiresAt,
     object TransportState);
 
 /// <summary>A queued message as seen by a peek: nothing is locked or counted.</summary>

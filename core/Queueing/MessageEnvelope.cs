@@ -25,6 +25,10 @@ public sealed record MessageEnvelope
 
     public required ReceivedFrom ReceivedFrom { get; init; }
 
+    /// <summary>
+    /// When we accepted the message (the SMTP 250). Every horizon counts from it: the relay's retry
+    /// period and the spool's retention. No stage changes it, so a replayed message keeps its age.
+    /// </summary>
     public required DateTimeOffset ReceivedAt { get; init; }
 
     /// <summary>Size of the spool blob in bytes.</summary>
@@ -44,9 +48,6 @@ public sealed record MessageEnvelope
 
     /// <summary>How many times this stage message has been attempted before (0 on the first try).</summary>
     public int Attempt { get; init; }
-
-    /// <summary>When the current stage first tried this message; drives the relay retry limit.</summary>
-    public DateTimeOffset? FirstAttemptAt { get; init; }
 
     /// <summary>Deliver stage: the account whose mailbox receives the message.</summary>
     public string? TargetAccountId { get; init; }

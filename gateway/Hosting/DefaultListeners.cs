@@ -23,6 +23,7 @@ public static class DefaultListeners
             MaxConnectionsPerClient = l.MaxConnectionsPerClient,
             IdleTimeout = l.IdleTimeout,
             SessionTimeout = l.SessionTimeout,
+            TlsHandshakeTimeout = l.TlsHandshakeTimeout,
         })];
 
     private static IReadOnlyList<ListenerOptions> Build(string address, int mx, int submission, int submissions, int imap, int imaps, int pop3, int pop3s) =>

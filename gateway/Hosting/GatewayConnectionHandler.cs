@@ -10,9 +10,10 @@ namespace MailCloud.Gateway.Hosting;
 /// <summary>
 /// Serves one listener: reads a PROXY header from trusted front ends, enforces the connection
 /// limits, does implicit TLS, and hands the connection to the protocol's session handler.
-/// Refused connections still get the protocol's own "busy" reply through
-/// <see cref="IProtocolSessionHandler.RejectAsync"/> (after the TLS handshake on implicit-TLS
-/// listeners, so the client can read it).
+/// A connection counts against the limits from its first byte, TLS handshake included. Refused
+/// connections on plaintext listeners get the protocol's own "busy" reply through
+/// <see cref="IProtocolSessionHandler.RejectAsync"/>; on implicit-TLS listeners they are closed at
+/// once, before any TLS: a handshake would cost a slot and CPU for a client we will not serve.
 /// </summary>
 internal sealed partial class GatewayConnectionHandler(
     ListenerOptions listener,
@@ -34,7 +35,7 @@ internal sealed partial class GatewayConnectionHandler(
 
         using var scope = logger.BeginScope("{ConnectionId} {Listener} {Peer}", context.ConnectionId, listener.Name, socketRemote);
         ProtocolConnection? connection = null;
-        using var watchdog = new ConnectionWatchdog(time, listener.IdleTimeout, listener.SessionTimeout, reason =>
+        using var watchdog = new ConnectionWatchdog(time, listener, reason =>
         {
             LogTimedOut(reason);
             context.Abort(new ConnectionAbortedException(reason));
@@ -63,6 +64,12 @@ internal sealed partial class GatewayConnectionHandler(
         var admitted = _limiter.TryAcquire(remote.Address, out var refusal);
         try
         {
+            if (!admitted && listener.Tls == TlsMode.Implicit)
+            {
+                LogRefused(remote.Address, refusal);
+                return;
+            }
+
             connection = new ProtocolConnection(context, listener, remote, local, tls, watchdog);
             if (listener.Tls == TlsMode.Implicit)
             {

@@ -64,6 +64,9 @@ public sealed class ListenerOptions
     public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromMinutes(5);
 
     public TimeSpan SessionTimeout { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>Close a connection whose TLS handshake (implicit, STARTTLS, STLS) has not finished this long after it began.</summary>
+    public TimeSpan TlsHandshakeTimeout { get; set; } = TimeSpan.FromSeconds(15);
 }
 
 public sealed class TlsCertificateOptions

@@ -33,7 +33,7 @@ internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
                 failures.Add($"Gateway:Listeners '{listener.Name}': Address '{listener.Address}' is not an IP address.");
             }
 
-            if (listener.IdleTimeout <= TimeSpan.Zero || listener.SessionTimeout <= TimeSpan.Zero)
+            if (listener.IdleTimeout <= TimeSpan.Zero || listener.SessionTimeout <= TimeSpan.Zero || listener.TlsHandshakeTimeout <= TimeSpan.Zero)
             {
                 failures.Add($"Gateway:Listeners '{listener.Name}': timeouts must be positive.");
             }

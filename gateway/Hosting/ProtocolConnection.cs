@@ -72,7 +72,7 @@ internal sealed class ProtocolConnection : IProtocolConnection, IAsyncDisposable
 
         // Bytes already buffered in the transport (the ClientHello, typically) are read by the handshake.
         var ssl = new SslStream(new DuplexPipeStream(_context.Transport.Input, _context.Transport.Output), leaveInnerStreamOpen: false);
-        _watchdog.WaitingForClient();
+        _watchdog.HandshakeStarted();
         try
         {
             await ssl.AuthenticateAsServerAsync(_tls, cancellationToken).ConfigureAwait(false);
@@ -84,7 +84,7 @@ internal sealed class ProtocolConnection : IProtocolConnection, IAsyncDisposable
         }
         finally
         {
-            _watchdog.ClientAnswered();
+            _watchdog.HandshakeEnded();
         }
 
         _ssl = ssl;

@@ -1,12 +1,19 @@
 using MailCloud.Core.Configuration;
 using MailCloud.Core.Queueing;
+using MailCloud.Core.Queueing.ServiceBus;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 
 namespace MailCloud.Gateway.Hosting;
 
-/// <summary>/readyz: the gateway can accept mail only while the spool container and the inbound queue answer.</summary>
-internal sealed class StorageReadinessCheck(StorageClients storage, IQueueTransport queues, IOptions<QueueingOptions> queueing) : IHealthCheck
+/// <summary>
+/// /readyz: the gateway can accept mail only while the spool container and the inbound queue answer. It checks
+/// only what the gateway's identity may do (Storage Blob Data Contributor, Azure Service Bus Data Sender): read
+/// the spool container's properties, and open a send link to the inbound queue. It never reads queue runtime
+/// properties, which need the Manage right the gateway does not have.
+/// </summary>
+internal sealed class StorageReadinessCheck(StorageClients storage, IServiceProvider services, IOptions<QueueingOptions> queueing) : IHealthCheck
 {
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
@@ -28,7 +35,11 @@ internal sealed class StorageReadinessCheck(StorageClients storage, IQueueTransp
             }
             else
             {
-                await queues.GetDepthAsync(inbound, cancellationToken).ConfigureAwait(false);
+                // Creating a batch opens the AMQP send link, and the broker attaches it only for an identity with
+                // the Send right on an existing queue; nothing is sent. The connection is the shared client's.
+                var client = services.GetRequiredService<ServiceBusClients>().Client;
+                await using var sender = client.CreateSender(inbound);
+                using var batch = await sender.CreateMessageBatchAsync(cancellationToken).ConfigureAwait(false);
             }
 
             return HealthCheckResult.Healthy();

@@ -16,6 +16,15 @@ public sealed class ImapOptions
     /// <summary>Largest literal in any other command (search strings, mailbox names).</summary>
     [Range(1024, 16 * 1024 * 1024)] public int MaxLiteralSize { get; set; } = 64 * 1024;
 
+    /// <summary>Most bytes of lines and literals in one command (an APPEND's message aside).</summary>
+    [Range(64 * 1024, 64 * 1024 * 1024)] public int MaxCommandSize { get; set; } = 1024 * 1024;
+
+    /// <summary>Largest literal before login (a user name or password); nothing larger has a reason to come before authentication.</summary>
+    [Range(256, 1024 * 1024)] public int MaxLiteralSizeBeforeLogin { get; set; } = 8 * 1024;
+
+    /// <summary>Most bytes of lines and literals in one command before login.</summary>
+    [Range(1024, 4 * 1024 * 1024)] public int MaxCommandSizeBeforeLogin { get; set; } = 64 * 1024;
+
     /// <summary>Literals larger than this are spooled to a temporary file instead of memory.</summary>
     [Range(4096, 64 * 1024 * 1024)] public int LiteralMemoryThreshold { get; set; } = 256 * 1024;
 
@@ -27,6 +36,9 @@ public sealed class ImapOptions
 
     /// <summary>Memory for parsed message headers shared by all sessions (SEARCH by header reads each message once).</summary>
     [Range(0, long.MaxValue)] public long HeaderCacheBytes { get; set; } = 64L * 1024 * 1024;
+
+    /// <summary>Memory for BODYSTRUCTURE answers shared by all sessions (a message is parsed once, not on every FETCH).</summary>
+    [Range(0, long.MaxValue)] public long BodyStructureCacheBytes { get; set; } = 16L * 1024 * 1024;
 
     /// <summary>An IDLE is ended with BYE after this long (RFC 2177 asks clients to re-issue IDLE within 29 minutes).</summary>
     public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromMinutes(30);

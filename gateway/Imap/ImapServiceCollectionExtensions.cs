@@ -16,6 +16,7 @@ public static class ImapServiceCollectionExtensions
             .ValidateOnStart();
         services.AddSingleton<FolderWatcherRegistry>();
         services.AddSingleton<MessageHeaderCache>();
+        services.AddSingleton<BodyStructureCache>();
         services.AddSingleton<IProtocolSessionHandler, ImapSessionHandler>();
         return services;
     }

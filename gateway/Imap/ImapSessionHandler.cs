@@ -22,12 +22,13 @@ internal sealed class ImapSessionHandler : IProtocolSessionHandler
         IAuthenticationThrottle throttle,
         FolderWatcherRegistry watchers,
         MessageHeaderCache headers,
+        BodyStructureCache bodyStructures,
         IOptions<ImapOptions> options,
         IOptions<GatewayOptions> gatewayOptions,
         ServerCertificate certificate,
         ILogger<ImapSession> logger)
     {
-        _services = new ImapServices(store, directory, throttle, watchers, headers, options.Value, gatewayOptions.Value, certificate);
+        _services = new ImapServices(store, directory, throttle, watchers, headers, bodyStructures, options.Value, gatewayOptions.Value, certificate);
         _logger = logger;
     }
 

@@ -25,6 +25,7 @@ public sealed class ServerCertificate : IDisposable
                 EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
                 ClientCertificateRequired = false,
             };
+            TlsCipherPolicy.Apply(AuthenticationOptions);
         }
     }
 

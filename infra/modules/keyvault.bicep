@@ -13,6 +13,8 @@ resource vault 'Microsoft.KeyVault/vaults@2025-05-01' = {
     tenantId: subscription().tenantId
     sku: { family: 'A', name: 'standard' }
     enableRbacAuthorization: true
+    // main.bicep reads the TLS certificate with getSecret() into the gateway's container groups.
+    enabledForTemplateDeployment: true
     enableSoftDelete: true
     softDeleteRetentionInDays: 7
     publicNetworkAccess: 'Enabled'

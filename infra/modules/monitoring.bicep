@@ -1,4 +1,4 @@
-// Logs and telemetry: one Log Analytics workspace behind Application Insights and the Container Apps environment.
+// Logs and telemetry: one Log Analytics workspace behind Application Insights and the gateway's container logs.
 
 param location string
 param tags object

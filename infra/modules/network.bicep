@@ -1,12 +1,12 @@
-// The virtual network: one subnet for the Container Apps environment (the gateway), one for the
-// Function App's outbound VNet integration. Both are delegated to Microsoft.App/environments,
-// which is what workload-profile environments and Flex Consumption both require.
+// The virtual network: one subnet for the gateway's container groups (delegated to Azure Container
+// Instances), one for the Function App's outbound VNet integration (delegated to Microsoft.App/environments,
+// which Flex Consumption requires).
 
 param location string
 param tags object
 param virtualNetworkName string
 param addressPrefix string = '10.40.0.0/16'
-param containerAppsSubnetPrefix string = '10.40.0.0/23'
+param gatewaySubnetPrefix string = '10.40.0.0/24'
 param functionsSubnetPrefix string = '10.40.2.0/24'
 
 resource virtualNetwork 'Microsoft.Network/virtualNetworks@2025-01-01' = {
@@ -17,16 +17,15 @@ resource virtualNetwork 'Microsoft.Network/virtualNetworks@2025-01-01' = {
     addressSpace: { addressPrefixes: [addressPrefix] }
     subnets: [
       {
-        name: 'container-apps'
+        name: 'gateway'
         properties: {
-          addressPrefix: containerAppsSubnetPrefix
+          addressPrefix: gatewaySubnetPrefix
           delegations: [
-            { name: 'container-apps', properties: { serviceName: 'Microsoft.App/environments' } }
+            { name: 'container-instances', properties: { serviceName: 'Microsoft.ContainerInstance/containerGroups' } }
           ]
+          // ACI in a VNet reaches Storage through a service endpoint.
           serviceEndpoints: [
             { service: 'Microsoft.Storage' }
-            { service: 'Microsoft.ServiceBus' }
-            { service: 'Microsoft.KeyVault' }
           ]
         }
       }
@@ -48,5 +47,6 @@ resource virtualNetwork 'Microsoft.Network/virtualNetworks@2025-01-01' = {
   }
 }
 
-output containerAppsSubnetId string = virtualNetwork.properties.subnets[0].id
+output virtualNetworkId string = virtualNetwork.id
+output gatewaySubnetId string = virtualNetwork.properties.subnets[0].id
 output functionsSubnetId string = virtualNetwork.properties.subnets[1].id

@@ -8,7 +8,7 @@ param applicationInsightsName string
 param gatewayPrincipalId string
 param functionsPrincipalId string
 
-@description('The user running azd (AZURE_PRINCIPAL_ID): uploads the TLS certificate and DKIM keys, and runs the mailcloud CLI against the account. Empty to skip.')
+@description('The user running azd (AZURE_PRINCIPAL_ID): uploads the TLS certificate and DKIM keys, and runs the mailcloud CLI against the account and the queues. Empty to skip.')
 param deployerPrincipalId string = ''
 param deployerPrincipalType string = 'User'
 
@@ -20,6 +20,7 @@ var roles = {
   storageTableDataContributor: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3'
   serviceBusDataSender: '69a216fc-b8fb-44d8-bc22-1f3c2cd27a39'
   serviceBusDataReceiver: '4f6d3b9b-027b-4f4c-9142-0e5a2a2247e0'
+  serviceBusDataOwner: '090c5cfd-751d-490a-894a-3ce6f1109419'
   keyVaultSecretsUser: '4633458b-17de-408a-b874-0445c86b69e6'
   keyVaultSecretsOfficer: 'b86a8fe4-44ce-4948-aee5-eccb2c155cd7'
   keyVaultCertificatesOfficer: 'a4417e6f-fecd-4de8-b567-7b0420556985'
@@ -132,12 +133,27 @@ var deployerGrants = empty(deployerPrincipalId)
       { scope: 'vault', role: roles.keyVaultSecretsOfficer }
       { scope: 'vault', role: roles.keyVaultCertificatesOfficer }
       { scope: 'storage', role: roles.storageBlobDataContributor }
+      // `mailcloud queue` reads queue depths (runtime properties need Manage), peeks and replays dead letters
+      // (receive, send): only Data Owner holds Manage among the data-plane roles.
+      { scope: 'serviceBus', role: roles.serviceBusDataOwner }
     ]
 
 resource deployerVaultAssignments 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
   for grant in filter(deployerGrants, g => g.scope == 'vault'): {
     scope: vault
     name: guid(vault.id, deployerPrincipalId, grant.role)
+    properties: {
+      principalId: deployerPrincipalId
+      principalType: deployerPrincipalType
+      roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', grant.role)
+    }
+  }
+]
+
+resource deployerServiceBusAssignments 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
+  for grant in filter(deployerGrants, g => g.scope == 'serviceBus'): {
+    scope: serviceBus
+    name: guid(serviceBus.id, deployerPrincipalId, grant.role)
     properties: {
       principalId: deployerPrincipalId
       principalType: deployerPrincipalType

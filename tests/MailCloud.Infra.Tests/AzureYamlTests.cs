@@ -21,14 +21,39 @@ public sealed partial class AzureYamlTests(CompiledTemplate template) : IClassFi
     }
 
     [Fact]
-    public void Services_AreTheGatewayContainerAndTheFunctionApp()
+    public void Services_AreTheFunctionApp_TheGatewayShipsFromThePostdeployHook()
     {
+        // azd has no Azure Container Instances host: the gateway is built and rolled out by a project hook.
         var services = Map(Root, "services");
 
-        Assert.Equal(["functions", "gateway"], services.Children.Keys.Select(k => ((YamlScalarNode)k).Value).Order());
-        Assert.Equal("containerapp", Scalar(Map(services, "gateway"), "host"));
+        Assert.Equal(["functions"], services.Children.Keys.Select(k => ((YamlScalarNode)k).Value));
         Assert.Equal("function", Scalar(Map(services, "functions"), "host"));
         Assert.Equal("dotnet", Scalar(Map(services, "functions"), "language"));
+    }
+
+    [Fact]
+    public void GatewayPostdeployHooks_BuildTheImage_RecordIt_AndProvisionWithIt()
+    {
+        var postdeploy = Map(Map(Root, "hooks"), "postdeploy");
+        var parameters = JsonNode.Parse(File.ReadAllText(InfraPaths.InRepository("infra", "main.parameters.json")))!["parameters"]!;
+        var imageVariable = ParameterVariable().Match((string)parameters["gatewayImage"]!["value"]!).Groups["name"].Value;
+        Assert.Equal("GATEWAY_IMAGE", imageVariable);
+
+        foreach (var platform in new[] { "posix", "windows" })
+        {
+            // azd runs project hooks in the project's root.
+            var script = InfraPaths.InRepository(Scalar(Map(postdeploy, platform), "run"));
+            Assert.True(File.Exists(script), script);
+            var text = File.ReadAllText(script);
+            Assert.Contains("az acr build", text, StringComparison.Ordinal);
+            Assert.Contains("--file gateway/Dockerfile .", text, StringComparison.Ordinal);
+            Assert.Contains($"azd env set {imageVariable}", text, StringComparison.Ordinal);
+            Assert.Contains("azd provision", text, StringComparison.Ordinal);
+            if (platform == "posix" && !OperatingSystem.IsWindows())
+            {
+                Assert.True(File.GetUnixFileMode(script).HasFlag(UnixFileMode.UserExecute), $"{script} is not executable.");
+            }
+        }
     }
 
     [Fact]
@@ -62,15 +87,8 @@ public sealed partial class AzureYamlTests(CompiledTemplate template) : IClassFi
     [Fact]
     public void GatewayDockerfile_BuildsFromTheRepositoryRoot_AndCopiesOnlyWhatExists()
     {
-        var gateway = Map(Map(Root, "services"), "gateway");
-        var docker = Map(gateway, "docker");
-        var dockerfile = Path.GetFullPath(Path.Combine(ProjectDirectory("gateway"), Scalar(docker, "path")));
-        var context = Path.GetFullPath(Path.Combine(ProjectDirectory("gateway"), Scalar(docker, "context")));
-
-        Assert.True(File.Exists(dockerfile), dockerfile);
-        Assert.Equal(Path.GetFullPath(InfraPaths.RepositoryRoot).TrimEnd('/'), context.TrimEnd('/'));
-
-        var text = File.ReadAllText(dockerfile);
+        var context = InfraPaths.RepositoryRoot;
+        var text = File.ReadAllText(InfraPaths.GatewayDockerfile);
         var sources = CopyFromContext().Matches(text)
             .SelectMany(m => m.Groups["args"].Value.Split(' ', StringSplitOptions.RemoveEmptyEntries)[..^1])
             .ToList();
@@ -96,6 +114,10 @@ public sealed partial class AzureYamlTests(CompiledTemplate template) : IClassFi
     /// <summary>main.bicep's parameters: name -> required (no default value).</summary>
     private Dictionary<string, bool> MainBicepParameters() =>
         template.Template["parameters"]!.AsObject().ToDictionary(p => p.Key, p => p.Value!["defaultValue"] is null);
+
+    // "${NAME=default}" or "${NAME}": the azd environment variable a parameter takes.
+    [GeneratedRegex(@"^\$\{(?<name>[A-Z_]+)(=[^}]*)?\}$")]
+    private static partial Regex ParameterVariable();
 
     private static string ProjectDirectory(string service)
     {

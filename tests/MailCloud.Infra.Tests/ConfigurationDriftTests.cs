@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using System.Reflection;
+using System.Text.RegularExpressions;
 using System.Text.Json.Nodes;
 using MailCloud.Cli.Commands;
 using MailCloud.Core.Configuration;
@@ -64,7 +65,7 @@ public sealed class ConfigurationDriftTests(CompiledTemplate template) : IClassF
     }
 
     [Fact]
-    public void GatewayListeners_AreListenerOptions_AndReachableThroughTheIngress()
+    public void GatewayListeners_AreListenerOptions_AndReachableThroughTheLoadBalancer()
     {
         var listeners = template.Variable("listeners").AsArray();
         Assert.NotEmpty(listeners);
@@ -84,12 +85,77 @@ public sealed class ConfigurationDriftTests(CompiledTemplate template) : IClassF
             var publicPort = (int)listeners[i]!["publicPort"]!;
             Assert.InRange(listenerPort, 1024, 65535); // the container runs as non-root
             Assert.InRange(publicPort, 1, 65535);
+            // Azure Load Balancer accepts 4 to 100 minutes.
+            Assert.InRange((int)listeners[i]!["idleTimeoutInMinutes"]!, 4, 100);
         }
 
         Assert.Empty(problems);
         Assert.Equal(
             listeners.Select(l => (int)l!["publicPort"]!).Order(),
             new[] { 25, 110, 143, 465, 587, 993, 995 });
+        Assert.Equal(listeners.Count, listeners.Select(l => (string)l!["listener"]![nameof(ListenerOptions.Name)]!).Distinct().Count());
+    }
+
+    [Fact]
+    public void GatewayRoles_FitAciPortLimit_AndEveryListenerHasOne()
+    {
+        // Each role is a set of container groups with its own listeners; ACI opens at most five ports per
+        // container group IP (a hard limit), and the health port is one of them.
+        var roles = template.ModuleTemplate("gateway")["variables"]!["roles"]!.AsArray().Select(r => (string)r!).ToList();
+        var listeners = template.Variable("listeners").AsArray();
+        var healthPort = (int)template.Variable("healthPort");
+
+        Assert.All(listeners, l => Assert.Contains((string)l!["role"]!, roles));
+        foreach (var role in roles)
+        {
+            var ports = listeners.Where(l => (string)l!["role"]! == role).Select(l => (int)l!["listener"]![nameof(ListenerOptions.Port)]!).Append(healthPort).ToList();
+            Assert.InRange(ports.Count, 2, 5);
+            Assert.Equal(ports.Count, ports.Distinct().Count());
+        }
+    }
+
+    [Fact]
+    public void GatewayDockerfile_ExposesExactlyTheListenerAndHealthPorts()
+    {
+        var exposed = Regex.Matches(File.ReadAllText(InfraPaths.GatewayDockerfile), @"(?m)^EXPOSE (?<ports>[0-9 ]+)$")
+            .SelectMany(m => m.Groups["ports"].Value.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            .Select(int.Parse)
+            .Order()
+            .ToList();
+        var configured = template.Variable("listeners").AsArray()
+            .Select(l => (int)l!["listener"]![nameof(ListenerOptions.Port)]!)
+            .Append((int)template.Variable("healthPort"))
+            .Order()
+            .ToList();
+
+        Assert.Equal(configured, exposed);
+        Assert.Equal(new GatewayOptions().HealthPort, (int)template.Variable("healthPort"));
+    }
+
+    [Theory]
+    [InlineData("Microsoft.ContainerInstance/containerGroupProfiles")]
+    [InlineData("Microsoft.ContainerInstance/ngroups")]
+    public void ContainerGroups_AreCreatedOnlyWithABuiltImage(string type)
+    {
+        // Defect 2: no placeholder image behind the load balancer. The first provision creates no container
+        // group; the postdeploy hook builds the image and provisions again with it.
+        var resource = template.ModuleTemplate("gateway")["resources"]!.AsArray().Single(r => (string?)r!["type"] == type)!;
+
+        Assert.Equal("[variables('deploysContainers')]", (string?)resource["condition"]);
+        Assert.Equal("[not(empty(parameters('image')))]", (string?)template.ModuleTemplate("gateway")["variables"]!["deploysContainers"]);
+    }
+
+    [Fact]
+    public void LoadBalancerProbe_IsTheReadinessEndpointOnTheHealthPort()
+    {
+        var loadBalancer = template.ModuleTemplate("gateway")["resources"]!.AsArray()
+            .Single(r => (string?)r!["type"] == "Microsoft.Network/loadBalancers")!;
+        var probe = Assert.Single(loadBalancer["properties"]!["probes"]!.AsArray())!["properties"]!;
+
+        Assert.Equal("Http", (string?)probe["protocol"]);
+        Assert.Equal("/readyz", (string?)probe["requestPath"]);
+        Assert.Equal("[parameters('healthPort')]", (string?)probe["port"]);
+        Assert.Equal("[variables('healthPort')]", (string?)template.Module("gateway")["properties"]!["parameters"]!["healthPort"]!["value"]);
     }
 
     [Fact]
@@ -161,6 +227,39 @@ public sealed class ConfigurationDriftTests(CompiledTemplate template) : IClassF
         Assert.Contains($"{StorageOptions.SectionName}__{nameof(StorageOptions.BlobServiceUri)}", keys.Keys);
         Assert.DoesNotContain($"{StorageOptions.SectionName}__{nameof(StorageOptions.ConnectionString)}", keys.Keys);
         Assert.DoesNotContain($"{QueueingOptions.SectionName}__{nameof(QueueingOptions.ServiceBusConnectionString)}", keys.Keys);
+    }
+
+    [Theory]
+    [InlineData("functions")]
+    [InlineData("gateway")]
+    public void BothServices_SendTelemetryWithTheirIdentity(string module)
+    {
+        // Application Insights has local auth disabled: the exporter needs an Entra credential (core/Diagnostics
+        // reads the authentication string) and the identity needs Monitoring Metrics Publisher on the resource.
+        var text = template.ModuleTemplate(module).ToJsonString();
+        Assert.Contains("APPLICATIONINSIGHTS_AUTHENTICATION_STRING", text, StringComparison.Ordinal);
+        Assert.Contains("Authorization=AAD", text, StringComparison.Ordinal);
+        Assert.True((bool)template.ModuleTemplate("monitoring")["resources"]!.AsArray()
+            .Single(r => (string?)r!["type"] == "Microsoft.Insights/components")!["properties"]!["DisableLocalAuth"]!);
+
+        var telemetryGrant = template.ModuleTemplate("roles")["resources"]!.AsArray()
+            .Single(r => (string?)r!["type"] == "Microsoft.Authorization/roleAssignments" && ((string?)r["scope"])?.Contains("Microsoft.Insights/components", StringComparison.Ordinal) == true)!;
+        Assert.Contains("monitoringMetricsPublisher", telemetryGrant.ToJsonString(), StringComparison.Ordinal);
+        Assert.Equal("[length(createArray(parameters('gatewayPrincipalId'), parameters('functionsPrincipalId')))]", (string?)telemetryGrant["copy"]!["count"]);
+    }
+
+    [Fact]
+    public void Deployer_OwnsServiceBusData_ForTheQueueCommands()
+    {
+        // `mailcloud queue` reads runtime properties (Manage), receives and resends: Azure Service Bus Data Owner.
+        const string dataOwner = "090c5cfd-751d-490a-894a-3ce6f1109419";
+        var roles = template.ModuleTemplate("roles");
+        var grant = roles["resources"]!.AsArray()
+            .Single(r => (string?)r!["copy"]?["name"] == "deployerServiceBusAssignments")!;
+
+        Assert.Equal(dataOwner, (string?)roles["variables"]!["roles"]!["serviceBusDataOwner"]);
+        Assert.Contains("Microsoft.ServiceBus/namespaces", (string?)grant["scope"], StringComparison.Ordinal);
+        Assert.Contains("'serviceBus'", (string?)grant["copy"]!["count"], StringComparison.Ordinal);
     }
 
     private string FunctionSettingsExpression() =>

@@ -87,16 +87,28 @@ public sealed partial class BounceSender(
         LogSent(action, original.MessageId, original.MailFrom, reportable.Count, dsnId);
     }
 
-    private async Task<MimeMessage> ReadOriginalAsync(MessageEnvelope original, CancellationToken cancellationToken)
+    /// <summary>The original (whole for RET=FULL, else its header), or null when its spool blob is gone: the DSN goes out without it.</summary>
+    private async Task<MimeMessage?> ReadOriginalAsync(MessageEnvelope original, CancellationToken cancellationToken)
     {
-        if (original.Return == DsnReturn.Full)
+        try
         {
-            return await spool.ReadMessageAsync(original.SpoolBlob, cancellationToken).ConfigureAwait(false);
-        }
+            if (original.Return == DsnReturn.Full)
+            {
+                return await spool.ReadMessageAsync(original.SpoolBlob, cancellationToken).ConfigureAwait(false);
+            }
 
-        var headers = await spool.ReadHeadersAsync(original.SpoolBlob, cancellationToken).ConfigureAwait(false);
-        return new MimeMessage(headers);
+            var headers = await spool.ReadHeadersAsync(original.SpoolBlob, cancellationToken).ConfigureAwait(false);
+            return new MimeMessage(headers);
+        }
+        catch (SpoolMessageNotFoundException)
+        {
+            LogContentUnavailable(original.MessageId, original.SpoolBlob);
+            return null;
+        }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "DSN for {MessageId} sent without the original: spool blob {SpoolBlob} is gone")]
+    private partial void LogContentUnavailable(string messageId, string spoolBlob);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Not bouncing null-sender message {MessageId} ({Count} failed recipients)")]
     private partial void LogNotBouncingBounce(string messageId, int count);

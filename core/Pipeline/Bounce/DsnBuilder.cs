@@ -9,12 +9,15 @@ namespace MailCloud.Core.Pipeline.Bounce;
 /// <summary>Builds RFC 3464 delivery status notifications (multipart/report; report-type=delivery-status).</summary>
 public static class DsnBuilder
 {
-    /// <param name="original">The message being reported on: its headers, or all of it when RET=FULL.</param>
+    /// <param name="original">
+    /// The message being reported on: its headers, or all of it when RET=FULL; null when its content
+    /// is no longer available, and the DSN says so instead of returning it (RFC 3464 §2: the third part is optional).
+    /// </param>
     public static MimeMessage Build(
         MessageEnvelope envelope,
         IReadOnlyList<RecipientFailure> failures,
         DsnAction action,
-        MimeMessage original,
+        MimeMessage? original,
         string reportingMta,
         string dsnMessageId,
         DateTimeOffset now)
@@ -27,7 +30,7 @@ public static class DsnBuilder
         dsn.MessageId = $"{dsnMessageId}@{reportingMta}";
         // RFC 3834 §5: automatic responses are marked so no one auto-replies to them.
         dsn.Headers.Add("Auto-Submitted", "auto-replied");
-        if (original.MessageId is { } originalId)
+        if (original?.MessageId is { } originalId)
         {
             dsn.InReplyTo = originalId;
             dsn.References.Add(originalId);
@@ -35,21 +38,28 @@ public static class DsnBuilder
 
         var report = new MultipartReport("delivery-status")
         {
-            new TextPart("plain") { Text = Explanation(failures, action, reportingMta) },
+            new TextPart("plain") { Text = Explanation(failures, action, reportingMta, original is not null) },
             StatusPart(envelope, failures, action, reportingMta),
-            ReturnedContent(envelope, original),
         };
+        if (original is not null)
+        {
+            report.Add(ReturnedContent(envelope, original));
+        }
+
         dsn.Body = report;
         return dsn;
     }
 
-    private static string Explanation(IReadOnlyList<RecipientFailure> failures, DsnAction action, string reportingMta)
+    private static string Explanation(IReadOnlyList<RecipientFailure> failures, DsnAction action, string reportingMta, bool returnsOriginal)
     {
         var text = new StringBuilder();
         text.Append(CultureInfo.InvariantCulture, $"This is the mail system at host {reportingMta}.\n\n");
         text.Append(action == DsnAction.Failed
-            ? "Your message could not be delivered to one or more recipients. It is attached below.\n\n"
-            : "Your message could not be delivered yet to one or more recipients. Delivery will be retried; you do not need to resend it.\n\n");
+            ? "Your message could not be delivered to one or more recipients."
+            : "Your message could not be delivered yet to one or more recipients. Delivery will be retried; you do not need to resend it.");
+        text.Append(returnsOriginal
+            ? action == DsnAction.Failed ? " It is attached below.\n\n" : "\n\n"
+            : " Its content is no longer available, so it cannot be returned with this report.\n\n");
         foreach (var failure in failures)
         {
             text.Append(CultureInfo.InvariantCulture, $"<{failure.Recipient.Address}>: {failure.Diagnostic}\n");

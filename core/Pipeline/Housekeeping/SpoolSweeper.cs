@@ -8,11 +8,13 @@ namespace MailCloud.Core.Pipeline.Housekeeping;
 
 /// <summary>
 /// Deletes spool blobs and pipeline markers once no stage can need them. A spool blob is read
-/// by every deliver and relay message of its mail, and relay retries last up to
-/// <see cref="RelayOptions.MaxRetryPeriod"/>; tracking each stage message's completion would cost
-/// writes on every delivery, so the rule is age-based: older than the retry period plus
-/// <see cref="PipelineOptions.SpoolRetentionMargin"/> (which covers queue backlog and
-/// dead-letter replays) is safe to delete.
+/// by every deliver and relay message of its mail, and relay retries end
+/// <see cref="RelayOptions.MaxRetryPeriod"/> after acceptance (however late Route ran); tracking
+/// each stage message's completion would cost writes on every delivery, so the rule is age-based:
+/// older than the retry period plus <see cref="PipelineOptions.SpoolRetentionMargin"/> (which
+/// covers queue backlog) is safe to delete. A blob is committed at acceptance or later (list copies
+/// and DSNs), so its creation time never makes it look older than its mail. A stage that still
+/// finds its blob gone bounces without the content rather than losing the message.
 /// </summary>
 public sealed partial class SpoolSweeper(
     ISpool spool,

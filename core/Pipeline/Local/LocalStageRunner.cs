@@ -8,8 +8,10 @@ namespace MailCloud.Core.Pipeline.Local;
 /// <summary>
 /// Runs one stage locally: receives from its queue through <see cref="IQueueTransport"/> and hands
 /// each message to <see cref="StageInvoker"/>, at most <see cref="PipelineOptions.RunnerConcurrency"/>
-/// at a time. A handler exception leaves the message for a later try; after the queue's max
-/// delivery count it is dead-lettered with the exception as the reason.
+/// at a time. Each message is received for <see cref="PipelineOptions.RunnerVisibilityTimeout"/> and
+/// its lease renewed while its handler works, so a slow relay is not picked up by a second worker.
+/// A handler exception leaves the message for a later try; after the queue's max delivery count it
+/// is dead-lettered with the exception as the reason.
 /// </summary>
 public sealed partial class LocalStageRunner : BackgroundService
 {
@@ -100,7 +102,8 @@ public sealed partial class LocalStageRunner : BackgroundService
     {
         try
         {
-            await _invoker.InvokeAsync(_stage, message.Body, message.DeliveryCount, new TransportSettlement(_transport, message), cancellationToken).ConfigureAwait(false);
+            var settlement = new TransportSettlement(_transport, message, _options.RunnerVisibilityTimeout);
+            await _invoker.InvokeAsync(_stage, message.Body, message.DeliveryCount, settlement, cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -144,8 +147,12 @@ public sealed partial class LocalStageRunner : BackgroundService
         base.Dispose();
     }
 
-    private sealed class TransportSettlement(IQueueTransport transport, ReceivedMessage message) : IStageSettlement
+    private sealed class TransportSettlement(IQueueTransport transport, ReceivedMessage message, TimeSpan visibilityTimeout) : ILeasedSettlement
     {
+        public DateTimeOffset LeaseExpiresAt => message.LeaseExpiresAt;
+
+        public Task<DateTimeOffset> RenewLeaseAsync(CancellationToken cancellationToken) => transport.RenewLeaseAsync(message, visibilityTimeout, cancellationToken);
+
         public Task CompleteAsync(CancellationToken cancellationToken) => transport.CompleteAsync(message, cancellationToken);
 
         public Task DeadLetterAsync(string reason, CancellationToken cancellationToken) => transport.DeadLetterAsync(message, reason, cancellationToken);

@@ -12,9 +12,10 @@ namespace MailCloud.Core.Pipeline.Relay;
 /// <summary>
 /// Stage "relay": sends a message to the recipients of one remote domain, directly to its MX
 /// hosts or through the smart host. Per recipient: 2xx is done, 5xx is bounced, 4xx (or no
-/// answer) is retried on the backoff schedule until <see cref="RelayOptions.MaxRetryPeriod"/>,
-/// then bounced. A "relay done" marker per recipient keeps a redelivered message from reaching
-/// the same remote recipient twice.
+/// answer) is retried on the backoff schedule until <see cref="RelayOptions.MaxRetryPeriod"/>
+/// after we accepted the message (<see cref="MessageEnvelope.ReceivedAt"/>, which replays keep),
+/// then bounced; the spool sweep keeps the message's blob longer than that. A "relay done" marker
+/// per recipient keeps a redelivered message from reaching the same remote recipient twice.
 /// </summary>
 public sealed partial class RelayHandler(
     MxResolver mx,
@@ -55,17 +56,20 @@ public sealed partial class RelayHandler(
         var route = await EndpointsAsync(domain, cancellationToken).ConfigureAwait(false);
         if (route.Endpoints is { } endpoints)
         {
-            MimeKit.MimeMessage message;
+            MimeKit.MimeMessage? message;
             try
             {
                 message = await spool.ReadMessageAsync(envelope.SpoolBlob, cancellationToken).ConfigureAwait(false);
             }
-            catch (SpoolMessageNotFoundException ex)
+            catch (SpoolMessageNotFoundException)
             {
-                return StageOutcome.DeadLetter(ex.Message);
+                // Swept (a backlog outlived the retention) or lost: the sender still hears of it.
+                message = null;
             }
 
-            results = await smtp.SendAsync(endpoints, envelope, pending, message, cancellationToken).ConfigureAwait(false);
+            results = message is null
+                ? [.. pending.Select(r => ContentUnavailable(envelope, r))]
+                : await smtp.SendAsync(endpoints, envelope, pending, message, (answers, ct) => RecordDeliveredAsync(envelope, answers, ct), cancellationToken).ConfigureAwait(false);
         }
         else
         {
@@ -78,9 +82,9 @@ public sealed partial class RelayHandler(
     private async Task<StageOutcome> SettleAsync(MessageEnvelope envelope, IReadOnlyList<RecipientResult> results, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
-        var firstAttempt = envelope.FirstAttemptAt ?? now;
+        var expiresAt = ExpiresAt(envelope);
         var deferred = results.Where(r => r.Verdict == RelayVerdict.Deferred).ToList();
-        var expired = now - firstAttempt >= _options.MaxRetryPeriod;
+        var expired = now >= expiresAt;
 
         var failed = results.Where(r => r.Verdict == RelayVerdict.Failed).Select(ToFailure).ToList();
         if (expired)
@@ -94,7 +98,8 @@ public sealed partial class RelayHandler(
             await bounces.SendAsync(envelope, failed, DsnAction.Failed, cancellationToken).ConfigureAwait(false);
         }
 
-        foreach (var done in results.Where(r => r.Verdict != RelayVerdict.Deferred || expired))
+        // Delivered recipients were marked when the remote answered; failed ones only now, after their bounce.
+        foreach (var done in results.Where(r => r.Verdict == RelayVerdict.Failed || (r.Verdict == RelayVerdict.Deferred && expired)))
         {
             await markers.TryCreateAsync(PipelineMarkers.RelayDone(envelope.MessageId, done.Recipient.Address), cancellationToken).ConfigureAwait(false);
         }
@@ -105,12 +110,36 @@ public sealed partial class RelayHandler(
             return StageOutcome.Completed;
         }
 
-        if (now - firstAttempt >= _options.DelayNotificationAfter)
+        if (now - envelope.ReceivedAt >= _options.DelayNotificationAfter)
         {
             await bounces.SendAsync(envelope, [.. deferred.Select(ToFailure)], DsnAction.Delayed, cancellationToken).ConfigureAwait(false);
         }
 
-        return StageOutcome.RetryAfter(_options.RetryDelay(envelope.Attempt), deferred[0].Diagnostic, [.. deferred.Select(r => r.Recipient)]);
+        // The last try falls on the horizon, not a schedule step past it, so the bounce is on time.
+        var delay = TimeSpan.FromTicks(Math.Min(_options.RetryDelay(envelope.Attempt).Ticks, (expiresAt - now).Ticks));
+        return StageOutcome.RetryAfter(delay, deferred[0].Diagnostic, [.. deferred.Select(r => r.Recipient)]);
+    }
+
+    /// <summary>Retries end this long after acceptance, however often the message was replayed since.</summary>
+    private DateTimeOffset ExpiresAt(MessageEnvelope envelope) => envelope.ReceivedAt + _options.MaxRetryPeriod;
+
+    private RecipientResult ContentUnavailable(MessageEnvelope envelope, EnvelopeRecipient recipient) =>
+        time.GetUtcNow() >= ExpiresAt(envelope)
+            // RFC 3463 X.4.7: delivery time expired.
+            ? RecipientResult.Failed(recipient, "4.4.7", $"delivery time expired after {_options.MaxRetryPeriod}; the message content is no longer available")
+            // RFC 3463 X.3.0: other or undefined mail system status.
+            : RecipientResult.Failed(recipient, "5.3.0", "the message content is no longer available");
+
+    /// <summary>
+    /// Marks each recipient the remote took as soon as it said so: a crash from here on (a bounce for
+    /// another recipient, QUIT, the settlement) must not send it the message again.
+    /// </summary>
+    private async Task RecordDeliveredAsync(MessageEnvelope envelope, IReadOnlyList<RecipientResult> answers, CancellationToken cancellationToken)
+    {
+        foreach (var delivered in answers.Where(r => r.Verdict == RelayVerdict.Delivered))
+        {
+            await markers.TryCreateAsync(PipelineMarkers.RelayDone(envelope.MessageId, delivered.Recipient.Address), cancellationToken).ConfigureAwait(false);
+        }
     }
 
     private static RecipientFailure ToFailure(RecipientResult result) => new(result.Recipient, result.Status, result.Diagnostic, result.RemoteMta);

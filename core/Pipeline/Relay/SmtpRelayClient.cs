@@ -17,7 +17,9 @@ public sealed record RelayEndpoint(string HostName, string Connect, int Port, Se
 /// Hands a message to the first endpoint that answers, with MailKit, and reports each
 /// recipient's fate. Before DATA it adapts the message to the server: 7-bit when it lacks
 /// 8BITMIME (RFC 6152), refused when it lacks SMTPUTF8 and the envelope needs it (RFC 6531 §3.4);
-/// then DKIM-signs, so the signature covers the bytes actually sent.
+/// then DKIM-signs, so the signature covers the bytes actually sent. The remote's answers are
+/// handed to the caller as soon as the transaction ends, before QUIT, so they are on record even if
+/// the process dies while the connection closes.
 /// </summary>
 public sealed partial class SmtpRelayClient(
     DkimMessageSigner dkim,
@@ -30,6 +32,7 @@ public sealed partial class SmtpRelayClient(
         MessageEnvelope envelope,
         IReadOnlyList<EnvelopeRecipient> recipients,
         MimeMessage message,
+        Func<IReadOnlyList<RecipientResult>, CancellationToken, Task> onAnswered,
         CancellationToken cancellationToken)
     {
         var lastError = "no host to connect to";
@@ -80,7 +83,9 @@ public sealed partial class SmtpRelayClient(
                     signed = true;
                 }
 
-                return await TransactAsync(client, endpoint, envelope, recipients, message, cancellationToken).ConfigureAwait(false);
+                var results = await TransactAsync(client, endpoint, envelope, recipients, message, cancellationToken).ConfigureAwait(false);
+                await onAnswered(results, cancellationToken).ConfigureAwait(false);
+                return results;
             }
             catch (Exception ex) when (IsConnectionFailure(ex, cancellationToken))
             {

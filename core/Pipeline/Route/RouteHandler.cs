@@ -82,7 +82,6 @@ public sealed partial class RouteHandler(
                 TargetAccountId = local.Account.Id,
                 TargetDomain = null,
                 Attempt = 0,
-                FirstAttemptAt = null,
             };
             await SendAsync(deliverQueue, $"{envelope.MessageId}/deliver/{local.Account.Id}", message, cancellationToken).ConfigureAwait(false);
         }
@@ -113,7 +112,6 @@ public sealed partial class RouteHandler(
                 TargetAccountId = null,
                 TargetDomain = domain,
                 Attempt = 0,
-                FirstAttemptAt = null,
             };
             var id = $"{envelope.MessageId}/relay/{domain}/{PipelineMarkers.Hash(mailFrom + "\n" + spoolBlob)[..8]}";
             await SendAsync(relayQueue, id, message, cancellationToken).ConfigureAwait(false);

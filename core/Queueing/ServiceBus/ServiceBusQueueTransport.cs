@@ -38,6 +38,12 @@ public sealed partial class ServiceBusQueueTransport(
     /// <summary>Service Bus limits the dead-letter reason to 4096 characters.</summary>
     private const int MaxReasonLength = 4096;
 
+    /// <summary>
+    /// Standard tier messages are at most 256 KiB, headers and properties included; 16 KiB are left
+    /// for those (ours, the broker's, and a dead-letter reason of up to 4096 characters).
+    /// </summary>
+    public const int MaxBodyLength = (256 - 16) * 1024;
+
     private const int MaxBatchSize = 100;
 
     // Long enough to save empty polls, short enough that a stopping host is not held up.
@@ -77,6 +83,8 @@ public sealed partial class ServiceBusQueueTransport(
         }
     }
 
+    public int MaxMessageBodySize => MaxBodyLength;
+
     public async Task SendAsync(string queueName, OutgoingMessage message, TimeSpan? delay, CancellationToken cancellationToken)
     {
         var outgoing = new ServiceBusMessage(message.Body)
@@ -104,10 +112,26 @@ public sealed partial class ServiceBusQueueTransport(
                 continue;
             }
 
-            received.Add(new ReceivedMessage(queueName, OriginalMessageId(message), message.Body, deliveries, message.EnqueuedTime, new ServiceBusReceipt(receiver, message)));
+            received.Add(new ReceivedMessage(queueName, OriginalMessageId(message), message.Body, deliveries, message.EnqueuedTime, message.LockedUntil, new ServiceBusReceipt(receiver, message)));
         }
 
         return received;
+    }
+
+    /// <summary>Renews the PeekLock for the queue's lock duration; <paramref name="visibilityTimeout"/> cannot change it.</summary>
+    public async Task<DateTimeOffset> RenewLeaseAsync(ReceivedMessage message, TimeSpan visibilityTimeout, CancellationToken cancellationToken)
+    {
+        var receipt = ReceiptOf(message);
+        try
+        {
+            // The SDK moves the message's LockedUntil to the renewed lock's end.
+            await receipt.Receiver.RenewMessageLockAsync(receipt.Message, cancellationToken).ConfigureAwait(false);
+            return receipt.Message.LockedUntil;
+        }
+        catch (ServiceBusException ex) when (ex.Reason is ServiceBusFailureReason.MessageLockLost or ServiceBusFailureReason.MessageNotFound)
+        {
+            throw new QueueLeaseLostException(message.QueueName, message.MessageId, ex);
+        }
     }
 
     public Task CompleteAsync(ReceivedMessage message, CancellationToken cancellationToken)

@@ -25,6 +25,15 @@ public sealed partial class StorageQueueTransport(
     /// <summary>The service's limit on a message's (encoded) text.</summary>
     public const int MaxMessageTextLength = 64 * 1024;
 
+    /// <summary>
+    /// The largest body that fits: the message text is base64 of the JSON payload, which holds the
+    /// body in base64 again, so 64 KiB of text carry 3/4 · 3/4 of it, less <see cref="PayloadReserve"/>
+    /// for the message id and a dead-letter reason (a message that could be sent can be dead-lettered).
+    /// </summary>
+    public const int MaxBodyLength = (MaxMessageTextLength / 4 * 3 - PayloadReserve) / 4 * 3;
+
+    private const int PayloadReserve = 2048;
+
     /// <summary>The service returns at most 32 messages per receive or peek.</summary>
     public const int MaxBatchSize = 32;
 
@@ -38,6 +47,8 @@ public sealed partial class StorageQueueTransport(
     private static readonly TimeSpan ReplayScanHold = TimeSpan.FromSeconds(30);
 
     private readonly int _maxDeliveryCount = options.Value.MaxDeliveryCount;
+
+    public int MaxMessageBodySize => MaxBodyLength;
 
     public static string PoisonQueueName(string queueName) => queueName + PoisonSuffix;
 
@@ -87,10 +98,27 @@ public sealed partial class StorageQueueTransport(
                 new BinaryData(payload.Body),
                 (int)message.DequeueCount,
                 message.InsertedOn ?? time.GetUtcNow(),
+                message.NextVisibleOn ?? time.GetUtcNow() + visibilityTimeout,
                 new StorageQueueReceipt(message.MessageId, message.PopReceipt)));
         }
 
         return received;
+    }
+
+    /// <summary>Every renewal hands out a new pop receipt; the receipt keeps the latest for the calls that follow.</summary>
+    public async Task<DateTimeOffset> RenewLeaseAsync(ReceivedMessage message, TimeSpan visibilityTimeout, CancellationToken cancellationToken)
+    {
+        var receipt = ReceiptOf(message);
+        try
+        {
+            UpdateReceipt updated = await Queue(message.QueueName).UpdateMessageAsync(receipt.QueueMessageId, receipt.PopReceipt, (string?)null, CheckDelay(visibilityTimeout), cancellationToken).ConfigureAwait(false);
+            receipt.PopReceipt = updated.PopReceipt;
+            return updated.NextVisibleOn;
+        }
+        catch (RequestFailedException ex) when (ex.ErrorCode == QueueErrorCode.MessageNotFound || ex.ErrorCode == QueueErrorCode.PopReceiptMismatch)
+        {
+            throw new QueueLeaseLostException(message.QueueName, message.MessageId, ex);
+        }
     }
 
     public async Task CompleteAsync(ReceivedMessage message, CancellationToken cancellationToken)
@@ -314,5 +342,11 @@ public sealed partial class StorageQueueTransport(
     private partial void LogPurged(string queueName, long count);
 }
 
-/// <summary>What completing, retrying or dead-lettering a received storage queue message needs.</summary>
-internal sealed record StorageQueueReceipt(string QueueMessageId, string PopReceipt);
+/// <summary>What renewing, completing, retrying or dead-lettering a received storage queue message needs.</summary>
+internal sealed class StorageQueueReceipt(string queueMessageId, string popReceipt)
+{
+    public string QueueMessageId { get; } = queueMessageId;
+
+    /// <summary>Replaced by each renewal; callers do not renew and settle one message at once.</summary>
+    public string PopReceipt { get; set; } = popReceipt;
+}

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.IO.Pipelines;
 using MailCloud.Core.Mailboxes;
 using MailCloud.Gateway.Imap.Protocol;
 using MailCloud.Gateway.Imap.Session;
@@ -70,9 +71,11 @@ public static class FetchCommand
         var writer = session.Writer;
         MessageStructure? structure = null;
         MimeMessage? header = null;
+        var bodyStructure = (request.Attributes & FetchAttributes.BodyStructure) != 0 ? CachedBodyStructure(session, message, extended: true) : null;
+        var body = (request.Attributes & FetchAttributes.Body) != 0 ? CachedBodyStructure(session, message, extended: false) : null;
         try
         {
-            if (NeedsStructure(request))
+            if (NeedsStructure(request, bodyStructure is not null, body is not null))
             {
                 await using var content = await session.Store.OpenMessageAsync(message, cancellationToken: cancellationToken).ConfigureAwait(false);
                 structure = await MessageStructure.LoadAsync(content, message.Size, session.Options.LiteralMemoryThreshold, cancellationToken).ConfigureAwait(false);
@@ -132,13 +135,13 @@ public static class FetchCommand
             if ((attributes & FetchAttributes.BodyStructure) != 0)
             {
                 Item("BODYSTRUCTURE");
-                BodyStructureWriter.Write(writer, structure!, extended: true);
+                writer.Raw(bodyStructure ?? await RenderBodyStructureAsync(session, message, structure!, extended: true, cancellationToken).ConfigureAwait(false));
             }
 
             if ((attributes & FetchAttributes.Body) != 0)
             {
                 Item("BODY");
-                BodyStructureWriter.Write(writer, structure!, extended: false);
+                writer.Raw(body ?? await RenderBodyStructureAsync(session, message, structure!, extended: false, cancellationToken).ConfigureAwait(false));
             }
 
             foreach (var section in request.Sections)
@@ -158,10 +161,32 @@ public static class FetchCommand
         }
     }
 
-    /// <summary>BODY[] and its partials stream straight from storage, ENVELOPE comes from the header cache; everything else needs the parsed message.</summary>
-    private static bool NeedsStructure(FetchRequest request) =>
-        (request.Attributes & (FetchAttributes.BodyStructure | FetchAttributes.Body)) != 0
+    /// <summary>
+    /// BODY[] and its partials stream straight from storage, ENVELOPE comes from the header cache,
+    /// BODYSTRUCTURE and BODY from their cache once written; everything else needs the parsed message.
+    /// </summary>
+    private static bool NeedsStructure(FetchRequest request, bool bodyStructureCached, bool bodyCached) =>
+        ((request.Attributes & FetchAttributes.BodyStructure) != 0 && !bodyStructureCached)
+        || ((request.Attributes & FetchAttributes.Body) != 0 && !bodyCached)
         || request.Sections.Any(s => !IsWholeMessage(s));
+
+    private static BodyStructureKey StructureKey(ImapSession session, MessageSummary message, bool extended) =>
+        new(session.AccountId, session.RequireSelected.UidValidity, message.Uid, extended, session.Utf8Enabled);
+
+    private static byte[]? CachedBodyStructure(ImapSession session, MessageSummary message, bool extended) =>
+        session.Services.BodyStructures.Find(StructureKey(session, message, extended));
+
+    /// <summary>Writes BODYSTRUCTURE (or BODY) once into bytes, keeps them for the next FETCH, and returns them.</summary>
+    private static async Task<byte[]> RenderBodyStructureAsync(ImapSession session, MessageSummary message, MessageStructure structure, bool extended, CancellationToken cancellationToken)
+    {
+        using var output = new MemoryStream();
+        var writer = new ImapResponseWriter(PipeWriter.Create(output, new StreamPipeWriterOptions(leaveOpen: true))) { Utf8Enabled = session.Utf8Enabled };
+        BodyStructureWriter.Write(writer, structure, extended);
+        await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
+        var answer = output.ToArray();
+        session.Services.BodyStructures.Add(StructureKey(session, message, extended), answer);
+        return answer;
+    }
 
     private static bool IsWholeMessage(SectionRequest section) =>
         section.Kind == SectionKind.Body && section.Part.Count == 0 && section.Text == SectionText.All;

@@ -156,8 +156,15 @@ public static class SearchCommand
 
         try
         {
-            await using var content = await session.Store.OpenMessageAsync(summary, cancellationToken: cancellationToken).ConfigureAwait(false);
-            return await MimeMessage.LoadAsync(content, cancellationToken).ConfigureAwait(false);
+            // MimeKit holds a non-persistent parse in memory anyway; a seekable copy lets the limits re-parse.
+            using var raw = new MemoryStream((int)Math.Min(summary.Size, int.MaxValue));
+            await using (var content = await session.Store.OpenMessageAsync(summary, cancellationToken: cancellationToken).ConfigureAwait(false))
+            {
+                await content.CopyToAsync(raw, cancellationToken).ConfigureAwait(false);
+            }
+
+            raw.Position = 0;
+            return await MimeLimits.ParseAsync(raw, persistent: false, _ => { }, cancellationToken).ConfigureAwait(false);
         }
         catch (Core.Mailboxes.MessageNotFoundException)
         {

@@ -31,6 +31,14 @@ public static class BodyStructureWriter
 
         var offsets = structure.OffsetsOf(entity);
         var type = entity.ContentType;
+        if (type.MediaType.Equals("multipart", StringComparison.OrdinalIgnoreCase))
+        {
+            // A multipart past MimeLimits was parsed as one part: show it as the opaque bytes it now is.
+            writer.Raw("(\"application\" \"octet-stream\" NIL NIL NIL \"7BIT\" ").Number(offsets.BodyLength);
+            writer.Raw(extended ? " NIL NIL NIL NIL)" : ")");
+            return;
+        }
+
         writer.Raw('(').String(type.MediaType.ToLowerInvariant()).Raw(' ').String(type.MediaSubtype.ToLowerInvariant()).Raw(' ');
         WriteParameters(writer, type.Parameters, DefaultParameters(entity));
         writer.Raw(' ').NString(HeaderValue(entity, HeaderId.ContentId));

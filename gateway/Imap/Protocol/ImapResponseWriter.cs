@@ -26,6 +26,13 @@ public sealed class ImapResponseWriter(PipeWriter output)
 
     public ImapResponseWriter Raw(char c) => Raw(c.ToString());
 
+    /// <summary>Bytes already in wire form (a cached answer).</summary>
+    public ImapResponseWriter Raw(ReadOnlySpan<byte> bytes)
+    {
+        output.Write(bytes);
+        return this;
+    }
+
     public ImapResponseWriter Number(long value) => Raw(value.ToString(CultureInfo.InvariantCulture));
 
     public ImapResponseWriter Number(ulong value) => Raw(value.ToString(CultureInfo.InvariantCulture));

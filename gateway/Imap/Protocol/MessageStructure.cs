@@ -11,7 +11,7 @@ public readonly record struct EntityOffsets(long Begin, long HeadersEnd, long En
 /// <summary>
 /// A message parsed by MimeKit together with the byte offsets of every entity in the raw
 /// octets, so BODY[section] can be served as exact byte ranges and BODYSTRUCTURE can give
-/// sizes and line counts (RFC 9051 §7.5.2). Holds a seekable copy of the raw message
+/// sizes and line counts (RFC 9051 §7.5.2), within <see cref="MimeLimits"/>. Holds a seekable copy of the raw message
 /// (memory when small, a temporary file when large); dispose it.
 /// </summary>
 public sealed class MessageStructure : IAsyncDisposable
@@ -45,12 +45,20 @@ public sealed class MessageStructure : IAsyncDisposable
             var messageBegins = new Dictionary<MimeMessage, long>();
             var entities = new Dictionary<MimeEntity, EntityOffsets>();
             var messages = new Dictionary<MimeMessage, EntityOffsets>();
-            var parser = new MimeParser(raw, MimeFormat.Entity, persistent: true);
-            parser.MimeEntityBegin += (_, e) => entityBegins[e.Entity] = e.BeginOffset;
-            parser.MimeEntityEnd += (_, e) => entities[e.Entity] = new EntityOffsets(entityBegins[e.Entity], e.HeadersEndOffset, e.EndOffset);
-            parser.MimeMessageBegin += (_, e) => messageBegins[e.Message] = e.BeginOffset;
-            parser.MimeMessageEnd += (_, e) => messages[e.Message] = new EntityOffsets(messageBegins[e.Message], e.HeadersEndOffset, e.EndOffset);
-            var message = await parser.ParseMessageAsync(cancellationToken).ConfigureAwait(false);
+            void RecordOffsets(MimeParser parser)
+            {
+                // A second parse (too many parts) starts over.
+                entityBegins.Clear();
+                messageBegins.Clear();
+                entities.Clear();
+                messages.Clear();
+                parser.MimeEntityBegin += (_, e) => entityBegins[e.Entity] = e.BeginOffset;
+                parser.MimeEntityEnd += (_, e) => entities[e.Entity] = new EntityOffsets(entityBegins[e.Entity], e.HeadersEndOffset, e.EndOffset);
+                parser.MimeMessageBegin += (_, e) => messageBegins[e.Message] = e.BeginOffset;
+                parser.MimeMessageEnd += (_, e) => messages[e.Message] = new EntityOffsets(messageBegins[e.Message], e.HeadersEndOffset, e.EndOffset);
+            }
+
+            var message = await MimeLimits.ParseAsync(raw, persistent: true, RecordOffsets, cancellationToken).ConfigureAwait(false);
             return new MessageStructure(raw, message, entities, messages);
         }
         catch

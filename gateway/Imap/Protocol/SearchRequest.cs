@@ -16,6 +16,13 @@ public enum SearchReturn
 /// <summary>A parsed SEARCH: RETURN options (none means the rev1 "* SEARCH" form), and the key.</summary>
 public sealed record SearchRequest(SearchReturn Return, bool Extended, SearchKey Key)
 {
+    /// <summary>
+    /// How deeply "(", NOT and OR may nest. The parser and the evaluator recurse once per level, and a
+    /// stack overflow cannot be caught in .NET: without a bound one 64 KiB line of "(" ends the process.
+    /// Real clients nest a few levels; Dovecot and mox refuse far less than this too.
+    /// </summary>
+    public const int MaxNestingDepth = 64;
+
     public static SearchRequest Parse(ImapCommandReader reader)
     {
         var returns = SearchReturn.None;
@@ -64,25 +71,29 @@ public sealed record SearchRequest(SearchReturn Return, bool Extended, SearchKey
             reader.ExpectSpace();
         }
 
-        var keys = new List<SearchKey> { ReadKey(reader) };
+        var keys = new List<SearchKey> { ReadKey(reader, 0) };
         while (reader.TryConsume(' '))
         {
-            keys.Add(ReadKey(reader));
+            keys.Add(ReadKey(reader, 0));
         }
 
         reader.ExpectEnd();
         return new SearchRequest(returns, extended, keys.Count == 1 ? keys[0] : new SearchKey.And(keys));
     }
 
-    /// <summary>search-key (RFC 9051 §9), including the IMAP4rev1 keys NEW, OLD, RECENT and UNRECENT.</summary>
-    public static SearchKey ReadKey(ImapCommandReader reader)
+    /// <summary>
+    /// search-key (RFC 9051 §9), including the IMAP4rev1 keys NEW, OLD, RECENT and UNRECENT;
+    /// <paramref name="depth"/> counts the enclosing "(", NOT and OR.
+    /// </summary>
+    private static SearchKey ReadKey(ImapCommandReader reader, int depth)
     {
         if (reader.TryConsume('('))
         {
-            var keys = new List<SearchKey> { ReadKey(reader) };
+            CheckDepth(depth);
+            var keys = new List<SearchKey> { ReadKey(reader, depth + 1) };
             while (reader.TryConsume(' '))
             {
-                keys.Add(ReadKey(reader));
+                keys.Add(ReadKey(reader, depth + 1));
             }
 
             reader.Expect(')');
@@ -126,8 +137,8 @@ public sealed record SearchRequest(SearchReturn Return, bool Extended, SearchKey
             "LARGER" => new SearchKey.Larger(reader.ReadNumber()),
             "SMALLER" => new SearchKey.Smaller(reader.ReadNumber()),
             "UID" => new SearchKey.Uid(reader.ReadSequenceSet()),
-            "NOT" => new SearchKey.Not(ReadKey(reader)),
-            "OR" => new SearchKey.Or(ReadThen(reader, () => ReadKey(reader)), ReadKey(reader)),
+            "NOT" => new SearchKey.Not(ReadNested(reader, depth)),
+            "OR" => new SearchKey.Or(ReadThen(reader, () => ReadNested(reader, depth)), ReadNested(reader, depth)),
             "BEFORE" => new SearchKey.Date(SearchKey.DateComparison.Before, reader.ReadDate(), false),
             "ON" => new SearchKey.Date(SearchKey.DateComparison.On, reader.ReadDate(), false),
             "SINCE" => new SearchKey.Date(SearchKey.DateComparison.Since, reader.ReadDate(), false),
@@ -137,6 +148,20 @@ public sealed record SearchRequest(SearchReturn Return, bool Extended, SearchKey
             "MODSEQ" => ReadModSeq(reader),
             _ => throw new ImapSyntaxException($"Unknown search key {name}"),
         };
+    }
+
+    private static SearchKey ReadNested(ImapCommandReader reader, int depth)
+    {
+        CheckDepth(depth);
+        return ReadKey(reader, depth + 1);
+    }
+
+    private static void CheckDepth(int depth)
+    {
+        if (depth >= MaxNestingDepth)
+        {
+            throw new ImapSyntaxException($"Search keys nested deeper than {MaxNestingDepth} levels");
+        }
     }
 
     /// <summary>Reads one argument and the space after it.</summary>

@@ -5,13 +5,14 @@ using MailCloud.Gateway.Security;
 
 namespace MailCloud.Gateway.Imap.Session;
 
-/// <summary>What sessions share: storage, the directory, the login throttle, folder watchers, the header cache and options.</summary>
+/// <summary>What sessions share: storage, the directory, the login throttle, folder watchers, the header and body-structure caches, and options.</summary>
 internal sealed record ImapServices(
     IMailboxStore Store,
     IMailDirectory Directory,
     IAuthenticationThrottle Throttle,
     FolderWatcherRegistry Watchers,
     MessageHeaderCache Headers,
+    BodyStructureCache BodyStructures,
     ImapOptions Options,
     GatewayOptions GatewayOptions,
     ServerCertificate Certificate);

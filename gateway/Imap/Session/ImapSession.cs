@@ -225,6 +225,12 @@ public sealed class ImapSession
             return;
         }
 
+        WriteCompletion(tag, completion);
+    }
+
+    /// <summary>Writes a tagged completion; consecutive BADs past the limit end the session.</summary>
+    private void WriteCompletion(string tag, ImapCompletion completion)
+    {
         Writer.Raw(tag).Raw(completion.Status switch { ImapStatus.Ok => " OK ", ImapStatus.No => " NO ", _ => " BAD " });
         if (completion.Code is not null)
         {
@@ -362,12 +368,16 @@ public sealed class ImapSession
 
     /// <summary>
     /// Reads a command: its first line, and for each line ending in a literal marker the literal and
-    /// the next line. Over-large literals are refused before the client sends them (RFC 7889
-    /// TOOBIG; RFC 7888 §4 for non-synchronizing ones: the connection is closed). Null at end of input.
+    /// the next line. A literal the command may not have (<see cref="CommandLiteralBudget"/>) is
+    /// refused before the client sends it, and the command ends there (RFC 9051 §7.5: the client
+    /// gets the tagged answer instead of "+"); RFC 7889 TOOBIG for an APPEND message; RFC 7888 §4
+    /// for a refused non-synchronizing literal, already on its way: the connection is closed.
+    /// Null at end of input.
     /// </summary>
     private async Task<ImapCommandText?> ReadCommandAsync(CancellationToken cancellationToken)
     {
         var lines = new List<CommandLine>();
+        CommandLiteralBudget? budget = null;
         try
         {
             while (true)
@@ -385,21 +395,19 @@ public sealed class ImapSession
                     return new ImapCommandText(lines);
                 }
 
-                var first = lines.Count == 0 ? line : lines[0].Text.Span;
-                var isAppend = IsAppend(first);
-                var limit = isAppend ? Options.AppendLimit : Options.MaxLiteralSize;
-                if (marker.Length > limit)
+                budget ??= CommandLiteralBudget.For(line, State, _commands, Options);
+                budget.AddLine(line.Length);
+                if (budget.Admit(marker) is { } refusal)
                 {
                     if (marker.NonSynchronizing)
                     {
-                        throw new ImapProtocolViolationException("Literal exceeds the size limit");
+                        throw new ImapProtocolViolationException("Literal refused");
                     }
 
-                    var tag = TagOf(first);
-                    Writer.Raw(tag).Raw(isAppend ? " NO [TOOBIG] Message exceeds APPENDLIMIT " + Options.AppendLimit : " BAD Literal too large").Crlf();
-                    await Writer.FlushAsync(cancellationToken).ConfigureAwait(false);
+                    await RefuseLiteralAsync(TagOf(lines.Count == 0 ? line : lines[0].Text.Span), refusal, cancellationToken).ConfigureAwait(false);
                     await DisposeLiteralsAsync(lines).ConfigureAwait(false);
                     lines.Clear();
+                    budget = null;
                     continue;
                 }
 
@@ -419,6 +427,12 @@ public sealed class ImapSession
             await DisposeLiteralsAsync(lines).ConfigureAwait(false);
             throw;
         }
+    }
+
+    private async Task RefuseLiteralAsync(string tag, ImapCompletion refusal, CancellationToken cancellationToken)
+    {
+        WriteCompletion(tag, refusal);
+        await Writer.FlushAsync(cancellationToken).ConfigureAwait(false);
     }
 
     private async Task<byte[]?> ReadLineBytesAsync(CancellationToken cancellationToken)
@@ -505,13 +519,6 @@ public sealed class ImapSession
                 await line.Literal.DisposeAsync().ConfigureAwait(false);
             }
         }
-    }
-
-    private static bool IsAppend(ReadOnlySpan<byte> firstLine)
-    {
-        var space = firstLine.IndexOf((byte)' ');
-        var rest = space >= 0 ? firstLine[(space + 1)..] : [];
-        return rest.Length >= 7 && Ascii.EqualsIgnoreCase(rest[..7], "APPEND "u8);
     }
 
     private static string TagOf(ReadOnlySpan<byte> firstLine)

@@ -19,6 +19,20 @@ public sealed partial class MessageAcceptor(
     IOptions<QueueingOptions> queueing,
     ILogger<MessageAcceptor> logger)
 {
+    /// <summary>
+    /// What an envelope sized at RCPT still gains (the blob's size, the trace parent, the time stamp's
+    /// digits) and what Route adds (target and retry fields): the inbound envelope stays this far under
+    /// the transport's limit.
+    /// </summary>
+    private const int LaterStagesReserve = 2048;
+
+    /// <summary>
+    /// The largest inbound envelope, in serialized bytes: what the queue transport carries, less what
+    /// later stages add. SMTP refuses, at RCPT, the recipient that would cross it (RFC 5321 §4.5.3.1.10),
+    /// so an accepted message always fits on the queue.
+    /// </summary>
+    public int MaxEnvelopeSize => queues.MaxMessageBodySize - LaterStagesReserve;
+
     /// <summary>A new, unique, time-ordered message id (valid as a spool name).</summary>
     public static string NewMessageId() => Guid.CreateVersion7().ToString("N");
 

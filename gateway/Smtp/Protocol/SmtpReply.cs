@@ -48,6 +48,15 @@ public static class SmtpReplies
     public static SmtpReply BareLineEnding { get; } = new(550, "5.6.0", "Message contains a bare CR or LF, or NUL; lines must end with CRLF");
     public static SmtpReply MessageTooBig { get; } = new(552, "5.3.4", "Message size exceeds fixed maximum message size");
     public static SmtpReply StorageUnavailable { get; } = new(451, "4.3.0", "Temporary storage failure; please try again later");
+
+    /// <summary>The directory cannot be read: whether a sender or recipient is acceptable is undecided for now.</summary>
+    public static SmtpReply DirectoryUnavailable { get; } = new(451, "4.3.0", "Directory temporarily unavailable; please try again later");
+
+    /// <summary>RFC 4954 §6: the credentials could not be checked for now.</summary>
+    public static SmtpReply AuthenticationUnavailable { get; } = new(454, "4.7.0", "Temporary authentication failure");
+
+    /// <summary>RFC 5321 §4.5.3.1.10: a recipient over the limit gets 452; the client sends it in another transaction.</summary>
+    public static SmtpReply TooManyRecipients { get; } = new(452, "4.5.3", "Too many recipients");
     public static SmtpReply TooManyErrors { get; } = new(421, "4.7.0", "Too many errors; closing connection");
     public static SmtpReply ShuttingDown { get; } = new(421, "4.3.2", "Service shutting down; closing connection");
     public static SmtpReply AuthenticationRequired { get; } = new(530, "5.7.0", "Authentication required");

@@ -4,6 +4,7 @@ using System.Text;
 using MailCloud.Core.Addresses;
 using MailCloud.Core.Directory;
 using MailCloud.Core.Queueing;
+using MailCloud.Core.Spool;
 using MailCloud.Gateway.Hosting;
 using MailCloud.Gateway.Smtp.Acceptance;
 using MailCloud.Gateway.Security;
@@ -223,7 +224,12 @@ internal sealed partial class SmtpSession
 
         if (Role == SmtpRole.Submission)
         {
-            var directory = await _services.Directory.GetSnapshotAsync(_connection.ConnectionClosed).ConfigureAwait(false);
+            if (await GetDirectoryAsync().ConfigureAwait(false) is not { } directory)
+            {
+                Write(SmtpReplies.DirectoryUnavailable);
+                return;
+            }
+
             if (SmtpPolicy.CheckSender(Role, _user, directory, sender) is { } refusal)
             {
                 Reply(refusal);
@@ -231,7 +237,10 @@ internal sealed partial class SmtpSession
             }
         }
 
-        _transaction = new SmtpTransaction(sender?.ToString() ?? "", mail.Parameters);
+        var messageId = MessageAcceptor.NewMessageId();
+        _transaction = new SmtpTransaction(messageId, sender?.ToString() ?? "", mail.Parameters);
+        // The spool's own name for the blob has this length whatever the day it is written.
+        _transaction.EnvelopeSize = EnvelopeSerializer.SerializedSize(BuildEnvelope(_transaction, SpoolBlobName.For(messageId, _services.Time.GetUtcNow())));
         Reply(new SmtpReply(250, "2.1.0", "Sender OK"));
     }
 
@@ -245,7 +254,7 @@ internal sealed partial class SmtpSession
 
         if (_transaction.Recipients.Count >= _services.Options.MaxRecipients)
         {
-            Reply(new SmtpReply(452, "4.5.3", "Too many recipients"));
+            Write(SmtpReplies.TooManyRecipients);
             return;
         }
 
@@ -265,7 +274,12 @@ internal sealed partial class SmtpSession
             return;
         }
 
-        var directory = await _services.Directory.GetSnapshotAsync(_connection.ConnectionClosed).ConfigureAwait(false);
+        if (await GetDirectoryAsync().ConfigureAwait(false) is not { } directory)
+        {
+            Write(SmtpReplies.DirectoryUnavailable);
+            return;
+        }
+
         if (SmtpPolicy.CheckRecipient(_user, directory, recipient) is { } refusal)
         {
             LogRecipientRefused(recipient.ToString(), refusal.Code);
@@ -273,13 +287,37 @@ internal sealed partial class SmtpSession
             return;
         }
 
-        _transaction.AddRecipient(recipient.Key, new EnvelopeRecipient
+        var entry = new EnvelopeRecipient
         {
             Address = recipient.ToString(),
             Notify = rcpt.Parameters.Notify,
             OriginalRecipient = rcpt.Parameters.OriginalRecipient,
-        });
+        };
+        if (_transaction.AddRecipient(recipient.Key, entry, _services.Acceptor.MaxEnvelopeSize) == RecipientAddition.EnvelopeFull)
+        {
+            // The envelope must fit on the queue; the client sends this one and the rest in another transaction.
+            Write(SmtpReplies.TooManyRecipients);
+            return;
+        }
+
         Reply(new SmtpReply(250, "2.1.5", "Recipient OK"));
+    }
+
+    /// <summary>
+    /// The directory, or null (logged) when its storage is down and no snapshot was ever read: the
+    /// caller answers 4xx (the client retries) rather than letting the session fail.
+    /// </summary>
+    private async Task<DirectorySnapshot?> GetDirectoryAsync()
+    {
+        try
+        {
+            return await _services.Directory.GetSnapshotAsync(_connection.ConnectionClosed).ConfigureAwait(false);
+        }
+        catch (DirectoryUnavailableException ex)
+        {
+            LogDirectoryUnavailable(ex);
+            return null;
+        }
     }
 
     private async Task DataAsync()
@@ -365,7 +403,7 @@ internal sealed partial class SmtpSession
     /// <summary>Opens the spool blob and writes the Received header; false when storage is unavailable.</summary>
     private async Task<bool> StartContentAsync(SmtpTransaction transaction)
     {
-        var messageId = MessageAcceptor.NewMessageId();
+        var messageId = transaction.MessageId;
         try
         {
             transaction.Writer = await _services.Acceptor.BeginAsync(messageId, _connection.ConnectionClosed).ConfigureAwait(false);
@@ -376,7 +414,6 @@ internal sealed partial class SmtpSession
             return false;
         }
 
-        transaction.MessageId = messageId;
         transaction.Sink = new ContentSink(transaction.Writer.Content);
         var received = ReceivedHeader.Build(
             _helo!,
@@ -409,10 +446,17 @@ internal sealed partial class SmtpSession
             return SmtpReplies.StorageUnavailable;
         }
 
-        var envelope = new MessageEnvelope
+        return await _services.Acceptor.CompleteAsync(transaction.Writer!, BuildEnvelope(transaction, transaction.Writer!.SpoolBlob)).ConfigureAwait(false)
+            ? new SmtpReply(250, "2.0.0", $"OK: queued as {transaction.MessageId}")
+            : SmtpReplies.StorageUnavailable;
+    }
+
+    /// <summary>The inbound envelope of a transaction; also sized at MAIL, before the spool blob exists.</summary>
+    private MessageEnvelope BuildEnvelope(SmtpTransaction transaction, string spoolBlob) =>
+        new()
         {
-            MessageId = transaction.MessageId!,
-            SpoolBlob = transaction.Writer!.SpoolBlob,
+            MessageId = transaction.MessageId,
+            SpoolBlob = spoolBlob,
             MailFrom = transaction.MailFrom,
             Recipients = [.. transaction.Recipients],
             ReceivedFrom = new ReceivedFrom
@@ -430,11 +474,6 @@ internal sealed partial class SmtpSession
             EnvelopeId = transaction.Parameters.EnvelopeId,
             Return = transaction.Parameters.Return,
         };
-
-        return await _services.Acceptor.CompleteAsync(transaction.Writer, envelope).ConfigureAwait(false)
-            ? new SmtpReply(250, "2.0.0", $"OK: queued as {transaction.MessageId}")
-            : SmtpReplies.StorageUnavailable;
-    }
 
     private async Task StartTlsAsync()
     {
@@ -513,7 +552,18 @@ internal sealed partial class SmtpSession
             return;
         }
 
-        var account = await _services.Directory.AuthenticateAsync(user, password, _connection.ConnectionClosed).ConfigureAwait(false);
+        Account? account;
+        try
+        {
+            account = await _services.Directory.AuthenticateAsync(user, password, _connection.ConnectionClosed).ConfigureAwait(false);
+        }
+        catch (DirectoryUnavailableException ex)
+        {
+            LogDirectoryUnavailable(ex);
+            Write(SmtpReplies.AuthenticationUnavailable);
+            return;
+        }
+
         if (account is null)
         {
             var delay = _services.Throttle.RecordFailure(Client, user);
@@ -642,6 +692,9 @@ internal sealed partial class SmtpSession
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Recipient {Recipient} refused with {Code}")]
     private partial void LogRecipientRefused(string recipient, int code);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Directory unavailable; answering 4xx")]
+    private partial void LogDirectoryUnavailable(Exception exception);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Bare CR/LF or NUL in DATA; refused and closing (SMTP smuggling guard)")]
     private partial void LogBareLineEnding();

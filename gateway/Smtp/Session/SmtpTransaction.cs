@@ -4,15 +4,33 @@ using MailCloud.Gateway.Smtp.Protocol;
 
 namespace MailCloud.Gateway.Smtp.Session;
 
+/// <summary>What became of a RCPT.</summary>
+internal enum RecipientAddition
+{
+    Added,
+
+    /// <summary>The address was already accepted; the repeat is merged.</summary>
+    Repeated,
+
+    /// <summary>The envelope would grow past its size limit: refuse this one, keep the others.</summary>
+    EnvelopeFull,
+}
+
 /// <summary>One mail transaction: MAIL, RCPTs, and the content (RFC 5321 §3.3).</summary>
-internal sealed class SmtpTransaction(string mailFrom, MailParameters parameters) : IAsyncDisposable
+internal sealed class SmtpTransaction(string messageId, string mailFrom, MailParameters parameters) : IAsyncDisposable
 {
     private readonly HashSet<string> _recipientKeys = new(StringComparer.Ordinal);
+
+    /// <summary>Given at MAIL, so the envelope can be sized while recipients arrive.</summary>
+    public string MessageId { get; } = messageId;
 
     /// <summary>MAIL FROM; empty for the null reverse-path.</summary>
     public string MailFrom { get; } = mailFrom;
 
     public MailParameters Parameters { get; } = parameters;
+
+    /// <summary>Serialized bytes of the envelope this transaction will queue, recipients so far included.</summary>
+    public int EnvelopeSize { get; set; }
 
     public List<EnvelopeRecipient> Recipients { get; } = [];
 
@@ -23,18 +41,30 @@ internal sealed class SmtpTransaction(string mailFrom, MailParameters parameters
 
     public MessageContentDecoder? Decoder { get; set; }
 
-    public string? MessageId { get; set; }
-
     /// <summary>Set once a BDAT chunk was taken; DATA is then out of sequence (RFC 3030 §3).</summary>
     public bool UsesChunking { get; set; }
 
-    /// <summary>Adds a recipient; a repeat of an address already accepted is quietly merged.</summary>
-    public void AddRecipient(string key, EnvelopeRecipient recipient)
+    /// <summary>
+    /// Adds a recipient unless the envelope would then exceed <paramref name="maxEnvelopeSize"/>;
+    /// a repeat of an address already accepted is quietly merged.
+    /// </summary>
+    public RecipientAddition AddRecipient(string key, EnvelopeRecipient recipient, int maxEnvelopeSize)
     {
-        if (_recipientKeys.Add(key))
+        if (_recipientKeys.Contains(key))
         {
-            Recipients.Add(recipient);
+            return RecipientAddition.Repeated;
         }
+
+        var grown = EnvelopeSize + EnvelopeSerializer.SerializedSize(recipient, followsAnother: Recipients.Count > 0);
+        if (grown > maxEnvelopeSize)
+        {
+            return RecipientAddition.EnvelopeFull;
+        }
+
+        _recipientKeys.Add(key);
+        Recipients.Add(recipient);
+        EnvelopeSize = grown;
+        return RecipientAddition.Added;
     }
 
     /// <summary>Abandons an uncommitted spool blob.</summary>

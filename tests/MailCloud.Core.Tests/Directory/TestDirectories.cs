@@ -1,6 +1,7 @@
 using MailCloud.Core.Configuration;
 using MailCloud.Core.Directory;
 using MailCloud.Core.Directory.Passwords;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
@@ -17,7 +18,7 @@ internal static class TestDirectories
         CacheRevalidationInterval = revalidation ?? TimeSpan.FromSeconds(2),
     };
 
-    public static BlobMailDirectory Create(StorageClients storage, DirectoryOptions? options = null, TimeProvider? time = null)
+    public static BlobMailDirectory Create(StorageClients storage, DirectoryOptions? options = null, TimeProvider? time = null, ILogger<BlobMailDirectory>? logger = null)
     {
         var wrapped = Microsoft.Extensions.Options.Options.Create(options ?? Options());
         time ??= TimeProvider.System;
@@ -27,7 +28,7 @@ internal static class TestDirectories
             new VerifiedCredentialCache(wrapped, time),
             wrapped,
             time,
-            NullLogger<BlobMailDirectory>.Instance);
+            logger ?? NullLogger<BlobMailDirectory>.Instance);
     }
 }
 

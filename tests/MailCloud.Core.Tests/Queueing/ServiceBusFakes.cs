@@ -17,6 +17,7 @@ internal sealed class FakeServiceBus
     public List<(string Queue, ServiceBusMessage Message, DateTimeOffset At)> Scheduled { get; } = [];
     public List<ServiceBusReceivedMessage> Completed { get; } = [];
     public List<ServiceBusReceivedMessage> Abandoned { get; } = [];
+    public List<ServiceBusReceivedMessage> Renewed { get; } = [];
     public List<(ServiceBusReceivedMessage Message, string Reason, IDictionary<string, object> Properties)> DeadLettered { get; } = [];
     public Dictionary<string, QueueRuntimeProperties> RuntimeProperties { get; } = [];
     public HashSet<string> ExistingQueues { get; } = [];
@@ -99,6 +100,12 @@ internal sealed class FakeServiceBus
         {
             source.Remove(message);
             bus.Completed.Add(message);
+            return Task.CompletedTask;
+        }
+
+        public override Task RenewMessageLockAsync(ServiceBusReceivedMessage message, CancellationToken cancellationToken = default)
+        {
+            bus.Renewed.Add(message);
             return Task.CompletedTask;
         }
 

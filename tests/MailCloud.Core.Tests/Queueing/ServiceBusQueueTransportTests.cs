@@ -71,6 +71,19 @@ public class ServiceBusQueueTransportTests
     }
 
     [Fact]
+    public async Task Renewing_the_lease_renews_the_message_lock()
+    {
+        await using var transport = CreateTransport();
+        var put = _bus.Put(Queue, "m-1", "body");
+        var received = Assert.Single(await transport.ReceiveAsync(Queue, 10, Lease, None));
+
+        await transport.RenewLeaseAsync(received, Lease, None);
+
+        Assert.Equal([put], _bus.Renewed);
+        Assert.Equal(put.LockedUntil, received.LeaseExpiresAt);
+    }
+
+    [Fact]
     public async Task Complete_settles_the_received_message()
     {
         await using var transport = CreateTransport();

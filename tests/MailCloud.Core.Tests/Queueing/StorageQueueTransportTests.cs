@@ -34,6 +34,23 @@ public class StorageQueueTransportTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task A_renewed_lease_hides_the_message_past_its_first_timeout_and_the_renewed_receipt_completes_it()
+    {
+        var (transport, queue) = await CreateAsync();
+        await transport.SendAsync(queue, Message("m-1"), delay: null, None);
+        var received = Assert.Single(await transport.ReceiveAsync(queue, 1, TimeSpan.FromSeconds(1), None));
+
+        var renewedUntil = await transport.RenewLeaseAsync(received, TimeSpan.FromMinutes(1), None);
+        await Task.Delay(TimeSpan.FromSeconds(2));
+
+        Assert.True(renewedUntil > received.LeaseExpiresAt);
+        Assert.Empty(await transport.ReceiveAsync(queue, 10, Lease, None));
+        await transport.CompleteAsync(received, None);
+        Assert.Equal(new QueueDepth(queue, 0, 0), await transport.GetDepthAsync(queue, None));
+        await Assert.ThrowsAsync<QueueLeaseLostException>(() => transport.RenewLeaseAsync(received, Lease, None));
+    }
+
+    [Fact]
     public async Task Peek_shows_waiting_messages_without_receiving_them()
     {
         var (transport, queue) = await CreateAsync();
@@ -176,6 +193,24 @@ public class StorageQueueTransportTests(AzuriteFixture azurite)
 
         Assert.Equal(StorageQueueTransport.MaxMessageTextLength, refused.Limit);
         Assert.Equal(new QueueDepth(queue, 0, 0), await transport.GetDepthAsync(queue, None));
+    }
+
+    [Fact]
+    public async Task A_body_of_the_advertised_maximum_is_sent_received_and_dead_lettered_intact()
+    {
+        var (transport, queue) = await CreateAsync();
+        Assert.Equal(StorageQueueTransport.MaxBodyLength, transport.MaxMessageBodySize);
+        var body = new BinaryData(Encoding.UTF8.GetBytes(new string('"', transport.MaxMessageBodySize)));
+        var id = new string('m', 128);
+
+        await transport.SendAsync(queue, new OutgoingMessage(id, body), delay: null, None);
+        var received = Assert.Single(await transport.ReceiveAsync(queue, 1, Lease, None));
+        Assert.Equal(body.ToArray(), received.Body.ToArray());
+        await transport.DeadLetterAsync(received, new string('r', 1000), None);
+
+        var dead = Assert.Single(await transport.PeekDeadLettersAsync(queue, 10, None));
+        Assert.Equal(body.ToArray(), dead.Body.ToArray());
+        Assert.Equal(new QueueDepth(queue, 0, 1), await transport.GetDepthAsync(queue, None));
     }
 
     [Fact]

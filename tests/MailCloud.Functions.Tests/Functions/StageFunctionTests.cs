@@ -17,7 +17,7 @@ public sealed class StageFunctionTests(AzuriteFixture azurite)
     public async Task Unreadable_message_is_dead_lettered_with_a_reason()
     {
         await using var host = await PipelineTestHost.CreateAsync(azurite);
-        var function = new RouteFunction(host.Services.GetRequiredService<StageInvoker>());
+        var function = new RouteFunction(host.Services.GetRequiredService<StageInvoker>(), TimeProvider.System);
         var actions = new RecordingMessageActions();
         var message = ServiceBusModelFactory.ServiceBusReceivedMessage(body: BinaryData.FromString("{not json"), messageId: "poison-1", deliveryCount: 1);
 
@@ -36,7 +36,7 @@ public sealed class StageFunctionTests(AzuriteFixture azurite)
         await host.Directory.AddDomainAsync("example.test", default);
         var alice = await host.Directory.AddAccountAsync("alice@example.test", "pw-alice-12345", null, null, default);
         var envelope = await host.SubmitAsync("sender@remote.test", ["alice@example.test"], PipelineTestHost.NewMessage("sender@remote.test", "alice@example.test", "via functions"));
-        var function = new RouteFunction(host.Services.GetRequiredService<StageInvoker>());
+        var function = new RouteFunction(host.Services.GetRequiredService<StageInvoker>(), TimeProvider.System);
         var actions = new RecordingMessageActions();
         var message = ServiceBusModelFactory.ServiceBusReceivedMessage(body: EnvelopeSerializer.Serialize(envelope), messageId: envelope.MessageId, deliveryCount: 1);
 
@@ -57,7 +57,7 @@ public sealed class StageFunctionTests(AzuriteFixture azurite)
         var alice = await host.Directory.AddAccountAsync("alice@example.test", "pw-alice-12345", null, null, default);
         var inbound = await host.SubmitAsync("sender@remote.test", ["alice@example.test"], PipelineTestHost.NewMessage("sender@remote.test", "alice@example.test", "redelivered"));
         var envelope = inbound with { TargetAccountId = alice.Id };
-        var function = new DeliverFunction(host.Services.GetRequiredService<StageInvoker>());
+        var function = new DeliverFunction(host.Services.GetRequiredService<StageInvoker>(), TimeProvider.System);
         var actions = new RecordingMessageActions();
 
         var first = ServiceBusModelFactory.ServiceBusReceivedMessage(body: EnvelopeSerializer.Serialize(envelope), messageId: envelope.MessageId, deliveryCount: 1);
@@ -89,23 +89,5 @@ public sealed class StageFunctionTests(AzuriteFixture azurite)
 
         var poison = Assert.Single(dead);
         Assert.StartsWith("unreadable envelope", poison.Reason);
-    }
-
-    private sealed class RecordingMessageActions : ServiceBusMessageActions
-    {
-        public List<ServiceBusReceivedMessage> Completed { get; } = [];
-        public List<(ServiceBusReceivedMessage Message, string? Reason)> DeadLettered { get; } = [];
-
-        public override Task CompleteMessageAsync(ServiceBusReceivedMessage message, CancellationToken cancellationToken = default)
-        {
-            Completed.Add(message);
-            return Task.CompletedTask;
-        }
-
-        public override Task DeadLetterMessageAsync(ServiceBusReceivedMessage message, Dictionary<string, object>? propertiesToModify = null, string? deadLetterReason = null, string? deadLetterErrorDescription = null, CancellationToken cancellationToken = default)
-        {
-            DeadLettered.Add((message, deadLetterReason));
-            return Task.CompletedTask;
-        }
     }
 }

@@ -41,6 +41,20 @@ public sealed class DsnBuilderTests
     }
 
     [Fact]
+    public void Without_the_original_the_report_says_its_content_is_unavailable_and_returns_nothing()
+    {
+        var envelope = Envelope();
+        var dsn = DsnBuilder.Build(envelope, [new RecipientFailure(envelope.Recipients[0], "4.4.7", "delivery time expired")], DsnAction.Failed, null, "mx.example.test", "dsn-3", DateTimeOffset.UtcNow);
+
+        var reparsed = MimeMessage.Load(ToStream(dsn));
+        var report = Assert.IsType<MultipartReport>(reparsed.Body);
+        Assert.Equal(2, report.Count);
+        Assert.Contains("no longer available", Assert.IsType<TextPart>(report[0]).Text);
+        Assert.Equal("4.4.7", DsnAssert.SingleRecipient(reparsed)["Status"]);
+        Assert.Null(reparsed.InReplyTo);
+    }
+
+    [Fact]
     public void Retry_schedule_backs_off_and_repeats_its_last_step()
     {
         var options = new RelayOptions();

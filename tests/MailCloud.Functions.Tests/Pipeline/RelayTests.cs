@@ -27,7 +27,6 @@ public sealed class RelayDnsFixture : IAsyncLifetime
 [Collection(AzuriteCollection.Name)]
 public sealed class RelayTests(AzuriteFixture azurite, RelayDnsFixture dns) : IClassFixture<RelayDnsFixture>
 {
-    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(60);
     private readonly RSA _dkimKey = RSA.Create(2048);
 
     [Fact]
@@ -81,14 +80,10 @@ public sealed class RelayTests(AzuriteFixture azurite, RelayDnsFixture dns) : IC
 
         await host.SubmitAsync("sender@example.test", ["nobody@remote.test"], PipelineTestHost.NewMessage("sender@example.test", "nobody@remote.test", "doomed"));
 
-        var status = DsnAssert.SingleRecipient(Assert.Single(await host.WaitForInboxAsync(sender.Id)));
-        Assert.Equal("failed", status["Action"]);
-        Assert.Equal("5.1.1", status["Status"]);
+        var (_, status) = await DsnAssert.SingleFailureAsync(host, sender.Id, "5.1.1");
         Assert.Equal("dns; mx.remote.test", status["Remote-MTA"]);
         Assert.Contains("550", status["Diagnostic-Code"]);
-        await host.WaitForIdleAsync();
         Assert.Empty(remote.Received);
-        Assert.Single(await host.ReadInboxAsync(sender.Id));
     }
 
     [Fact]
@@ -103,11 +98,7 @@ public sealed class RelayTests(AzuriteFixture azurite, RelayDnsFixture dns) : IC
 
         await host.SubmitAsync("sender@example.test", ["bob@remote.test"], PipelineTestHost.NewMessage("sender@example.test", "bob@remote.test", "nobody home"));
 
-        var status = DsnAssert.SingleRecipient(Assert.Single(await host.WaitForInboxAsync(sender.Id)));
-        Assert.Equal("failed", status["Action"]);
-        Assert.Equal("4.4.7", status["Status"]);
-        await host.WaitForIdleAsync();
-        Assert.Single(await host.ReadInboxAsync(sender.Id));
+        await DsnAssert.SingleFailureAsync(host, sender.Id, "4.4.7");
     }
 
     [Fact]
@@ -142,43 +133,12 @@ public sealed class RelayTests(AzuriteFixture azurite, RelayDnsFixture dns) : IC
         Assert.EndsWith("=elsewhere.test=someone@example.test", received.MailFrom);
     }
 
-    private async Task<PipelineTestHost> CreateHostAsync(int mxPort, IDictionary<string, string?>? extra = null)
-    {
-        var settings = new Dictionary<string, string?>
-        {
-            ["Relay:DnsServers:0"] = dns.Dns.Endpoint,
-            ["Relay:MxPort"] = mxPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["Dkim:Keys:0:Domain"] = "example.test",
-            ["Dkim:Keys:0:Selector"] = "s1",
-            ["Dkim:Keys:0:PrivateKeyPem"] = _dkimKey.ExportRSAPrivateKeyPem(),
-        };
-        foreach (var (key, value) in extra ?? new Dictionary<string, string?>())
-        {
-            settings[key] = value;
-        }
+    private Task<PipelineTestHost> CreateHostAsync(int mxPort, IDictionary<string, string?>? extra = null) =>
+        RelayTestHosts.CreateAsync(azurite, dns.Dns, mxPort, _dkimKey, extra);
 
-        return await PipelineTestHost.CreateAsync(azurite, settings);
-    }
+    private static Task<Account> SenderAsync(PipelineTestHost host) => RelayTestHosts.SenderAsync(host);
 
-    private static async Task<Account> SenderAsync(PipelineTestHost host)
-    {
-        await host.Directory.AddDomainAsync("example.test", default);
-        return await host.Directory.AddAccountAsync("sender@example.test", "pw-sender-1234", null, null, default);
-    }
-
-    private static async Task WaitForAsync(Func<bool> condition)
-    {
-        var until = DateTimeOffset.UtcNow + Deadline;
-        while (!condition())
-        {
-            if (DateTimeOffset.UtcNow > until)
-            {
-                throw new TimeoutException("The remote MTA did not receive the message.");
-            }
-
-            await Task.Delay(50);
-        }
-    }
+    private static Task WaitForAsync(Func<bool> condition) => RelayTestHosts.WaitForAsync(condition);
 
     /// <summary>Answers DKIM key queries with the test key, as the TXT record s1._domainkey.example.test would.</summary>
     private sealed class TestKeyLocator(RSA key) : DkimPublicKeyLocatorBase

@@ -18,4 +18,19 @@ public static class DsnAssert
         Assert.StartsWith("dns;", groups[0]["Reporting-MTA"]);
         return groups[1].ToDictionary(h => h.Field, h => h.Value.Trim(), StringComparer.OrdinalIgnoreCase);
     }
+
+    /// <summary>
+    /// Waits for the one DSN in the account's INBOX, checks that it reports one recipient failed with
+    /// <paramref name="status"/>, and that no second one follows once the pipeline has settled.
+    /// </summary>
+    public static async Task<(MimeMessage Dsn, IReadOnlyDictionary<string, string> Fields)> SingleFailureAsync(PipelineTestHost host, string accountId, string status)
+    {
+        var dsn = Assert.Single(await host.WaitForInboxAsync(accountId));
+        var fields = SingleRecipient(dsn);
+        Assert.Equal("failed", fields["Action"]);
+        Assert.Equal(status, fields["Status"]);
+        await host.WaitForIdleAsync();
+        Assert.Single(await host.ReadInboxAsync(accountId));
+        return (dsn, fields);
+    }
 }

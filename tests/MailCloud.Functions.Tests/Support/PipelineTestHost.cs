@@ -76,16 +76,17 @@ public sealed class PipelineTestHost : IAsyncDisposable
     public Task StartAsync() => _host.StartAsync();
 
     /// <summary>Accepts a message as the gateway does: spool blob first, then the "inbound" envelope.</summary>
-    public async Task<MessageEnvelope> SubmitAsync(string mailFrom, IReadOnlyList<string> recipients, MimeMessage message, DsnReturn? ret = null)
+    public async Task<MessageEnvelope> SubmitAsync(string mailFrom, IReadOnlyList<string> recipients, MimeMessage message, DsnReturn? ret = null, DateTimeOffset? receivedAt = null)
     {
         var messageId = "m" + Guid.NewGuid().ToString("N");
         var raw = new MemoryStream();
         await message.WriteToAsync(raw);
-        var envelope = await SubmitRawAsync(messageId, mailFrom, recipients, raw.ToArray(), ret);
+        var envelope = await SubmitRawAsync(messageId, mailFrom, recipients, raw.ToArray(), ret, receivedAt);
         return envelope;
     }
 
-    public async Task<MessageEnvelope> SubmitRawAsync(string messageId, string mailFrom, IReadOnlyList<string> recipients, byte[] raw, DsnReturn? ret = null)
+    /// <param name="receivedAt">When we accepted it; by default the host's clock now. Older is what a replay carries.</param>
+    public async Task<MessageEnvelope> SubmitRawAsync(string messageId, string mailFrom, IReadOnlyList<string> recipients, byte[] raw, DsnReturn? ret = null, DateTimeOffset? receivedAt = null)
     {
         string spoolBlob;
         long size;
@@ -105,7 +106,7 @@ public sealed class PipelineTestHost : IAsyncDisposable
             MailFrom = mailFrom,
             Recipients = [.. recipients.Select(r => new EnvelopeRecipient { Address = r })],
             ReceivedFrom = new ReceivedFrom { RemoteIp = "127.0.0.1", Helo = "client.test", Listener = "mx" },
-            ReceivedAt = DateTimeOffset.UtcNow,
+            ReceivedAt = receivedAt ?? Services.GetRequiredService<TimeProvider>().GetUtcNow(),
             Size = size,
             Return = ret,
         };

@@ -18,6 +18,7 @@ public sealed class RemoteMta : IAsyncDisposable
     private readonly SmtpServer.SmtpServer _server;
     private readonly Task _running;
     private readonly Recorder _recorder = new();
+    private readonly ConcurrentDictionary<string, bool> _refusedRecipients = new(StringComparer.OrdinalIgnoreCase);
 
     public RemoteMta()
     {
@@ -28,6 +29,7 @@ public sealed class RemoteMta : IAsyncDisposable
             .Build();
         var services = new SmtpServer.ComponentModel.ServiceProvider();
         services.Add(_recorder);
+        services.Add(new RecipientFilter(_refusedRecipients));
         _server = new SmtpServer.SmtpServer(options, services);
         _running = _server.StartAsync(_stop.Token);
     }
@@ -38,6 +40,15 @@ public sealed class RemoteMta : IAsyncDisposable
 
     /// <summary>Replies <paramref name="code"/> to the end of DATA for the next <paramref name="times"/> transactions.</summary>
     public void Refuse(int code, string text, int times = int.MaxValue) => _recorder.Refuse(new SmtpResponse((SmtpReplyCode)code, text), times);
+
+    /// <summary>Refuses RCPT TO for <paramref name="address"/> (550 mailbox unavailable); others are accepted.</summary>
+    public void RefuseRecipient(string address) => _refusedRecipients[address] = true;
+
+    /// <summary>A slow remote: waits this long before answering the end of DATA.</summary>
+    public TimeSpan DataAnswerDelay { get => _recorder.AnswerDelay; set => _recorder.AnswerDelay = value; }
+
+    /// <summary>Transactions whose DATA reached the end, answered or not yet (the recording happens after the answer delay).</summary>
+    public int DataTransactions => _recorder.Transactions;
 
     public async ValueTask DisposeAsync()
     {
@@ -71,20 +82,41 @@ public sealed class RemoteMta : IAsyncDisposable
         private SmtpResponse? _refusal;
         private int _refusals;
 
+        private int _transactions;
+
         public IReadOnlyCollection<ReceivedMail> Received => _received;
+
+        public TimeSpan AnswerDelay { get; set; }
+
+        public int Transactions => Volatile.Read(ref _transactions);
 
         public void Refuse(SmtpResponse response, int times) => (_refusal, _refusals) = (response, times);
 
-        public override Task<SmtpResponse> SaveAsync(SmtpServer.ISessionContext context, SmtpServer.IMessageTransaction transaction, ReadOnlySequence<byte> buffer, CancellationToken cancellationToken)
+        public override async Task<SmtpResponse> SaveAsync(SmtpServer.ISessionContext context, SmtpServer.IMessageTransaction transaction, ReadOnlySequence<byte> buffer, CancellationToken cancellationToken)
         {
+            Interlocked.Increment(ref _transactions);
+            if (AnswerDelay > TimeSpan.Zero)
+            {
+                await Task.Delay(AnswerDelay, cancellationToken);
+            }
+
             if (_refusal is { } refusal && Interlocked.Decrement(ref _refusals) >= 0)
             {
-                return Task.FromResult(refusal);
+                return refusal;
             }
 
             var from = transaction.From is { User.Length: > 0 } f ? $"{f.User}@{f.Host}" : "";
             _received.Enqueue(new ReceivedMail(from, [.. transaction.To.Select(t => $"{t.User}@{t.Host}")], buffer.ToArray()));
-            return Task.FromResult(SmtpResponse.Ok);
+            return SmtpResponse.Ok;
         }
+    }
+
+    private sealed class RecipientFilter(ConcurrentDictionary<string, bool> refused) : IMailboxFilter
+    {
+        public Task<bool> CanAcceptFromAsync(SmtpServer.ISessionContext context, SmtpServer.Mail.IMailbox from, int size, CancellationToken cancellationToken) =>
+            Task.FromResult(true);
+
+        public Task<bool> CanDeliverToAsync(SmtpServer.ISessionContext context, SmtpServer.Mail.IMailbox to, SmtpServer.Mail.IMailbox from, CancellationToken cancellationToken) =>
+            Task.FromResult(!refused.ContainsKey($"{to.User}@{to.Host}"));
     }
 }

@@ -68,6 +68,17 @@ public sealed class GatewayConfigurationTests : IDisposable
     }
 
     [Fact]
+    public void The_validator_refuses_a_tls_handshake_timeout_that_is_not_positive()
+    {
+        var listeners = DefaultListeners.Copy(DefaultListeners.Dev);
+        Assert.All(listeners, l => Assert.Equal(TimeSpan.FromSeconds(15), l.TlsHandshakeTimeout));
+        listeners[0].TlsHandshakeTimeout = TimeSpan.Zero;
+        var result = new GatewayOptionsValidator().Validate(null, new GatewayOptions { Listeners = listeners });
+        Assert.True(result.Failed);
+        Assert.Contains(result.Failures!, f => f.Contains($"'{listeners[0].Name}': timeouts must be positive", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void The_default_sets_cover_every_protocol_port()
     {
         Assert.Equal([25, 587, 465, 143, 993, 110, 995], DefaultListeners.Cloud.Select(l => l.Port));

@@ -48,13 +48,17 @@ public sealed class GatewayHostingTests(AzuriteFixture azurite)
     }
 
     [Fact]
-    public async Task The_listener_limit_refuses_with_421()
+    public async Task The_listener_limit_refuses_with_421_and_on_implicit_tls_before_the_handshake()
     {
         await using var host = await GatewayTestHost.StartAsync(azurite, o => o.Listeners.ForEach(l => l.MaxConnections = 1));
-        await using var first = await SmtpTestClient.ConnectAsync(host.Port(ListenerNames.Submissions), implicitTls: true);
+        await using var first = await SmtpTestClient.ConnectAsync(host.Port(ListenerNames.Mx));
         Assert.Equal(220, (await first.ReadReplyAsync()).Code);
-        await using var second = await SmtpTestClient.ConnectAsync(host.Port(ListenerNames.Submissions), implicitTls: true);
+        await using var second = await SmtpTestClient.ConnectAsync(host.Port(ListenerNames.Mx));
         Assert.Equal(421, (await second.ReadReplyAsync()).Code);
+
+        await using var firstTls = await SmtpTestClient.ConnectAsync(host.Port(ListenerNames.Submissions), implicitTls: true);
+        Assert.Equal(220, (await firstTls.ReadReplyAsync()).Code);
+        await Assert.ThrowsAsync<IOException>(() => SmtpTestClient.ConnectAsync(host.Port(ListenerNames.Submissions), implicitTls: true));
     }
 
     [Fact]

@@ -48,4 +48,28 @@ internal static class TestMessages
         body + "\r\n";
 
     public static MemoryStream Stream(string message) => new(Encoding.UTF8.GetBytes(message));
+
+    /// <summary>A hostile shape: a multipart/mixed of <paramref name="parts"/> tiny text parts, inside <paramref name="depth"/> nested multiparts.</summary>
+    public static string ManyParts(int parts, int depth)
+    {
+        var text = new StringBuilder("From: a@example.com\r\nSubject: many parts\r\nMIME-Version: 1.0\r\n");
+        for (var level = 0; level < depth; level++)
+        {
+            text.Append($"Content-Type: multipart/mixed; boundary=\"b{level}\"\r\n\r\n--b{level}\r\n");
+        }
+
+        text.Append("Content-Type: multipart/mixed; boundary=\"p\"\r\n\r\n");
+        for (var i = 0; i < parts; i++)
+        {
+            text.Append("--p\r\n\r\nx\r\n");
+        }
+
+        text.Append("--p--\r\n");
+        for (var level = depth - 1; level >= 0; level--)
+        {
+            text.Append($"--b{level}--\r\n");
+        }
+
+        return text.ToString();
+    }
 }

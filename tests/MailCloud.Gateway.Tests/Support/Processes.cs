@@ -9,6 +9,8 @@ public static class Processes
     {
         var start = new ProcessStartInfo(fileName)
         {
+            // The clients get an empty stdin: openssl s_client, for one, would otherwise wait on it.
+            RedirectStandardInput = true,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
@@ -19,6 +21,7 @@ public static class Processes
         }
 
         using var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {fileName}.");
+        process.StandardInput.Close();
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         using var cancel = new CancellationTokenSource(timeout ?? TimeSpan.FromMinutes(2));

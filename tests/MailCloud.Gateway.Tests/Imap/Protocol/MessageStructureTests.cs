@@ -88,4 +88,51 @@ public class MessageStructureTests
         Assert.Null(structure.FindPart([2, 1]));
         Assert.Null(structure.FindPart([1, 1, 1]));
     }
+
+    private static async Task<string> BodyStructureOfAsync(string message)
+    {
+        await using var structure = await MessageStructure.LoadAsync(TestMessages.Stream(message), message.Length, 64 * 1024, CancellationToken.None);
+        using var output = new MemoryStream();
+        var writer = new ImapResponseWriter(PipeWriter.Create(output));
+        BodyStructureWriter.Write(writer, structure, extended: true);
+        await writer.FlushAsync(CancellationToken.None);
+        return Encoding.UTF8.GetString(output.ToArray());
+    }
+
+    [Fact]
+    public async Task Parts_up_to_the_limit_are_listed()
+    {
+        var text = await BodyStructureOfAsync(TestMessages.ManyParts(MimeLimits.MaxParts - 2, depth: 0));
+        Assert.Equal(MimeLimits.MaxParts - 2, CountOccurrences(text, "(\"text\" \"plain\""));
+    }
+
+    [Fact]
+    public async Task A_message_with_too_many_parts_is_shown_as_one_opaque_part()
+    {
+        // 20,000 parts in about 200 kB: unbounded, BODYSTRUCTURE would be 1.5 MB and every FETCH would build 20,000 entities.
+        var message = TestMessages.ManyParts(20_000, depth: 0);
+        var text = await BodyStructureOfAsync(message);
+        Assert.StartsWith("(\"application\" \"octet-stream\" NIL NIL NIL \"7BIT\" ", text, StringComparison.Ordinal);
+        Assert.True(text.Length < 100, text);
+    }
+
+    [Fact]
+    public async Task Multiparts_nested_past_the_depth_limit_become_opaque_parts()
+    {
+        var text = await BodyStructureOfAsync(TestMessages.ManyParts(2, depth: MimeLimits.MaxDepth + 20));
+        Assert.Contains("(\"application\" \"octet-stream\"", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("\"text\" \"plain\"", text, StringComparison.Ordinal);
+        Assert.True(CountOccurrences(text, " \"mixed\" (\"boundary\"") <= MimeLimits.MaxDepth, text[..200]);
+    }
+
+    private static int CountOccurrences(string text, string value)
+    {
+        var count = 0;
+        for (var i = text.IndexOf(value, StringComparison.Ordinal); i >= 0; i = text.IndexOf(value, i + value.Length, StringComparison.Ordinal))
+        {
+            count++;
+        }
+
+        return count;
+    }
 }

@@ -73,6 +73,32 @@ public class SearchRequestTests
     public void Rejects_malformed_criteria(string criteria) =>
         Assert.Throws<ImapSyntaxException>(() => SearchRequest.Parse(ProtocolTestInput.Reader(criteria)));
 
+    [Theory]
+    [InlineData("(", ")")]
+    [InlineData("NOT ", "")]
+    [InlineData("OR ALL ", "")]
+    public void Nesting_up_to_the_limit_parses(string open, string close)
+    {
+        var depth = SearchRequest.MaxNestingDepth;
+        var criteria = string.Concat(Enumerable.Repeat(open, depth)) + "SEEN" + string.Concat(Enumerable.Repeat(close, depth));
+        Assert.NotNull(SearchRequest.Parse(ProtocolTestInput.Reader(criteria)).Key);
+    }
+
+    [Theory]
+    [InlineData("(", ")")]
+    [InlineData("NOT ", "")]
+    [InlineData("OR ALL ", "")]
+    public void Nesting_past_the_limit_is_a_syntax_error_not_a_stack_overflow(string open, string close)
+    {
+        // 30,000 levels would overflow the stack of a recursive parser; one past the limit must fail the same way.
+        foreach (var depth in new[] { SearchRequest.MaxNestingDepth + 1, 30_000 })
+        {
+            var criteria = string.Concat(Enumerable.Repeat(open, depth)) + "SEEN" + string.Concat(Enumerable.Repeat(close, depth));
+            var error = Assert.Throws<ImapSyntaxException>(() => SearchRequest.Parse(ProtocolTestInput.Reader(criteria)));
+            Assert.Contains("nested deeper", error.Message, StringComparison.Ordinal);
+        }
+    }
+
     [Fact]
     public void Refuses_unknown_charsets_with_badcharset()
     {

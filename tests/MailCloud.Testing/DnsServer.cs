@@ -3,7 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using DnsClient;
 
-namespace MailCloud.Functions.Tests.Support;
+namespace MailCloud.Testing;
 
 /// <summary>
 /// A real DNS server (dnsmasq, installed by .ci/install-peers.sh) on a free loopback port with the

@@ -1,0 +1,31 @@
+using MailCloud.Core.Authentication.Dkim;
+using MailCloud.Core.Authentication.Dmarc;
+using MailCloud.Core.Authentication.Dns;
+using MailCloud.Core.Authentication.Spf;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace MailCloud.Core.Authentication;
+
+public static class AuthenticationServiceCollectionExtensions
+{
+    /// <summary>The sender authentication checks and the resolver they ask (section "Dns", validated at start).</summary>
+    public static IServiceCollection AddMessageAuthentication(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<DnsOptions>()
+            .Bind(configuration.GetSection(DnsOptions.SectionName))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<DnsOptions>, DnsOptionsValidator>());
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<IDnsResolver, DnsClientResolver>();
+        services.AddSingleton<SpfEvaluator>();
+        services.AddSingleton<DkimKeyLocator>();
+        services.AddSingleton<DkimChecker>();
+        services.AddSingleton(_ => PublicSuffixList.LoadEmbedded());
+        services.AddSingleton<DmarcEvaluator>();
+        return services;
+    }
+}

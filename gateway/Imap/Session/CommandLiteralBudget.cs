@@ -1,0 +1,121 @@
+using MailCloud.Gateway.Imap.Commands;
+using MailCloud.Gateway.Imap.Protocol;
+
+namespace MailCloud.Gateway.Imap.Session;
+
+/// <summary>
+/// Decides, before a literal's octets are read, whether the command being received may have them
+/// (invariant 6: no client makes the gateway hold unbounded memory or disk). Judged by the
+/// session's state and the command named on the first line: a command unknown or not valid in the
+/// state gets no literal at all, a client that has not logged in gets only small ones, and every
+/// command has a cap on its lines and literals together. APPEND may carry one message literal up to
+/// APPENDLIMIT besides (RFC 7889; there is no MULTIAPPEND).
+/// </summary>
+internal sealed class CommandLiteralBudget
+{
+    private readonly ImapCompletion? _notAllowed;
+    private readonly long _literalLimit;
+    private readonly long _commandLimit;
+    private readonly long _messageLimit;
+    private long _used;
+    private bool _messageTaken;
+
+    private CommandLiteralBudget(ImapCompletion? notAllowed, long literalLimit, long commandLimit, long messageLimit)
+    {
+        _notAllowed = notAllowed;
+        _literalLimit = literalLimit;
+        _commandLimit = commandLimit;
+        _messageLimit = messageLimit;
+    }
+
+    /// <summary>The budget of the command whose first line is <paramref name="firstLine"/>, received in <paramref name="state"/>.</summary>
+    public static CommandLiteralBudget For(ReadOnlyMemory<byte> firstLine, ImapState state, ImapCommandTable commands, ImapOptions options)
+    {
+        var notAllowed = Refusal(firstLine, state, commands, out var name);
+        if (state == ImapState.NotAuthenticated)
+        {
+            return new CommandLiteralBudget(notAllowed, options.MaxLiteralSizeBeforeLogin, options.MaxCommandSizeBeforeLogin, messageLimit: 0);
+        }
+
+        return new CommandLiteralBudget(notAllowed, options.MaxLiteralSize, options.MaxCommandSize, name == "APPEND" ? options.AppendLimit : 0);
+    }
+
+    /// <summary>Counts a received line of the command against its cap.</summary>
+    public void AddLine(int length) => _used += length;
+
+    /// <summary>
+    /// Null when the literal may be read; otherwise the tagged answer that refuses it. A refused
+    /// non-synchronizing literal is on its way regardless (RFC 7888 §4): the caller closes the connection.
+    /// A small non-synchronizing literal of a command that will be refused anyway is taken, so the
+    /// command can be answered in order like any other.
+    /// </summary>
+    public ImapCompletion? Admit(LiteralMarker marker)
+    {
+        if (_notAllowed is not null && !(marker.NonSynchronizing && FitsCommand(marker.Length)))
+        {
+            return _notAllowed;
+        }
+
+        if (_notAllowed is null && _messageLimit > 0 && marker.Length > _literalLimit)
+        {
+            if (marker.Length > _messageLimit)
+            {
+                return ImapCompletion.No($"Message exceeds APPENDLIMIT {_messageLimit}", "TOOBIG");
+            }
+
+            if (_messageTaken)
+            {
+                return ImapCompletion.Bad("APPEND takes one message");
+            }
+
+            _messageTaken = true;
+            return null;
+        }
+
+        if (marker.Length > _literalLimit)
+        {
+            return ImapCompletion.Bad("Literal too large");
+        }
+
+        if (!FitsCommand(marker.Length))
+        {
+            return ImapCompletion.Bad("Command too large");
+        }
+
+        _used += marker.Length;
+        return null;
+    }
+
+    private bool FitsCommand(long length) => length <= _literalLimit && _used + length <= _commandLimit;
+
+    /// <summary>The BAD a command gets when it may not run now: unknown, malformed up to its name, or not valid in the state.</summary>
+    private static ImapCompletion? Refusal(ReadOnlyMemory<byte> firstLine, ImapState state, ImapCommandTable commands, out string? name)
+    {
+        name = null;
+        try
+        {
+            var reader = new ImapCommandReader(new ImapCommandText([new CommandLine(firstLine, null)]));
+            reader.ReadTag();
+            reader.ExpectSpace();
+            name = reader.ReadAtom().ToUpperInvariant();
+            var uid = name == "UID";
+            if (uid)
+            {
+                reader.ExpectSpace();
+                name = reader.ReadAtom().ToUpperInvariant();
+            }
+
+            var descriptor = commands.Find(name, uid);
+            if (descriptor is null)
+            {
+                return ImapCompletion.Bad($"Unknown command {name}");
+            }
+
+            return (descriptor.States & state) == 0 ? ImapCompletion.Bad($"{name} is not valid in this state") : null;
+        }
+        catch (ImapSyntaxException e)
+        {
+            return ImapCompletion.Bad(e.Message);
+        }
+    }
+}
