@@ -258,6 +258,7 @@ public sealed class ImapSession
             Writer.Raw("* ").Number(exists).Raw(" EXISTS").Crlf();
         }
 
+        AnnounceKeywords(updates.FlagChanges.Select(c => c.Message));
         foreach (var (sequenceNumber, message) in updates.FlagChanges)
         {
             Writer.Raw("* ").Number(sequenceNumber).Raw(" FETCH (UID ").Number(message.Uid).Raw(" FLAGS ");
@@ -268,6 +269,18 @@ public sealed class ImapSession
             }
 
             Writer.Raw(')').Crlf();
+        }
+    }
+
+    /// <summary>
+    /// Writes FLAGS and PERMANENTFLAGS again when <paramref name="messages"/>, about to be shown in
+    /// FETCH responses, carry a keyword the client has not been told of (RFC 9051 §7.3.5).
+    /// </summary>
+    public void AnnounceKeywords(IEnumerable<MessageSummary> messages)
+    {
+        if (Selected is { } selected && selected.AnnounceKeywords(messages))
+        {
+            FlagCodec.WriteFolderFlags(Writer, selected.AnnouncedKeywords, selected.ReadOnly);
         }
     }
 

@@ -480,6 +480,21 @@ internal sealed partial class SmtpSession
             LogForgedResultsRemoved(forged);
         }
 
+        if (Role == SmtpRole.Submission && _user is not null)
+        {
+            if (await GetDirectoryAsync().ConfigureAwait(false) is not { } directory)
+            {
+                return SmtpReplies.DirectoryUnavailable;
+            }
+
+            var readable = AuthorAddresses.TryRead(header, out var authors);
+            if (SmtpPolicy.CheckAuthors(_user, directory, readable, authors) is { } refusal)
+            {
+                LogAuthorRefused(_user.Address, string.Join(", ", authors));
+                return refusal;
+            }
+        }
+
         var trace = transaction.Received!;
         EnvelopeAuthentication? authentication = null;
         if (transaction.Spf is { } spf)
@@ -753,6 +768,9 @@ internal sealed partial class SmtpSession
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Removed {Count} arriving Authentication-Results fields claiming our authserv-id")]
     private partial void LogForgedResultsRemoved(int count);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Refused with 550 5.7.1: {User} may not send as {Authors}")]
+    private partial void LogAuthorRefused(string user, string authors);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Refused with 550 5.7.1: DMARC p=reject for From domain {FromDomain}")]
     private partial void LogDmarcRejected(string? fromDomain);

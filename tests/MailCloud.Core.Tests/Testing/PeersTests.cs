@@ -23,6 +23,8 @@ public sealed class PeersTests : IDisposable
                 ["smtp-source"] = "postfix",
                 ["openssl"] = "openssl",
                 ["python3"] = "python3",
+                ["opendkim-genkey"] = "opendkim-tools",
+                ["opendkim-testmsg"] = "opendkim-tools",
             },
             Peers.Packages);
     }

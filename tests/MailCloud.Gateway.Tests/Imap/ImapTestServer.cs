@@ -34,7 +34,7 @@ internal sealed class ImapTestServer : IAsyncDisposable
     /// <summary>The store the gateway uses.</summary>
     public IMailboxStore Store => Host.Services.GetRequiredService<IMailboxStore>();
 
-    public static async Task<ImapTestServer> StartAsync(AzuriteFixture azurite, IDictionary<string, string?>? settings = null)
+    public static async Task<ImapTestServer> StartAsync(AzuriteFixture azurite, IDictionary<string, string?>? settings = null, Action<IServiceCollection>? configureServices = null)
     {
         var values = new Dictionary<string, string?> { ["Imap:ChangePollInterval"] = "00:00:00.250" };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
@@ -42,7 +42,11 @@ internal sealed class ImapTestServer : IAsyncDisposable
             values[key] = value;
         }
 
-        var host = await GatewayTestHost.StartAsync(azurite, configureServices: s => s.AddImap(), settings: values);
+        var host = await GatewayTestHost.StartAsync(azurite, configureServices: s =>
+        {
+            s.AddImap();
+            configureServices?.Invoke(s);
+        }, settings: values);
         await host.SeedDirectoryAsync((User, Password));
         var account = await host.Services.GetRequiredService<IMailDirectory>().AuthenticateAsync(User, Password, CancellationToken.None)
             ?? throw new InvalidOperationException("Seeded account does not authenticate.");

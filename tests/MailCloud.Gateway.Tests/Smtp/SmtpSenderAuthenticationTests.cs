@@ -28,17 +28,10 @@ public sealed class SmtpSenderAuthenticationTests(AzuriteFixture azurite) : IAsy
         var publicKey = Convert.ToBase64String(_key.ExportSubjectPublicKeyInfo());
         _dns = await DnsServer.StartAsync(
         [
-            "--local=/test/",
-            // bank.test sends only from 192.0.2.1 and rejects what fails DMARC.
-            "--txt-record=bank.test,v=spf1 ip4:192.0.2.1 -all",
-            "--txt-record=_dmarc.bank.test,v=DMARC1; p=reject",
-            // shop.test sends from here (the tests connect from 127.0.0.1).
-            "--txt-record=shop.test,v=spf1 ip4:127.0.0.1 -all",
-            "--txt-record=_dmarc.shop.test,v=DMARC1; p=reject",
+            .. SenderDomains.DnsmasqRecords,
             // signed.test publishes no SPF but signs with DKIM.
             $"--txt-record={Selector}._domainkey.signed.test,v=DKIM1; k=rsa; p={publicKey[..200]},{publicKey[200..]}",
             "--txt-record=_dmarc.signed.test,v=DMARC1; p=reject",
-            "--txt-record=_dmarc.news.test,v=DMARC1; p=quarantine",
         ]);
         _host = await GatewayTestHost.StartAsync(azurite, settings: new Dictionary<string, string?>
         {
