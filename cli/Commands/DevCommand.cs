@@ -29,18 +29,25 @@ public static class DevCommand
     public static Command Create()
     {
         var password = new Option<string?>("--password") { Description = "Password for the seeded accounts (default: generated once and kept in .mailcloud/dev-password)." };
-        var command = new Command("dev", "Start everything locally: Azurite, the gateway listeners and the pipeline stages.") { password };
-        command.SetAction((parse, ct) => RunAsync(parse.GetValue(password), ct));
+        var reset = new Option<bool>("--reset") { Description = "Delete this clone's local storage (.mailcloud/azurite: mail, accounts, queues) and start empty." };
+        var command = new Command("dev", "Start everything locally: Azurite, the gateway listeners and the pipeline stages.") { password, reset };
+        command.SetAction((parse, ct) => RunAsync(parse.GetValue(password), parse.GetValue(reset), ct));
         return command;
     }
 
-    private static async Task<int> RunAsync(string? password, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(string? password, bool reset, CancellationToken cancellationToken)
     {
         var paths = LocalPaths.Discover();
         if (DevState.ReadIfRunning(paths) is { } running)
         {
             await Console.Error.WriteLineAsync($"mailcloud dev is already running from this clone (pid {running.ProcessId}).");
             return 1;
+        }
+
+        if (reset && System.IO.Directory.Exists(paths.AzuriteData))
+        {
+            System.IO.Directory.Delete(paths.AzuriteData, recursive: true);
+            Console.WriteLine($"Deleted the local storage in {paths.AzuriteData}.");
         }
 
         Console.WriteLine("Starting Azurite (first run installs it from package.json)...");
@@ -56,6 +63,15 @@ public static class DevCommand
                 services.AddMailPipeline(configuration);
                 services.AddLocalPipelineRunner();
             });
+
+            if (await PreviousMailboxLayout.IsPresentAsync(app.Services.GetRequiredService<StorageClients>(), cancellationToken))
+            {
+                await Console.Error.WriteLineAsync(
+                    $"The local storage in {paths.AzuriteData} holds mailboxes in the previous layout (state.json blobs), which this " +
+                    "version no longer reads: mailboxes now live in Table Storage. Run `mailcloud dev --reset` to delete the local " +
+                    "storage (mail, accounts and queues) and start empty.");
+                return 1;
+            }
 
             await StoragePreparation.EnsureAsync(app.Services, cancellationToken);
             var seeded = await SeedAsync(app.Services, paths, password, cancellationToken);
@@ -148,7 +164,7 @@ public static class DevCommand
         var bound = services.GetRequiredService<BoundListeners>();
         Console.WriteLine();
         Console.WriteLine("MailCloud is running locally.");
-        Console.WriteLine($"  Azurite      blob 127.0.0.1:{azurite.BlobPort}, queue 127.0.0.1:{azurite.QueuePort} (pid {azurite.ProcessId}), data in {paths.AzuriteData}");
+        Console.WriteLine($"  Azurite      blob 127.0.0.1:{azurite.BlobPort}, queue 127.0.0.1:{azurite.QueuePort}, table 127.0.0.1:{azurite.TablePort} (pid {azurite.ProcessId}), data in {paths.AzuriteData}");
         foreach (var name in bound.Names.Order())
         {
             Console.WriteLine($"  {name,-12} {bound.EndPoint(name)}");

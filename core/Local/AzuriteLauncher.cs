@@ -95,7 +95,7 @@ public sealed class AzuriteLauncher : IAsyncDisposable
 
         var launcher = new AzuriteLauncher(process, blobPort, queuePort, tablePort);
         var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (!await IsListeningAsync(blobPort).ConfigureAwait(false) || !await IsListeningAsync(queuePort).ConfigureAwait(false))
+        while (!await IsListeningAsync(blobPort).ConfigureAwait(false) || !await IsListeningAsync(queuePort).ConfigureAwait(false) || !await IsListeningAsync(tablePort).ConfigureAwait(false))
         {
             if (process.HasExited || DateTime.UtcNow > deadline)
             {
@@ -112,7 +112,7 @@ public sealed class AzuriteLauncher : IAsyncDisposable
             await Task.Delay(100, cancellationToken).ConfigureAwait(false);
         }
 
-        logger.LogInformation("Azurite started (pid {Pid}) on blob {BlobPort}, queue {QueuePort}", process.Id, blobPort, queuePort);
+        logger.LogInformation("Azurite started (pid {Pid}) on blob {BlobPort}, queue {QueuePort}, table {TablePort}", process.Id, blobPort, queuePort, tablePort);
         return launcher;
     }
 

@@ -208,9 +208,10 @@ public sealed class ImapSession
             // RFC 5530 §3 LIMIT.
             completion = ImapCompletion.No(e.Message, "LIMIT");
         }
-        catch (MailboxStoreUnavailableException e)
+        catch (Exception e) when (e is MailboxStoreUnavailableException or DirectoryUnavailableException)
         {
-            // RFC 5530 §3 UNAVAILABLE: temporary; the session carries on.
+            // RFC 5530 §3 UNAVAILABLE: temporary; the session carries on. (A login while the
+            // directory's storage is down and no snapshot was ever read gets here too.)
             _logger.LogError(e, "Storage failed during {Command} on {ConnectionId}", descriptor?.Name, Connection.ConnectionId);
             completion = ImapCompletion.No("Storage is unavailable, try again", "UNAVAILABLE");
         }

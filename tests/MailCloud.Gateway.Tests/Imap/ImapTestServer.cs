@@ -34,7 +34,8 @@ internal sealed class ImapTestServer : IAsyncDisposable
     /// <summary>The store the gateway uses.</summary>
     public IMailboxStore Store => Host.Services.GetRequiredService<IMailboxStore>();
 
-    public static async Task<ImapTestServer> StartAsync(AzuriteFixture azurite, IDictionary<string, string?>? settings = null, Action<IServiceCollection>? configureServices = null)
+    /// <summary>Starts the gateway; <paramref name="quotaBytes"/> limits the account, <paramref name="configureServices"/> adds to the host's services.</summary>
+    public static async Task<ImapTestServer> StartAsync(AzuriteFixture azurite, IDictionary<string, string?>? settings = null, long? quotaBytes = null, Action<IServiceCollection>? configureServices = null)
     {
         var values = new Dictionary<string, string?> { ["Imap:ChangePollInterval"] = "00:00:00.250" };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
@@ -47,7 +48,9 @@ internal sealed class ImapTestServer : IAsyncDisposable
             s.AddImap();
             configureServices?.Invoke(s);
         }, settings: values);
-        await host.SeedDirectoryAsync((User, Password));
+        var directory = host.Services.GetRequiredService<IMailDirectory>();
+        await directory.AddDomainAsync(GatewayTestHost.Domain, CancellationToken.None);
+        await directory.AddAccountAsync(User, Password, displayName: null, quotaBytes, CancellationToken.None);
         var account = await host.Services.GetRequiredService<IMailDirectory>().AuthenticateAsync(User, Password, CancellationToken.None)
             ?? throw new InvalidOperationException("Seeded account does not authenticate.");
         await host.Services.GetRequiredService<IMailboxStore>().ListFoldersAsync(account.Id, CancellationToken.None);
