@@ -59,6 +59,13 @@ public sealed class MessageStructure : IAsyncDisposable
             }
 
             var message = await MimeLimits.ParseAsync(raw, persistent: true, RecordOffsets, cancellationToken).ConfigureAwait(false);
+            if (!messages.ContainsKey(message))
+            {
+                // Unparsable: no header, and the whole of the octets is the body.
+                var whole = new EntityOffsets(0, 0, raw.Length);
+                messages[message] = whole;
+                entities[message.Body!] = whole;
+            }
             return new MessageStructure(raw, message, entities, messages);
         }
         catch

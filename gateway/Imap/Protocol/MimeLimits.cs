@@ -23,12 +23,42 @@ public static class MimeLimits
 
     /// <summary>
     /// Parses a message from the start of <paramref name="raw"/> (seekable) within the limits; when it
-    /// holds more than <see cref="MaxParts"/> entities, parses it again with its body as one part.
+    /// holds more than <see cref="MaxParts"/> entities, parses it again with its body as one part;
+    /// when it cannot be parsed at all, gives it as <see cref="Unparsable"/>.
     /// <paramref name="configure"/> attaches handlers to each parser before it runs.
     /// </summary>
     public static async Task<MimeMessage> ParseAsync(Stream raw, bool persistent, Action<MimeParser> configure, CancellationToken cancellationToken)
     {
         var start = raw.Position;
+        try
+        {
+            return await ParseBoundedAsync(raw, start, persistent, configure, cancellationToken).ConfigureAwait(false);
+        }
+        catch (FormatException)
+        {
+            return Unparsable(raw, start);
+        }
+    }
+
+    /// <summary>
+    /// What a message MimeKit cannot read at all is shown as (APPEND stores any octets; a first line
+    /// that is no header field, a header cut off without a line end): no header, and every octet
+    /// one text/plain body, as Dovecot shows what it cannot parse. No parser events are raised for it.
+    /// </summary>
+    public static MimeMessage Unparsable(Stream raw, long start)
+    {
+        raw.Position = start;
+        var copy = new MemoryStream();
+        raw.CopyTo(copy);
+        copy.Position = 0;
+        var message = new MimeMessage();
+        message.Headers.Clear();
+        message.Body = new TextPart("plain") { Content = new MimeContent(copy) };
+        return message;
+    }
+
+    private static async Task<MimeMessage> ParseBoundedAsync(Stream raw, long start, bool persistent, Action<MimeParser> configure, CancellationToken cancellationToken)
+    {
         try
         {
             var parser = new MimeParser(Bounded, raw, MimeFormat.Entity, persistent);

@@ -39,7 +39,17 @@ internal sealed class MessageHeaderCache : IDisposable
             _cache.Set(key, header, new MemoryCacheEntryOptions { Size = header.Length });
         }
 
-        return await MimeMessage.LoadAsync(new MemoryStream(header!, writable: false), cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await MimeMessage.LoadAsync(new MemoryStream(header!, writable: false), cancellationToken).ConfigureAwait(false);
+        }
+        catch (FormatException)
+        {
+            // Not a header at all (APPEND stores any octets): the message has no header fields.
+            var unparsable = new MimeMessage();
+            unparsable.Headers.Clear();
+            return unparsable;
+        }
     }
 
     public void Dispose() => _cache.Dispose();

@@ -45,4 +45,25 @@ public sealed class ImapFetchStructureTests(AzuriteFixture azurite)
         Assert.Contains("BODYSTRUCTURE (((\"text\" \"plain\" (\"charset\" \"utf-8\") NIL NIL \"QUOTED-PRINTABLE\" 48 1 NIL NIL NIL NIL)", answers[0], StringComparison.Ordinal);
         Assert.Contains("BODY (((\"text\" \"plain\" (\"charset\" \"utf-8\") NIL NIL \"QUOTED-PRINTABLE\" 48 1)", answers[0], StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("x")]
+    [InlineData("abc def\r\n\r\nbody\r\n")]
+    [InlineData("Received: a\r\nAuthentication-Results: b\r\nx")]
+    public async Task A_message_that_is_no_mime_is_one_text_body_and_the_session_goes_on(string octets)
+    {
+        await using var server = await ImapTestServer.StartAsync(azurite);
+        await server.AppendAsync(octets);
+        await using var client = await ImapRawClient.ConnectAsync(server.Port);
+        await client.LoginAsync();
+        await client.CommandAsync("s", "EXAMINE INBOX");
+
+        foreach (var items in new[] { "BODYSTRUCTURE", "ENVELOPE", "BODY.PEEK[1]", "BODY.PEEK[HEADER.FIELDS (SUBJECT)]", "BINARY.SIZE[1]" })
+        {
+            Assert.Equal("f OK FETCH completed", (await client.CommandAsync("f", $"FETCH 1 ({items})"))[^1]);
+        }
+
+        Assert.StartsWith("* 1 FETCH (BODYSTRUCTURE (\"text\" \"plain\"", (await client.CommandAsync("b", "FETCH 1 BODYSTRUCTURE"))[0], StringComparison.Ordinal);
+        Assert.StartsWith("t OK", (await client.CommandAsync("t", "SEARCH TEXT x"))[^1], StringComparison.Ordinal);
+    }
 }
