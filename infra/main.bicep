@@ -21,8 +21,14 @@ param gatewayHostName string = ''
 @description('Object id of the user running azd (AZURE_PRINCIPAL_ID); gets rights to upload secrets and run the CLI.')
 param principalId string = ''
 
-@description('Authenticated smart host for outbound mail (Azure blocks outbound port 25 on most subscriptions); empty for direct MX delivery.')
+@description('Authenticated smart host for outbound mail; empty for the default: Azure Communication Services SMTP unless allowOutboundPort25.')
 param smartHost string = ''
+
+@description('True only on a subscription that may send on TCP 25 (Enterprise Agreement, MCA-E): with no smartHost the Relay then delivers straight to MX hosts.')
+param allowOutboundPort25 bool = false
+
+@description('Name of the relay\'s egress IP (PTR and EHLO name), e.g. out.example.com; set it after its A record points at RELAY_EGRESS_IP. Empty: no PTR, EHLO is the gateway host name.')
+param relayHostName string = ''
 
 @description('587 (STARTTLS) or 465 (implicit TLS).')
 @allowed([587, 465, 2525])
@@ -56,13 +62,23 @@ param gatewayImage string = ''
 @maxValue(10)
 param gatewayInstancesPerRole int = 1
 
+@description('Memory of each Flex Consumption instance. Billing is instance memory x active seconds, so 512 costs a quarter of 2048 for the same work; 2048 leaves room for 16 concurrent large messages.')
+@allowed([512, 2048, 4096])
+param functionsInstanceMemoryMB int = 2048
+
+@maxLength(6)
+@description('Appended to the Key Vault name; infra/hooks/new-key-vault-suffix.sh sets a fresh one for each new resource group (KEY_VAULT_SUFFIX).')
+param keyVaultSuffix string = ''
+
 @secure()
 @description('Sender Rewriting Scheme HMAC key; azd keeps it stable across provisions (main.parameters.json).')
 param srsSecret string
 
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
 var tags = { 'azd-env-name': environmentName }
-var keyVaultName = 'kv-${resourceToken}'
+// A soft-deleted vault keeps its name for softDeleteRetentionInDays, so `azd down` + `azd up` would collide
+// with it; the preprovision hook picks a new suffix whenever the resource group does not exist yet.
+var keyVaultName = 'kv-${resourceToken}${keyVaultSuffix}'
 var hostName = empty(gatewayHostName) ? 'mail.${mailDomain}' : gatewayHostName
 
 // Names the code reads with these defaults: StorageOptions' containers, QueueNames.All.
@@ -128,6 +144,10 @@ module network 'modules/network.bicep' = {
     location: location
     tags: tags
     virtualNetworkName: 'vnet-${resourceToken}'
+    natGatewayName: 'ng-${resourceToken}'
+    egressIpName: 'pip-egress-${resourceToken}'
+    egressDnsLabel: 'mailcloud-out-${resourceToken}'
+    egressReverseFqdn: relayHostName
   }
 }
 
@@ -213,11 +233,13 @@ var sharedSettings = {
 
 var vaultUri = keyVault.outputs.keyVaultUri
 
-var smartHostSettings = empty(smartHost)
+// Where port 25 is blocked (most subscriptions) the relay must use a smart host; ACS SMTP is the default.
+var relaySmartHost = empty(smartHost) && !allowOutboundPort25 ? 'smtp.azurecomm.net' : smartHost
+var smartHostSettings = empty(relaySmartHost)
   ? {}
   : union(
       {
-        Relay__SmartHost__Host: smartHost
+        Relay__SmartHost__Host: relaySmartHost
         Relay__SmartHost__Port: string(smartHostPort)
       },
       empty(smartHostUsername)
@@ -251,10 +273,12 @@ module functions 'modules/functions.bicep' = {
     deploymentContainerUri: storage.outputs.deploymentContainerUri
     applicationInsightsConnectionString: monitoring.outputs.applicationInsightsConnectionString
     serviceBusFullyQualifiedNamespace: serviceBus.outputs.serviceBusFullyQualifiedNamespace
+    instanceMemoryMB: functionsInstanceMemoryMB
     mailCloudSettings: union(
       sharedSettings,
       {
-        Pipeline__HostName: hostName
+        // The Relay's EHLO name; receiving servers compare it with the egress IP's PTR.
+        Pipeline__HostName: empty(relayHostName) ? hostName : relayHostName
         Pipeline__SrsSecret: '@Microsoft.KeyVault(SecretUri=${secrets.outputs.srsSecretUri})'
       },
       smartHostSettings,
@@ -323,4 +347,7 @@ output AZURE_FUNCTION_APP_NAME string = functions.outputs.functionAppName
 output GATEWAY_HOST_NAME string = hostName
 output GATEWAY_FQDN string = gateway.outputs.fqdn
 output GATEWAY_IP_ADDRESS string = gateway.outputs.publicIpAddress
+output RELAY_EGRESS_IP string = network.outputs.egressIpAddress
+output RELAY_EGRESS_FQDN string = network.outputs.egressFqdn
+output RELAY_SMART_HOST string = relaySmartHost
 output MAIL_DOMAIN string = mailDomain

@@ -26,6 +26,7 @@ public static class AuthenticationServiceCollectionExtensions
         services.AddSingleton<DkimChecker>();
         services.AddSingleton(_ => PublicSuffixList.LoadEmbedded());
         services.AddSingleton<DmarcEvaluator>();
+        services.AddSingleton<MessageAuthenticator>();
         return services;
     }
 }

@@ -40,6 +40,7 @@ public static class PipelineServiceCollectionExtensions
         services.AddSingleton<MxResolver>();
         services.AddSingleton<DkimMessageSigner>();
         services.AddSingleton<SmtpRelayClient>();
+        services.AddSingleton<RelayThrottle>();
         services.AddSingleton<SpoolSweeper>();
 
         services.AddSingleton<IStageHandler, RouteHandler>();

@@ -71,11 +71,17 @@ public sealed partial class StageInvoker
                 // and must not count against the queue's max delivery count, which guards against crashes.
                 var next = envelope with
                 {
-                    Attempt = envelope.Attempt + 1,
+                    Attempt = retry.CountsAsAttempt ? envelope.Attempt + 1 : envelope.Attempt,
                     Recipients = retry.Recipients ?? envelope.Recipients,
                 };
                 var queue = QueueOf(stage);
                 var id = $"{envelope.MessageId}/{stage}/{envelope.TargetAccountId ?? envelope.TargetDomain}/{next.Attempt}".ToLowerInvariant();
+                if (!retry.CountsAsAttempt)
+                {
+                    // Not the id of the message being settled: Service Bus duplicate detection would drop the copy.
+                    id += $"/later-{_time.GetUtcNow().ToUnixTimeMilliseconds()}";
+                }
+
                 await _transport.SendAsync(queue, new OutgoingMessage(id, EnvelopeSerializer.Serialize(next)), retry.Delay, cancellationToken).ConfigureAwait(false);
                 LogRetry(stage, envelope.MessageId, next.Attempt, retry.Delay, retry.Reason);
                 await settlement.CompleteAsync(cancellationToken).ConfigureAwait(false);

@@ -6,7 +6,8 @@ namespace MailCloud.Core.Pipeline;
 /// <summary>
 /// Keeps a message's lease while its handler works: renews when half the time left has passed,
 /// so a renewal that is slow or fails once still has time before the message would reappear.
-/// Disposing stops the renewals and waits for one in flight, so settlement never races a renewal.
+/// Disposing stops the renewals and waits for one in flight to finish, so settlement never races a
+/// renewal and always uses the latest receipt.
 /// </summary>
 internal sealed partial class StageLease : IAsyncDisposable
 {
@@ -46,7 +47,9 @@ internal sealed partial class StageLease : IAsyncDisposable
                 await Task.Delay(half > MinimumWait ? half : MinimumWait, _time, stop).ConfigureAwait(false);
                 try
                 {
-                    expiresAt = await _settlement.RenewLeaseAsync(stop).ConfigureAwait(false);
+                    // Not cancelled by stop: a renewal the service carried out but whose answer we dropped
+                    // would leave a stale pop receipt, and the settlement that follows would fail.
+                    expiresAt = await _settlement.RenewLeaseAsync(CancellationToken.None).ConfigureAwait(false);
                 }
                 catch (QueueLeaseLostException ex)
                 {
@@ -54,7 +57,7 @@ internal sealed partial class StageLease : IAsyncDisposable
                     LogLeaseLost(_stage, _messageId, ex.Message);
                     return;
                 }
-                catch (Exception ex) when (!stop.IsCancellationRequested)
+                catch (Exception ex)
                 {
                     LogRenewFailed(ex, _stage, _messageId);
                 }

@@ -11,12 +11,19 @@ public abstract record StageOutcome
     public static StageOutcome RetryAfter(TimeSpan delay, string reason, IReadOnlyList<EnvelopeRecipient>? recipients = null) =>
         new RetryAfterOutcome(delay, reason, recipients);
 
+    /// <summary>
+    /// Not now, through no fault of the message (a rate limit): the same as <see cref="RetryAfter"/>
+    /// but the attempt is not counted, so the backoff schedule is not advanced.
+    /// </summary>
+    public static StageOutcome Postpone(TimeSpan delay, string reason, IReadOnlyList<EnvelopeRecipient>? recipients = null) =>
+        new RetryAfterOutcome(delay, reason, recipients, CountsAsAttempt: false);
+
     /// <summary>The message can never be handled; it goes to the dead-letter queue for a human.</summary>
     public static StageOutcome DeadLetter(string reason) => new DeadLetterOutcome(reason);
 }
 
 public sealed record CompletedOutcome : StageOutcome;
 
-public sealed record RetryAfterOutcome(TimeSpan Delay, string Reason, IReadOnlyList<EnvelopeRecipient>? Recipients) : StageOutcome;
+public sealed record RetryAfterOutcome(TimeSpan Delay, string Reason, IReadOnlyList<EnvelopeRecipient>? Recipients, bool CountsAsAttempt = true) : StageOutcome;
 
 public sealed record DeadLetterOutcome(string Reason) : StageOutcome;

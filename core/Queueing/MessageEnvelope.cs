@@ -7,7 +7,10 @@ namespace MailCloud.Core.Queueing;
 /// </summary>
 public sealed record MessageEnvelope
 {
-    /// <summary>Bumped when a field changes meaning; readers refuse versions they do not know.</summary>
+    /// <summary>
+    /// Bumped when a field changes meaning; readers refuse versions they do not know. Optional fields
+    /// may be added without a bump: readers of this version ignore fields they do not know.
+    /// </summary>
     public const int CurrentVersion = 1;
 
     public int Version { get; init; } = CurrentVersion;
@@ -58,6 +61,13 @@ public sealed record MessageEnvelope
     /// <summary>W3C traceparent of the trace that started at SMTP acceptance (see Diagnostics.MailCloudTelemetry).</summary>
     public string? TraceParent { get; init; }
 
+    /// <summary>
+    /// The sender authentication verdict reached at acceptance on the MX (recorded in the message's
+    /// Authentication-Results too), so later stages decide without verifying again. Null for
+    /// submission and for mail we generated.
+    /// </summary>
+    public EnvelopeAuthentication? Authentication { get; init; }
+
     /// <summary>True for DSNs and other mail we generated; never bounced again.</summary>
     public bool IsBounce => MailFrom.Length == 0;
 }
@@ -71,6 +81,23 @@ public sealed record EnvelopeRecipient
 
     /// <summary>DSN NOTIFY (RFC 3461 §4.1); null means the default (failure).</summary>
     public DsnNotify? Notify { get; init; }
+}
+
+/// <summary>SPF, DKIM and DMARC results as RFC 8601 names them, and what DMARC policy asked of delivery.</summary>
+public sealed record EnvelopeAuthentication
+{
+    public required string Spf { get; init; }
+
+    /// <summary>The best DKIM result over all signatures ("none" without signatures).</summary>
+    public required string Dkim { get; init; }
+
+    public required string Dmarc { get; init; }
+
+    /// <summary>The RFC 5322.From domain DMARC judged.</summary>
+    public string? FromDomain { get; init; }
+
+    /// <summary>DMARC p=quarantine applied (RFC 7489 §6.3): deliver to the Junk folder, not INBOX.</summary>
+    public bool Quarantine { get; init; }
 }
 
 /// <summary>Who handed the message to us.</summary>

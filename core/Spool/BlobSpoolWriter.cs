@@ -25,7 +25,7 @@ internal sealed partial class BlobSpoolWriter : ISpoolWriter
     public Stream Content => _content;
 
     /// <exception cref="SpoolMessageExistsException">A blob of this name was already committed.</exception>
-    public async Task<long> CommitAsync(CancellationToken cancellationToken)
+    public async Task<long> CommitAsync(ReadOnlyMemory<byte> leadingBytes, CancellationToken cancellationToken)
     {
         if (_committed)
         {
@@ -33,6 +33,11 @@ internal sealed partial class BlobSpoolWriter : ISpoolWriter
         }
 
         await _content.SealAsync(cancellationToken).ConfigureAwait(false);
+        if (!leadingBytes.IsEmpty)
+        {
+            await _content.StageLeadingBlockAsync(leadingBytes, cancellationToken).ConfigureAwait(false);
+        }
+
         var options = new CommitBlockListOptions
         {
             HttpHeaders = new BlobHttpHeaders { ContentType = "message/rfc822" },

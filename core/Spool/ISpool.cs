@@ -32,7 +32,14 @@ public interface ISpoolWriter : IAsyncDisposable
     Stream Content { get; }
 
     /// <summary>Makes the blob durable and visible. Returns its size in bytes.</summary>
-    Task<long> CommitAsync(CancellationToken cancellationToken);
+    Task<long> CommitAsync(CancellationToken cancellationToken) => CommitAsync(ReadOnlyMemory<byte>.Empty, cancellationToken);
+
+    /// <summary>
+    /// Makes the blob durable and visible with <paramref name="leadingBytes"/> before everything
+    /// written to <see cref="Content"/>: bytes known only once the content has arrived (trace headers,
+    /// a header section kept back to be filtered) still go into the one blob, uploaded once.
+    /// </summary>
+    Task<long> CommitAsync(ReadOnlyMemory<byte> leadingBytes, CancellationToken cancellationToken);
 }
 
 public sealed record SpoolEntry(string SpoolBlob, long Size, DateTimeOffset CreatedAt);

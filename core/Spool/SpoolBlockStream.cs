@@ -23,6 +23,7 @@ internal sealed class SpoolBlockStream : Stream
     private int _buffered;
     private long _length;
     private bool _sealed;
+    private bool _leadingBlock;
 
     public SpoolBlockStream(BlockBlobClient blob, int blockSize)
     {
@@ -86,6 +87,26 @@ internal sealed class SpoolBlockStream : Stream
 
         _sealed = true;
         ReleaseBuffer();
+    }
+
+    /// <summary>
+    /// Stages one more block that the commit lists first (Put Block List orders blocks freely), so
+    /// bytes known only at the end are written once, ahead of the content, without rewriting it.
+    /// </summary>
+    public async Task StageLeadingBlockAsync(ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken)
+    {
+        if (!_sealed || _leadingBlock)
+        {
+            throw new InvalidOperationException("A leading block is staged once, after the content is sealed.");
+        }
+
+        // Same length as the content's ids ("-" and six digits), which the service requires.
+        var id = Convert.ToBase64String(Encoding.ASCII.GetBytes($"{_blockIdPrefix}-LEAD00"));
+        using var content = new MemoryStream(bytes.ToArray(), writable: false);
+        await _blob.StageBlockAsync(id, content, cancellationToken: cancellationToken).ConfigureAwait(false);
+        _blockIds.Insert(0, id);
+        _length += bytes.Length;
+        _leadingBlock = true;
     }
 
     // Staging happens only when a block is full or at Seal; Flush must not cut short blocks.

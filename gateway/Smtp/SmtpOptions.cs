@@ -10,6 +10,12 @@ public sealed class SmtpOptions
     /// <summary>Largest message accepted, in octets (advertised as SIZE, RFC 1870).</summary>
     [Range(1024, 1L << 40)] public long MaxMessageSize { get; set; } = 50L * 1024 * 1024;
 
+    /// <summary>
+    /// Largest header section, in octets: it is held in memory until DATA ends (to be filtered and
+    /// written first), so it is bounded; a larger one is refused with 552 5.3.4.
+    /// </summary>
+    [Range(1024, 16 * 1024 * 1024)] public int MaxHeaderSize { get; set; } = 256 * 1024;
+
     /// <summary>RFC 5321 §4.5.3.1.8 requires at least 100.</summary>
     [Range(1, 100_000)] public int MaxRecipients { get; set; } = 100;
 

@@ -1,3 +1,4 @@
+using MailCloud.Core.Authentication;
 using MailCloud.Gateway.Hosting;
 using MailCloud.Gateway.Smtp.Acceptance;
 using MailCloud.Gateway.Smtp.Session;
@@ -8,13 +9,14 @@ namespace MailCloud.Gateway.Smtp;
 
 public static class SmtpServiceCollectionExtensions
 {
-    /// <summary>The SMTP session handler (MX and submission listeners) and its options (section "Smtp").</summary>
+    /// <summary>The SMTP session handler (MX and submission listeners), its options (section "Smtp") and the sender authentication checks it runs (section "Dns").</summary>
     public static IServiceCollection AddSmtp(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<SmtpOptions>()
             .Bind(configuration.GetSection(SmtpOptions.SectionName))
             .ValidateDataAnnotations()
             .ValidateOnStart();
+        services.AddMessageAuthentication(configuration);
         services.AddSingleton<MessageAcceptor>();
         services.AddSingleton<SmtpSessionServices>();
         services.AddSingleton<IProtocolSessionHandler, SmtpSessionHandler>();

@@ -85,7 +85,8 @@ resource functionApp 'Microsoft.Web/sites@2025-03-01' = {
 
   resource appSettings 'config' = {
     name: 'appsettings'
-    properties: union(hostSettings, mailCloudSettings)
+    // Each instance relays at its share of Relay:RateLimit:MessagesPerMinute (docs/deploy.md, "Relay limits").
+    properties: union(hostSettings, mailCloudSettings, { Relay__RateLimit__SharedByInstances: string(maximumInstanceCount) })
   }
 }
 

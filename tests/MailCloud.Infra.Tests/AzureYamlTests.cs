@@ -34,25 +34,16 @@ public sealed partial class AzureYamlTests(CompiledTemplate template) : IClassFi
     [Fact]
     public void GatewayPostdeployHooks_BuildTheImage_RecordIt_AndProvisionWithIt()
     {
-        var postdeploy = Map(Map(Root, "hooks"), "postdeploy");
-        var parameters = JsonNode.Parse(File.ReadAllText(InfraPaths.InRepository("infra", "main.parameters.json")))!["parameters"]!;
-        var imageVariable = ParameterVariable().Match((string)parameters["gatewayImage"]!["value"]!).Groups["name"].Value;
+        var imageVariable = ParameterVariable("gatewayImage");
         Assert.Equal("GATEWAY_IMAGE", imageVariable);
 
-        foreach (var platform in new[] { "posix", "windows" })
+        // azd runs project hooks in the project's root.
+        foreach (var text in HookScripts(Map(Map(Root, "hooks"), "postdeploy"), InfraPaths.RepositoryRoot))
         {
-            // azd runs project hooks in the project's root.
-            var script = InfraPaths.InRepository(Scalar(Map(postdeploy, platform), "run"));
-            Assert.True(File.Exists(script), script);
-            var text = File.ReadAllText(script);
             Assert.Contains("az acr build", text, StringComparison.Ordinal);
             Assert.Contains("--file gateway/Dockerfile .", text, StringComparison.Ordinal);
             Assert.Contains($"azd env set {imageVariable}", text, StringComparison.Ordinal);
             Assert.Contains("azd provision", text, StringComparison.Ordinal);
-            if (platform == "posix" && !OperatingSystem.IsWindows())
-            {
-                Assert.True(File.GetUnixFileMode(script).HasFlag(UnixFileMode.UserExecute), $"{script} is not executable.");
-            }
         }
     }
 
@@ -68,19 +59,22 @@ public sealed partial class AzureYamlTests(CompiledTemplate template) : IClassFi
     [Fact]
     public void FunctionsPrepackageHooks_ExistAndCheckTheSwitch()
     {
-        var hooks = Map(Map(Map(Root, "services"), "functions"), "hooks");
-        var prepackage = Map(hooks, "prepackage");
+        // azd runs service hooks in the service's project directory.
+        var prepackage = Map(Map(Map(Map(Root, "services"), "functions"), "hooks"), "prepackage");
 
-        foreach (var platform in new[] { "posix", "windows" })
+        Assert.All(HookScripts(prepackage, ProjectDirectory("functions")), text => Assert.Contains("UseRealServiceBusExtension", text, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void PreprovisionHooks_GiveANewResourceGroupANewKeyVaultSuffix()
+    {
+        var suffixVariable = ParameterVariable("keyVaultSuffix");
+        Assert.Equal("KEY_VAULT_SUFFIX", suffixVariable);
+
+        foreach (var text in HookScripts(Map(Map(Root, "hooks"), "preprovision"), InfraPaths.RepositoryRoot))
         {
-            // azd runs service hooks in the service's project directory.
-            var script = Path.GetFullPath(Path.Combine(ProjectDirectory("functions"), Scalar(Map(prepackage, platform), "run")));
-            Assert.True(File.Exists(script), script);
-            Assert.Contains("UseRealServiceBusExtension", File.ReadAllText(script), StringComparison.Ordinal);
-            if (platform == "posix" && !OperatingSystem.IsWindows())
-            {
-                Assert.True(File.GetUnixFileMode(script).HasFlag(UnixFileMode.UserExecute), $"{script} is not executable.");
-            }
+            Assert.Contains("az group exists --name \"rg-$", text, StringComparison.Ordinal);
+            Assert.Contains($"azd env set {suffixVariable}", text, StringComparison.Ordinal);
         }
     }
 
@@ -115,9 +109,31 @@ public sealed partial class AzureYamlTests(CompiledTemplate template) : IClassFi
     private Dictionary<string, bool> MainBicepParameters() =>
         template.Template["parameters"]!.AsObject().ToDictionary(p => p.Key, p => p.Value!["defaultValue"] is null);
 
-    // "${NAME=default}" or "${NAME}": the azd environment variable a parameter takes.
-    [GeneratedRegex(@"^\$\{(?<name>[A-Z_]+)(=[^}]*)?\}$")]
-    private static partial Regex ParameterVariable();
+    /// <summary>The posix and windows scripts of a hook (run from <paramref name="directory"/>), checked to exist (and be executable): their texts.</summary>
+    private static IEnumerable<string> HookScripts(YamlMappingNode hook, string directory)
+    {
+        foreach (var platform in new[] { "posix", "windows" })
+        {
+            var script = Path.GetFullPath(Path.Combine(directory, Scalar(Map(hook, platform), "run")));
+            Assert.True(File.Exists(script), script);
+            if (platform == "posix" && !OperatingSystem.IsWindows())
+            {
+                Assert.True(File.GetUnixFileMode(script).HasFlag(UnixFileMode.UserExecute), $"{script} is not executable.");
+            }
+
+            yield return File.ReadAllText(script);
+        }
+    }
+
+    /// <summary>The azd environment variable main.parameters.json gives a parameter ("${NAME=default}" or "${NAME}").</summary>
+    private static string ParameterVariable(string parameter)
+    {
+        var parameters = JsonNode.Parse(File.ReadAllText(InfraPaths.InRepository("infra", "main.parameters.json")))!["parameters"]!;
+        return ParameterReference().Match((string)parameters[parameter]!["value"]!).Groups["name"].Value;
+    }
+
+    [GeneratedRegex(@"^\$\{(?<name>[A-Z0-9_]+)(=[^}]*)?\}$")]
+    private static partial Regex ParameterReference();
 
     private static string ProjectDirectory(string service)
     {

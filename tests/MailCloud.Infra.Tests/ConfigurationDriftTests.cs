@@ -13,7 +13,7 @@ namespace MailCloud.Infra.Tests;
 /// What Bicep provisions is what the code reads: setting names resolve to options properties (found by
 /// reflection), queue and container names are the code's, and the values parse as the options' types.
 /// </summary>
-public sealed class ConfigurationDriftTests(CompiledTemplate template) : IClassFixture<CompiledTemplate>
+public sealed partial class ConfigurationDriftTests(CompiledTemplate template) : IClassFixture<CompiledTemplate>
 {
     // Settings read by the platform, not by our options classes: the Functions host's storage, and the
     // Service Bus trigger connection (Connection = "ServiceBus"); both identity-based, see infra/modules/functions.bicep.
@@ -189,6 +189,35 @@ public sealed class ConfigurationDriftTests(CompiledTemplate template) : IClassF
     }
 
     [Fact]
+    public void FunctionTriggers_InTheBuiltMetadata_ResolveToProvisionedQueuesAndConnections()
+    {
+        // The Functions host resolves %Section:Key% in a trigger's queue name from app settings and finds the
+        // trigger's connection by prefix; a name missing from Bicep leaves the trigger listening nowhere.
+        var metadataPath = typeof(ConfigurationDriftTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "FunctionsMetadata").Value!;
+        var triggers = JsonNode.Parse(File.ReadAllText(metadataPath))!.AsArray()
+            .SelectMany(function => function!["bindings"]!.AsArray())
+            .Where(binding => (string?)binding!["type"] == "serviceBusTrigger")
+            .ToList();
+        Assert.Equal(QueueNames.All.Count, triggers.Count);
+
+        var settings = FunctionSettingsExpression();
+        var hostSettings = template.ModuleTemplate("functions")["variables"]!["hostSettings"]!.AsObject();
+        var provisioned = template.Variable("queueNames").AsObject();
+        foreach (var trigger in triggers)
+        {
+            var expression = BindingExpression().Match((string)trigger!["queueName"]!);
+            Assert.True(expression.Success, $"queue name '{trigger["queueName"]}' is not a %setting% expression");
+            var key = $"'{expression.Groups["setting"].Value.Replace(":", "__", StringComparison.Ordinal)}', variables('queueNames').";
+            var at = settings.IndexOf(key, StringComparison.Ordinal);
+            Assert.True(at >= 0, $"The Functions app has no setting for {trigger["queueName"]}.");
+            var member = new string(settings[(at + key.Length)..].TakeWhile(char.IsLetterOrDigit).ToArray());
+            Assert.Contains((string?)provisioned[member], QueueNames.All);
+
+            Assert.Contains($"{(string)trigger["connection"]!}__fullyQualifiedNamespace", hostSettings.Select(p => p.Key));
+        }
+    }
+
+    [Fact]
     public void StorageContainers_AreStorageOptionsDefaults()
     {
         var defaults = typeof(StorageOptions).GetProperties()
@@ -261,6 +290,50 @@ public sealed class ConfigurationDriftTests(CompiledTemplate template) : IClassF
         Assert.Contains("Microsoft.ServiceBus/namespaces", (string?)grant["scope"], StringComparison.Ordinal);
         Assert.Contains("'serviceBus'", (string?)grant["copy"]!["count"], StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Relay_LeavesThroughTheNatGateway_WithThePtrFromAParameter()
+    {
+        var network = template.ModuleTemplate("network");
+        var resources = network["resources"]!.AsArray();
+        var subnets = resources.Single(r => (string?)r!["type"] == "Microsoft.Network/virtualNetworks")!["properties"]!["subnets"]!.AsArray();
+        var egressIp = resources.Single(r => (string?)r!["type"] == "Microsoft.Network/publicIPAddresses")!;
+
+        Assert.Equal(["gateway", "functions"], subnets.Select(s => (string)s!["name"]!));
+        Assert.All(subnets, s => Assert.Contains("Microsoft.Network/natGateways", (string?)s!["properties"]!["natGateway"]!["id"], StringComparison.Ordinal));
+        Assert.Equal("Static", (string?)egressIp["properties"]!["publicIPAllocationMethod"]);
+        Assert.Contains("reverseFqdn", egressIp["properties"]!["dnsSettings"]!.ToJsonString(), StringComparison.Ordinal);
+        Assert.Equal("[parameters('relayHostName')]", (string?)template.Module("network")["properties"]!["parameters"]!["egressReverseFqdn"]!["value"]);
+        Assert.Contains("RELAY_EGRESS_IP", template.Template["outputs"]!.AsObject().Select(o => o.Key));
+    }
+
+    [Fact]
+    public void Relay_UsesASmartHost_UnlessOutboundPort25IsAllowed()
+    {
+        Assert.False((bool)template.Template["parameters"]!["allowOutboundPort25"]!["defaultValue"]!);
+        Assert.Equal(
+            "[if(and(empty(parameters('smartHost')), not(parameters('allowOutboundPort25'))), 'smtp.azurecomm.net', parameters('smartHost'))]",
+            (string?)template.Variable("relaySmartHost"));
+    }
+
+    [Fact]
+    public void ServiceBusServiceEndpoints_AreNotConfigured()
+    {
+        // Service Bus Standard ignores VNet service endpoints (they need Premium); declaring them only misleads.
+        Assert.DoesNotContain("Microsoft.ServiceBus", template.ModuleTemplate("network").ToJsonString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void KeyVaultName_TakesTheSuffix_AndFitsTheNameLimit()
+    {
+        // uniqueString() is 13 characters; Key Vault names are at most 24.
+        Assert.Equal("[format('kv-{0}{1}', variables('resourceToken'), parameters('keyVaultSuffix'))]", (string?)template.Variable("keyVaultName"));
+        Assert.True("kv-".Length + 13 + (int)template.Template["parameters"]!["keyVaultSuffix"]!["maxLength"]! <= 24);
+        Assert.Equal("[variables('keyVaultName')]", (string?)template.Module("keyVault")["properties"]!["parameters"]!["keyVaultName"]!["value"]);
+    }
+
+    [GeneratedRegex(@"^%(?<setting>[A-Za-z0-9:_]+)%$")]
+    private static partial Regex BindingExpression();
 
     private string FunctionSettingsExpression() =>
         (string)template.Module("functions")["properties"]!["parameters"]!["mailCloudSettings"]!["value"]!;

@@ -2,11 +2,12 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using DnsClient;
+using MailCloud.Testing;
 
 namespace MailCloud.Testing;
 
 /// <summary>
-/// A real DNS server (dnsmasq, installed by .ci/install-peers.sh) on a free loopback port with the
+/// A real DNS server (dnsmasq, from <see cref="Peers"/>) on a free loopback port with the
 /// records the relay tests need. Started per test class, stopped by PID.
 /// </summary>
 public sealed class DnsServer : IAsyncDisposable
@@ -27,7 +28,7 @@ public sealed class DnsServer : IAsyncDisposable
     public static async Task<DnsServer> StartAsync(IEnumerable<string> records)
     {
         var port = FreeUdpPort();
-        var start = new ProcessStartInfo(File.Exists("/usr/sbin/dnsmasq") ? "/usr/sbin/dnsmasq" : "dnsmasq")
+        var start = new ProcessStartInfo(await Peers.RequireAsync("dnsmasq"))
         {
             RedirectStandardError = true,
             RedirectStandardOutput = true,
@@ -37,7 +38,7 @@ public sealed class DnsServer : IAsyncDisposable
             start.ArgumentList.Add(argument);
         }
 
-        var process = Process.Start(start) ?? throw new InvalidOperationException("dnsmasq did not start; run .ci/install-peers.sh.");
+        var process = Process.Start(start) ?? throw new InvalidOperationException("dnsmasq did not start.");
         var server = new DnsServer(process, port);
         var lookup = new LookupClient(new LookupClientOptions(new IPEndPoint(IPAddress.Loopback, port)) { UseCache = false, Timeout = TimeSpan.FromMilliseconds(200), Retries = 0 });
         for (var attempt = 0; attempt < 100; attempt++)

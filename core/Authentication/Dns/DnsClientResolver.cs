@@ -9,19 +9,35 @@ namespace MailCloud.Core.Authentication.Dns;
 /// <summary><see cref="IDnsResolver"/> over DnsClient, asking the configured recursive resolvers (or the system's).</summary>
 public sealed class DnsClientResolver : IDnsResolver
 {
-    private readonly LookupClient _lookup;
+    private readonly Lazy<LookupClient?> _lookup;
 
     public DnsClientResolver(IOptions<DnsOptions> options)
     {
         var value = options.Value;
-        var servers = value.ServerEndPoints();
-        var lookup = servers.Count > 0 ? new LookupClientOptions([.. servers]) : new LookupClientOptions();
-        lookup.Timeout = value.Timeout;
-        lookup.Retries = value.Retries;
-        lookup.UseCache = true;
-        lookup.ThrowDnsErrors = false;
-        lookup.ContinueOnDnsError = false;
-        _lookup = new LookupClient(lookup);
+        _lookup = new Lazy<LookupClient?>(() => Create(value));
+    }
+
+    /// <summary>
+    /// Null when no server is configured and the system names none: every query then fails
+    /// temporarily (temperror), which never refuses mail, so a machine without DNS still takes mail.
+    /// </summary>
+    private static LookupClient? Create(DnsOptions options)
+    {
+        var servers = options.ServerEndPoints();
+        try
+        {
+            var lookup = servers.Count > 0 ? new LookupClientOptions([.. servers]) : new LookupClientOptions();
+            lookup.Timeout = options.Timeout;
+            lookup.Retries = options.Retries;
+            lookup.UseCache = true;
+            lookup.ThrowDnsErrors = false;
+            lookup.ContinueOnDnsError = false;
+            return new LookupClient(lookup);
+        }
+        catch (InvalidOperationException)
+        {
+            return null;
+        }
     }
 
     public async Task<DnsResult<string>> GetTxtAsync(string name, CancellationToken cancellationToken)
@@ -57,9 +73,14 @@ public sealed class DnsClientResolver : IDnsResolver
 
     private async Task<(IDnsQueryResponse? Response, DnsResult<T>? Failure)> QueryAsync<T>(string name, QueryType type, CancellationToken cancellationToken)
     {
+        if (_lookup.Value is not { } lookup)
+        {
+            return (null, DnsResult<T>.Failed("no DNS server configured or found"));
+        }
+
         try
         {
-            return (await _lookup.QueryAsync(name, type, QueryClass.IN, cancellationToken).ConfigureAwait(false), null);
+            return (await lookup.QueryAsync(name, type, QueryClass.IN, cancellationToken).ConfigureAwait(false), null);
         }
         catch (DnsResponseException ex)
         {

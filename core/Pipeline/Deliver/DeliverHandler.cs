@@ -9,7 +9,8 @@ using Microsoft.Extensions.Logging;
 namespace MailCloud.Core.Pipeline.Deliver;
 
 /// <summary>
-/// Stage "deliver" (the MDA): appends the message to one account's INBOX with Return-Path and
+/// Stage "deliver" (the MDA): appends the message to one account's INBOX (Junk when DMARC said
+/// quarantine) with Return-Path and
 /// Delivered-To prepended (RFC 5321 §4.4, RFC 9228). The idempotency key (message id + account id)
 /// makes a redelivered queue message a no-op in the mailbox store.
 /// </summary>
@@ -21,6 +22,9 @@ public sealed partial class DeliverHandler(
     ILogger<DeliverHandler> logger) : IStageHandler
 {
     public const string Folder = "INBOX";
+
+    /// <summary>Where DMARC p=quarantine mail goes (RFC 7489 §6.3), decided at acceptance and carried in the envelope.</summary>
+    public const string QuarantineFolder = "Junk";
 
     public PipelineStage Stage => PipelineStage.Deliver;
 
@@ -41,6 +45,7 @@ public sealed partial class DeliverHandler(
         }
 
         var key = IdempotencyKey(envelope.MessageId, accountId);
+        var folder = envelope.Authentication is { Quarantine: true } ? QuarantineFolder : Folder;
         Stream message;
         try
         {
@@ -59,7 +64,7 @@ public sealed partial class DeliverHandler(
             // Quota is checked inside the append's transaction; a redelivery of a stored message is
             // recognised by its key before quota matters, so it never bounces on its own bytes.
             result = await mailboxes.AppendAsync(
-                accountId, Folder, content, MessageFlags.Empty, envelope.ReceivedAt, key, new MailboxQuota(account.QuotaBytes), cancellationToken).ConfigureAwait(false);
+                accountId, folder, content, MessageFlags.Empty, envelope.ReceivedAt, key, new MailboxQuota(account.QuotaBytes), cancellationToken).ConfigureAwait(false);
         }
         catch (MailboxQuotaExceededException e)
         {

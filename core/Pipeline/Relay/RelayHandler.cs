@@ -23,6 +23,7 @@ public sealed partial class RelayHandler(
     ISpool spool,
     PipelineMarkers markers,
     BounceSender bounces,
+    RelayThrottle throttle,
     IOptions<RelayOptions> options,
     TimeProvider time,
     ILogger<RelayHandler> logger) : IStageHandler
@@ -56,6 +57,13 @@ public sealed partial class RelayHandler(
         var route = await EndpointsAsync(domain, cancellationToken).ConfigureAwait(false);
         if (route.Endpoints is { } endpoints)
         {
+            using var admission = await throttle.AdmitAsync(cancellationToken).ConfigureAwait(false);
+            if (admission.RetryAfter is { } retryAfter)
+            {
+                LogRateLimited(envelope.MessageId, domain, retryAfter);
+                return StageOutcome.Postpone(retryAfter, "relay rate limit", pending);
+            }
+
             MimeKit.MimeMessage? message;
             try
             {
@@ -164,6 +172,9 @@ public sealed partial class RelayHandler(
             var other => throw new InvalidOperationException($"Unknown MX resolution {other}."),
         };
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Relay of {MessageId} to {Domain} postponed by the rate limit for {RetryAfter}")]
+    private partial void LogRateLimited(string messageId, string domain, TimeSpan retryAfter);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Relay of {MessageId} to {Domain}: {Delivered} delivered, {Failed} failed, {Deferred} deferred")]
     private partial void LogRelayed(string messageId, string domain, int delivered, int failed, int deferred);

@@ -38,6 +38,16 @@ public sealed class RelayOptions
     /// <summary>Connect and per-command timeout of the SMTP client.</summary>
     public TimeSpan SmtpTimeout { get; set; } = TimeSpan.FromMinutes(2);
 
+    /// <summary>
+    /// SMTP transactions this process runs at once; more relay messages wait for a free one. 16
+    /// matches the Functions host's maxConcurrentCalls (functions/host.json), so by default only
+    /// the host limits it; set it lower for a smart host that caps connections.
+    /// </summary>
+    public int MaxConcurrentTransactions { get; set; } = 16;
+
+    /// <summary>Optional: a messages-per-minute limit such as a smart host publishes.</summary>
+    public RelayRateLimitOptions RateLimit { get; set; } = new();
+
     public static IReadOnlyList<TimeSpan> DefaultRetrySchedule { get; } =
     [
         TimeSpan.FromMinutes(5), TimeSpan.FromMinutes(10), TimeSpan.FromMinutes(20), TimeSpan.FromMinutes(40),
@@ -50,6 +60,26 @@ public sealed class RelayOptions
         IReadOnlyList<TimeSpan> schedule = RetrySchedule.Count > 0 ? RetrySchedule : DefaultRetrySchedule;
         return schedule[Math.Clamp(attempt, 0, schedule.Count - 1)];
     }
+}
+
+/// <summary>
+/// A limit on messages relayed per minute, shared by every process that relays (section
+/// "Relay:RateLimit"). Each process paces itself to MessagesPerMinute / SharedByInstances, one
+/// message at a time, so the sum never exceeds the limit however many instances run; a relay message
+/// that finds no permit is re-queued for when the next one is due, not failed.
+/// </summary>
+public sealed class RelayRateLimitOptions
+{
+    /// <summary>0 (the default) for no limit; e.g. 30 for Azure Communication Services' default SMTP quota.</summary>
+    public int MessagesPerMinute { get; set; }
+
+    /// <summary>How many processes share the limit: in Azure the Function app's maximum instance count, locally 1.</summary>
+    public int SharedByInstances { get; set; } = 1;
+
+    public bool Enabled => MessagesPerMinute > 0;
+
+    /// <summary>This process's time between two messages.</summary>
+    public TimeSpan Interval => TimeSpan.FromMinutes(1) * SharedByInstances / MessagesPerMinute;
 }
 
 /// <summary>An authenticated submission server that relays for us (e.g. SendGrid, Azure Communication Services, Microsoft 365).</summary>
@@ -114,6 +144,25 @@ internal sealed class RelayOptionsValidator : IValidateOptions<RelayOptions>
         if (options.MaxRetryPeriod <= TimeSpan.Zero)
         {
             errors.Add("Relay:MaxRetryPeriod must be positive.");
+        }
+
+        if (options.MaxConcurrentTransactions is < 1 or > 1000)
+        {
+            errors.Add("Relay:MaxConcurrentTransactions must be between 1 and 1000.");
+        }
+
+        if (options.RateLimit.MessagesPerMinute is < 0 or > 1_000_000)
+        {
+            errors.Add("Relay:RateLimit:MessagesPerMinute must be between 0 (no limit) and 1000000.");
+        }
+
+        if (options.RateLimit.SharedByInstances is < 1 or > 1000)
+        {
+            errors.Add("Relay:RateLimit:SharedByInstances must be between 1 and 1000.");
+        }
+        else if (options.RateLimit.Enabled && options.RateLimit.Interval > TimeSpan.FromHours(1))
+        {
+            errors.Add($"Relay:RateLimit leaves each of {options.RateLimit.SharedByInstances} instances one message per {options.RateLimit.Interval}; lower SharedByInstances (the Function app's maximum instance count).");
         }
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);

@@ -38,6 +38,11 @@ public static class FetchCommand
             }
         }
 
+        if ((request.Attributes & FetchAttributes.Flags) != 0)
+        {
+            session.AnnounceKeywords(targets.Select(t => selected.Find(t.Uid)).OfType<MessageSummary>());
+        }
+
         foreach (var (sequenceNumber, uid) in targets)
         {
             if (selected.Find(uid) is not { } message)

@@ -48,8 +48,8 @@ public static class MailboxCommands
             }
         }
 
-        writer.Raw("* FLAGS (").Raw(FlagCodec.AllSystemFlags).Raw(")").Crlf();
-        writer.Raw("* OK [PERMANENTFLAGS (").Raw(readOnly ? "" : FlagCodec.AllSystemFlags + " \\*").Raw(")] Flags allowed").Crlf();
+        selected.AnnounceKeywords(snapshot.Messages);
+        FlagCodec.WriteFolderFlags(writer, selected.AnnouncedKeywords, readOnly);
         writer.Raw("* OK [UIDVALIDITY ").Number(snapshot.Status.UidValidity).Raw("] UIDs valid").Crlf();
         writer.Raw("* OK [UIDNEXT ").Number(snapshot.Status.UidNext).Raw("] Predicted next UID").Crlf();
         writer.Raw("* OK [HIGHESTMODSEQ ").Number(snapshot.Status.HighestModSeq).Raw("] Highest").Crlf();

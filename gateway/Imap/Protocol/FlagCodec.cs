@@ -17,6 +17,17 @@ public static class FlagCodec
     /// <summary>The FLAGS response and PERMANENTFLAGS list (keywords are allowed: "\*").</summary>
     public const string AllSystemFlags = "\\Answered \\Flagged \\Deleted \\Seen \\Draft";
 
+    /// <summary>
+    /// The FLAGS and PERMANENTFLAGS responses for a folder whose messages use <paramref name="keywords"/>
+    /// (RFC 9051 §7.3.5, §7.1): a client may be told of a keyword in FETCH only after FLAGS named it.
+    /// </summary>
+    public static void WriteFolderFlags(ImapResponseWriter writer, IEnumerable<string> keywords, bool readOnly)
+    {
+        var known = string.Concat(keywords.Order(StringComparer.Ordinal).Select(k => " " + k));
+        writer.Raw("* FLAGS (").Raw(AllSystemFlags).Raw(known).Raw(")").Crlf();
+        writer.Raw("* OK [PERMANENTFLAGS (").Raw(readOnly ? "" : AllSystemFlags + known + " \\*").Raw(")] Flags allowed").Crlf();
+    }
+
     public static void Write(ImapResponseWriter writer, MessageFlags flags)
     {
         var names = SystemFlagNames.Where(f => flags.Has(f.Flag)).Select(f => f.Name).Concat(flags.Keywords.Order(StringComparer.Ordinal));

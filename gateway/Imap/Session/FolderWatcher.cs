@@ -6,8 +6,9 @@ namespace MailCloud.Gateway.Imap.Session;
 /// <summary>
 /// Keeps the current <see cref="FolderSnapshot"/> of one folder for every session of this
 /// process that has it selected: polls the folder's change token while it has subscribers,
-/// reloads the snapshot once per token change, and tells each subscriber. Sessions share the
-/// snapshot instead of holding copies.
+/// and on a change asks only for the messages whose MODSEQ is above the one it knows, merging
+/// them in; it lists the folder again only when messages disappeared (an expunge) or the UIDs
+/// were reassigned. Then it tells each subscriber. Sessions share the snapshot instead of holding copies.
 /// </summary>
 public sealed class FolderWatcher : IAsyncDisposable
 {
@@ -75,7 +76,8 @@ public sealed class FolderWatcher : IAsyncDisposable
                 }
             }
 
-            var next = await _store.GetSnapshotAsync(AccountId, Folder, cancellationToken).ConfigureAwait(false);
+            var next = current is null ? null : await TryMergeChangesAsync(current, cancellationToken).ConfigureAwait(false);
+            next ??= await _store.GetSnapshotAsync(AccountId, Folder, cancellationToken).ConfigureAwait(false);
             Volatile.Write(ref _snapshot, next);
             if (current is not null)
             {
@@ -88,6 +90,39 @@ public sealed class FolderWatcher : IAsyncDisposable
         {
             _refreshGate.Release();
         }
+    }
+
+    /// <summary>
+    /// The snapshot moved forward by the rows changed since it was taken, or null when that cannot
+    /// account for the folder as it now is: fewer messages than merged (something was expunged; the
+    /// index keeps no trace of expunged rows) or a new UIDVALIDITY.
+    /// </summary>
+    private async Task<FolderSnapshot?> TryMergeChangesAsync(FolderSnapshot current, CancellationToken cancellationToken)
+    {
+        var changes = await _store.GetChangesAsync(AccountId, Folder, current.Status.HighestModSeq, cancellationToken).ConfigureAwait(false);
+        if (changes.Status.UidValidity != current.Status.UidValidity)
+        {
+            return null;
+        }
+
+        var messages = current.Messages.ToDictionary(m => m.Uid);
+        foreach (var message in changes.Changed)
+        {
+            messages[message.Uid] = message;
+        }
+
+        if (messages.Count != changes.Status.MessageCount)
+        {
+            return null;
+        }
+
+        var merged = messages.Values.OrderBy(m => m.Uid).ToList();
+        var status = changes.Status with
+        {
+            TotalSize = merged.Sum(m => m.Size),
+            UnseenCount = merged.Count(m => !m.Flags.Has(SystemFlags.Seen)),
+        };
+        return new FolderSnapshot(status, merged);
     }
 
     private void Notify()

@@ -208,9 +208,10 @@ public sealed class ImapSession
             // RFC 5530 §3 LIMIT.
             completion = ImapCompletion.No(e.Message, "LIMIT");
         }
-        catch (MailboxStoreUnavailableException e)
+        catch (Exception e) when (e is MailboxStoreUnavailableException or DirectoryUnavailableException)
         {
-            // RFC 5530 §3 UNAVAILABLE: temporary; the session carries on.
+            // RFC 5530 §3 UNAVAILABLE: temporary; the session carries on. (A login while the
+            // directory's storage is down and no snapshot was ever read gets here too.)
             _logger.LogError(e, "Storage failed during {Command} on {ConnectionId}", descriptor?.Name, Connection.ConnectionId);
             completion = ImapCompletion.No("Storage is unavailable, try again", "UNAVAILABLE");
         }
@@ -258,6 +259,7 @@ public sealed class ImapSession
             Writer.Raw("* ").Number(exists).Raw(" EXISTS").Crlf();
         }
 
+        AnnounceKeywords(updates.FlagChanges.Select(c => c.Message));
         foreach (var (sequenceNumber, message) in updates.FlagChanges)
         {
             Writer.Raw("* ").Number(sequenceNumber).Raw(" FETCH (UID ").Number(message.Uid).Raw(" FLAGS ");
@@ -268,6 +270,18 @@ public sealed class ImapSession
             }
 
             Writer.Raw(')').Crlf();
+        }
+    }
+
+    /// <summary>
+    /// Writes FLAGS and PERMANENTFLAGS again when <paramref name="messages"/>, about to be shown in
+    /// FETCH responses, carry a keyword the client has not been told of (RFC 9051 §7.3.5).
+    /// </summary>
+    public void AnnounceKeywords(IEnumerable<MessageSummary> messages)
+    {
+        if (Selected is { } selected && selected.AnnounceKeywords(messages))
+        {
+            FlagCodec.WriteFolderFlags(Writer, selected.AnnouncedKeywords, selected.ReadOnly);
         }
     }
 

@@ -15,6 +15,7 @@ public sealed class SelectedMailbox : IAsyncDisposable
 {
     private readonly FolderLease _lease;
     private readonly SemaphoreSlim _changed = new(0, 1);
+    private readonly HashSet<string> _announcedKeywords = new(StringComparer.OrdinalIgnoreCase);
     private List<uint> _uids;
     private ulong _reportedModSeq;
 
@@ -54,6 +55,24 @@ public sealed class SelectedMailbox : IAsyncDisposable
             await selected.DisposeAsync().ConfigureAwait(false);
             throw;
         }
+    }
+
+    /// <summary>The keywords the client has been told of in a FLAGS response.</summary>
+    public IReadOnlyCollection<string> AnnouncedKeywords => _announcedKeywords;
+
+    /// <summary>Takes note of the keywords <paramref name="messages"/> carry; true when one is new to the client.</summary>
+    public bool AnnounceKeywords(IEnumerable<MessageSummary> messages)
+    {
+        var added = false;
+        foreach (var message in messages)
+        {
+            foreach (var keyword in message.Flags.Keywords)
+            {
+                added |= _announcedKeywords.Add(keyword);
+            }
+        }
+
+        return added;
     }
 
     /// <summary>Completes when the folder changed since the last call (IDLE waits on it).</summary>

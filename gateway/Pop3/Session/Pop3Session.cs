@@ -1,4 +1,5 @@
 using System.Net;
+using MailCloud.Core.Directory;
 using MailCloud.Core.Mailboxes;
 using MailCloud.Gateway.Hosting;
 using MailCloud.Gateway.Pop3.Protocol;
@@ -209,7 +210,18 @@ internal sealed partial class Pop3Session(IProtocolConnection connection, Pop3Se
             return Error("Too many failed logins; try again later", Pop3ResponseCode.Auth);
         }
 
-        var account = await services.Directory.AuthenticateAsync(user, password, cancellationToken).ConfigureAwait(false);
+        Account? account;
+        try
+        {
+            account = await services.Directory.AuthenticateAsync(user, password, cancellationToken).ConfigureAwait(false);
+        }
+        catch (DirectoryUnavailableException ex)
+        {
+            // Storage down and no directory snapshot read yet: temporary, the session carries on.
+            LogStorageFailed(ex, connection.ConnectionId, "login");
+            return Error("Authentication temporarily unavailable", Pop3ResponseCode.SysTemp);
+        }
+
         if (account is null)
         {
             var delay = services.Throttle.RecordFailure(client, user);

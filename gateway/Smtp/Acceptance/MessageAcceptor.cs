@@ -44,7 +44,8 @@ public sealed partial class MessageAcceptor(
     /// left nothing behind, when storage or the queue fails: the client gets a 4xx and retries.
     /// Runs to the end once started (no cancellation): the outcome must be one or the other.
     /// </summary>
-    public async Task<bool> CompleteAsync(ISpoolWriter writer, MessageEnvelope envelope)
+    /// <param name="leadingBytes">Trace fields and the held-back header section, written ahead of the streamed body.</param>
+    public async Task<bool> CompleteAsync(ISpoolWriter writer, MessageEnvelope envelope, ReadOnlyMemory<byte> leadingBytes)
     {
         // The message's trace starts here; its parent travels in the envelope to every stage.
         using var activity = MailCloudTelemetry.Source.StartActivity("smtp.accept", ActivityKind.Server);
@@ -54,7 +55,7 @@ public sealed partial class MessageAcceptor(
         long size;
         try
         {
-            size = await writer.CommitAsync(CancellationToken.None).ConfigureAwait(false);
+            size = await writer.CommitAsync(leadingBytes, CancellationToken.None).ConfigureAwait(false);
         }
         catch (Exception ex)
         {

@@ -30,6 +30,29 @@ public static class SmtpPolicy
         return owned ? null : new SmtpReply(553, "5.7.1", $"Sender address not owned by user {user.Address}");
     }
 
+    /// <summary>
+    /// Submission: every From and Sender address must be the user's own (an address, an alias that
+    /// reaches them, or one of those with a +detail), so nothing leaves under a name its user may not
+    /// use (architecture invariant 7). Returns null when acceptable, else the refusal.
+    /// </summary>
+    public static SmtpReply? CheckAuthors(Account user, DirectorySnapshot directory, bool readable, IReadOnlyList<string> authors)
+    {
+        if (!readable)
+        {
+            return new SmtpReply(550, "5.7.1", "From or Sender field cannot be read");
+        }
+
+        foreach (var author in authors)
+        {
+            if (!EmailAddress.TryParse(author, out var address) || !directory.IsOwnedBy(user, address))
+            {
+                return new SmtpReply(550, "5.7.1", $"Author address <{author}> not owned by user {user.Address}");
+            }
+        }
+
+        return null;
+    }
+
     /// <summary>Returns null when the recipient is acceptable, else the refusal.</summary>
     public static SmtpReply? CheckRecipient(Account? user, DirectorySnapshot directory, EmailAddress recipient)
     {

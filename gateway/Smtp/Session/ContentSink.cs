@@ -1,11 +1,13 @@
+using MailCloud.Gateway.Smtp.Acceptance;
+
 namespace MailCloud.Gateway.Smtp.Session;
 
 /// <summary>
-/// Where decoded message content goes: the spool writer's stream, or nowhere. A storage failure
-/// mid-transfer is remembered rather than thrown, because the client's content must still be read
-/// to its end before the session can answer 451.
+/// Where decoded message content goes: the message capture (header kept back, body to the spool),
+/// or nowhere. A storage failure mid-transfer is remembered rather than thrown, because the client's
+/// content must still be read to its end before the session can answer 451.
 /// </summary>
-internal sealed class ContentSink(Stream? destination)
+internal sealed class ContentSink(MessageCapture? destination)
 {
     public static ContentSink Discard { get; } = new(null);
 

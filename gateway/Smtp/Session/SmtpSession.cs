@@ -2,6 +2,7 @@ using System.Net;
 using System.Security.Authentication;
 using System.Text;
 using MailCloud.Core.Addresses;
+using MailCloud.Core.Authentication;
 using MailCloud.Core.Directory;
 using MailCloud.Core.Queueing;
 using MailCloud.Core.Spool;
@@ -20,6 +21,19 @@ namespace MailCloud.Gateway.Smtp.Session;
 /// </summary>
 internal sealed partial class SmtpSession
 {
+    /// <summary>
+    /// The longest verdict the MX can record in an envelope: its size is reserved at MAIL, before the
+    /// verdict is known, so the recipient limit keeps the envelope within a queue message.
+    /// </summary>
+    private static readonly EnvelopeAuthentication LargestAuthentication = new()
+    {
+        Spf = "temperror",
+        Dkim = "temperror",
+        Dmarc = "temperror",
+        FromDomain = new string('x', 253),
+        Quarantine = true,
+    };
+
     /// <summary>RFC 4954 §4: AUTH lines (with an initial response) may be up to 12288 octets.</summary>
     private const int MaxAuthLineLength = 12288;
 
@@ -240,7 +254,14 @@ internal sealed partial class SmtpSession
         var messageId = MessageAcceptor.NewMessageId();
         _transaction = new SmtpTransaction(messageId, sender?.ToString() ?? "", mail.Parameters);
         // The spool's own name for the blob has this length whatever the day it is written.
-        _transaction.EnvelopeSize = EnvelopeSerializer.SerializedSize(BuildEnvelope(_transaction, SpoolBlobName.For(messageId, _services.Time.GetUtcNow())));
+        _transaction.EnvelopeSize = EnvelopeSerializer.SerializedSize(BuildEnvelope(
+            _transaction, SpoolBlobName.For(messageId, _services.Time.GetUtcNow()), Role == SmtpRole.Mx ? LargestAuthentication : null));
+        if (Role == SmtpRole.Mx)
+        {
+            // RFC 7208 §2.4: checked at MAIL FROM; it runs while RCPT and DATA arrive, and is awaited when DATA ends.
+            _transaction.Spf = _services.Authenticator.CheckSenderAsync(Client, _transaction.MailFrom, _helo, _services.Gateway.HostName, _connection.ConnectionClosed);
+        }
+
         Reply(new SmtpReply(250, "2.1.0", "Sender OK"));
     }
 
@@ -400,7 +421,7 @@ internal sealed partial class SmtpSession
         : transaction.Recipients.Count == 0 ? new SmtpReply(554, "5.5.1", "No valid recipients")
         : null;
 
-    /// <summary>Opens the spool blob and writes the Received header; false when storage is unavailable.</summary>
+    /// <summary>Opens the spool blob and prepares the Received header; false when storage is unavailable.</summary>
     private async Task<bool> StartContentAsync(SmtpTransaction transaction)
     {
         var messageId = transaction.MessageId;
@@ -414,8 +435,9 @@ internal sealed partial class SmtpSession
             return false;
         }
 
-        transaction.Sink = new ContentSink(transaction.Writer.Content);
-        var received = ReceivedHeader.Build(
+        transaction.Capture = new MessageCapture(transaction.Writer.Content, _services.Options.MaxHeaderSize);
+        transaction.Sink = new ContentSink(transaction.Capture);
+        transaction.Received = ReceivedHeader.Build(
             _helo!,
             Client,
             _services.Gateway.HostName,
@@ -424,7 +446,6 @@ internal sealed partial class SmtpSession
             messageId,
             transaction.Recipients.Count == 1 ? transaction.Recipients[0].Address : null,
             _services.Time.GetUtcNow());
-        await transaction.Sink.WriteAsync(Encoding.UTF8.GetBytes(received), _connection.ConnectionClosed).ConfigureAwait(false);
         return true;
     }
 
@@ -446,13 +467,64 @@ internal sealed partial class SmtpSession
             return SmtpReplies.StorageUnavailable;
         }
 
-        return await _services.Acceptor.CompleteAsync(transaction.Writer!, BuildEnvelope(transaction, transaction.Writer!.SpoolBlob)).ConfigureAwait(false)
+        var capture = transaction.Capture!;
+        if (capture.HeaderTooLarge)
+        {
+            return new SmtpReply(552, "5.3.4", $"Message header section exceeds {_services.Options.MaxHeaderSize} octets");
+        }
+
+        // RFC 8601 §5: an arriving Authentication-Results in our name is a forgery; only we speak for it.
+        var (header, forged) = AuthenticationResultsFilter.RemoveClaimsOf(_services.Gateway.HostName, capture.Header.Span);
+        if (forged > 0)
+        {
+            LogForgedResultsRemoved(forged);
+        }
+
+        if (Role == SmtpRole.Submission && _user is not null)
+        {
+            if (await GetDirectoryAsync().ConfigureAwait(false) is not { } directory)
+            {
+                return SmtpReplies.DirectoryUnavailable;
+            }
+
+            var readable = AuthorAddresses.TryRead(header, out var authors);
+            if (SmtpPolicy.CheckAuthors(_user, directory, readable, authors) is { } refusal)
+            {
+                LogAuthorRefused(_user.Address, string.Join(", ", authors));
+                return refusal;
+            }
+        }
+
+        var trace = transaction.Received!;
+        EnvelopeAuthentication? authentication = null;
+        if (transaction.Spf is { } spf)
+        {
+            var verdict = await _services.Authenticator.AuthenticateAsync(
+                _services.Gateway.HostName, await spf.ConfigureAwait(false), capture.MessageForVerification(), _connection.ConnectionClosed).ConfigureAwait(false);
+            if (verdict.Reject)
+            {
+                // RFC 7489 §6.6.4 and §10.3: refused at the end of DATA, so nothing is stored and the sender is told.
+                LogDmarcRejected(verdict.Dmarc.FromDomain);
+                return new SmtpReply(550, "5.7.1", $"Message refused by the DMARC policy of {verdict.Dmarc.FromDomain}");
+            }
+
+            // RFC 8601 §5: above the trace fields that were there when we checked.
+            trace = verdict.Header + trace;
+            authentication = verdict.ToEnvelope();
+        }
+
+        byte[] leading = [.. Encoding.UTF8.GetBytes(trace), .. header];
+        var envelope = BuildEnvelope(transaction, transaction.Writer!.SpoolBlob, authentication);
+        return await _services.Acceptor.CompleteAsync(transaction.Writer, envelope, leading).ConfigureAwait(false)
             ? new SmtpReply(250, "2.0.0", $"OK: queued as {transaction.MessageId}")
             : SmtpReplies.StorageUnavailable;
     }
 
-    /// <summary>The inbound envelope of a transaction; also sized at MAIL, before the spool blob exists.</summary>
-    private MessageEnvelope BuildEnvelope(SmtpTransaction transaction, string spoolBlob) =>
+    /// <summary>
+    /// The inbound envelope of a transaction; also sized at MAIL, before the spool blob exists and
+    /// before the verdict is known (then with <see cref="LargestAuthentication"/> in its place).
+    /// </summary>
+    private MessageEnvelope BuildEnvelope(SmtpTransaction transaction, string spoolBlob, EnvelopeAuthentication? authentication) =>
         new()
         {
             MessageId = transaction.MessageId,
@@ -473,6 +545,7 @@ internal sealed partial class SmtpSession
             SmtpUtf8 = transaction.Parameters.SmtpUtf8,
             EnvelopeId = transaction.Parameters.EnvelopeId,
             Return = transaction.Parameters.Return,
+            Authentication = authentication,
         };
 
     private async Task StartTlsAsync()
@@ -692,6 +765,15 @@ internal sealed partial class SmtpSession
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Recipient {Recipient} refused with {Code}")]
     private partial void LogRecipientRefused(string recipient, int code);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Removed {Count} arriving Authentication-Results fields claiming our authserv-id")]
+    private partial void LogForgedResultsRemoved(int count);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Refused with 550 5.7.1: {User} may not send as {Authors}")]
+    private partial void LogAuthorRefused(string user, string authors);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Refused with 550 5.7.1: DMARC p=reject for From domain {FromDomain}")]
+    private partial void LogDmarcRejected(string? fromDomain);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Directory unavailable; answering 4xx")]
     private partial void LogDirectoryUnavailable(Exception exception);

@@ -1,5 +1,7 @@
+using MailCloud.Core.Authentication.Spf;
 using MailCloud.Core.Queueing;
 using MailCloud.Core.Spool;
+using MailCloud.Gateway.Smtp.Acceptance;
 using MailCloud.Gateway.Smtp.Protocol;
 
 namespace MailCloud.Gateway.Smtp.Session;
@@ -39,6 +41,15 @@ internal sealed class SmtpTransaction(string messageId, string mailFrom, MailPar
 
     public ContentSink? Sink { get; set; }
 
+    /// <summary>The content as it arrives: the header section held back, the body streamed to <see cref="Writer"/>.</summary>
+    public MessageCapture? Capture { get; set; }
+
+    /// <summary>Our Received field, written ahead of the header section at commit.</summary>
+    public string? Received { get; set; }
+
+    /// <summary>MX only: SPF for MAIL FROM, started at MAIL and awaited when DATA ends.</summary>
+    public Task<SpfCheck>? Spf { get; set; }
+
     public MessageContentDecoder? Decoder { get; set; }
 
     /// <summary>Set once a BDAT chunk was taken; DATA is then out of sequence (RFC 3030 §3).</summary>
@@ -70,6 +81,12 @@ internal sealed class SmtpTransaction(string messageId, string mailFrom, MailPar
     /// <summary>Abandons an uncommitted spool blob.</summary>
     public async ValueTask DisposeAsync()
     {
+        if (Capture is not null)
+        {
+            await Capture.DisposeAsync().ConfigureAwait(false);
+            Capture = null;
+        }
+
         if (Writer is not null)
         {
             await Writer.DisposeAsync().ConfigureAwait(false);

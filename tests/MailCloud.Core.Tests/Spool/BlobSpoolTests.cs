@@ -55,6 +55,27 @@ public class BlobSpoolTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task Leading_bytes_given_at_commit_come_first_in_the_same_blob()
+    {
+        var storage = await azurite.CreateStorageAsync();
+        var spool = CreateSpool(storage, Now);
+        await using var writer = await spool.CreateAsync("lead-1", CancellationToken.None);
+        var body = RandomNumberGenerator.GetBytes(BlobSpool.BlockSize + 10);
+        await writer.Content.WriteAsync(body);
+
+        var size = await writer.CommitAsync("Authentication-Results: mx.example.test; none\r\nSubject: hi\r\n\r\n"u8.ToArray(), CancellationToken.None);
+
+        await using var read = await spool.OpenReadAsync(writer.SpoolBlob, CancellationToken.None);
+        using var copy = new MemoryStream();
+        await read.CopyToAsync(copy);
+        var head = "Authentication-Results: mx.example.test; none\r\nSubject: hi\r\n\r\n"u8.ToArray();
+        Assert.Equal([.. head, .. body], copy.ToArray());
+        Assert.Equal(head.Length + body.Length, size);
+        BlockList blocks = await storage.Spool.GetBlockBlobClient(writer.SpoolBlob).GetBlockListAsync(BlockListTypes.Committed);
+        Assert.Equal([head.Length, BlobSpool.BlockSize, 10], blocks.CommittedBlocks.Select(b => b.SizeLong));
+    }
+
+    [Fact]
     public async Task An_abandoned_writer_leaves_nothing_visible()
     {
         var storage = await azurite.CreateStorageAsync();

@@ -41,9 +41,9 @@ public sealed class RelayOnceTests(AzuriteFixture azurite, RelayDnsFixture dns) 
     {
         await using var remote = new RemoteMta();
         remote.RefuseRecipient("nobody@remote.test");
-        FailingQueueTransport? transport = null;
+        ObservedQueueTransport? transport = null;
         await using var host = await RelayTestHosts.CreateAsync(azurite, dns.Dns, remote.Port, _dkimKey,
-            services: s => s.Decorate<IQueueTransport>(inner => transport = new FailingQueueTransport(inner)));
+            services: s => s.Decorate<IQueueTransport>(inner => transport = new ObservedQueueTransport(inner)));
         var sender = await RelayTestHosts.SenderAsync(host);
         // The bounce for the refused recipient is the relay's next write after the remote's 250 for the other: it fails once.
         transport!.FailWhen = (queue, message) => queue == host.Queues.InboundQueue && message.MessageId.StartsWith("dsn-", StringComparison.Ordinal);

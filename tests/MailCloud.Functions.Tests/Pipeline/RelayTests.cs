@@ -12,13 +12,27 @@ public sealed class RelayDnsFixture : IAsyncLifetime
 {
     public DnsServer Dns { get; private set; } = null!;
 
-    public async Task InitializeAsync() => Dns = await DnsServer.StartAsync(
-    [
-        "--mx-host=remote.test,mx.remote.test,10",
-        "--host-record=mx.remote.test,127.0.0.1",
-        // RFC 7505 null MX: preference 0, exchange "." (the root label, one zero byte).
-        "--dns-rr=nullmx.test,15,000000",
-    ]);
+    public async Task InitializeAsync()
+    {
+        // The free port is chosen before dnsmasq binds it; on a shared machine another process may take it first.
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                Dns = await DnsServer.StartAsync(
+                [
+                    "--mx-host=remote.test,mx.remote.test,10",
+                    "--host-record=mx.remote.test,127.0.0.1",
+                    // RFC 7505 null MX: preference 0, exchange "." (the root label, one zero byte).
+                    "--dns-rr=nullmx.test,15,000000",
+                ]);
+                return;
+            }
+            catch (InvalidOperationException) when (attempt < 3)
+            {
+            }
+        }
+    }
 
     public async Task DisposeAsync() => await Dns.DisposeAsync();
 }

@@ -27,6 +27,7 @@ public sealed class PipelineTestHost : IAsyncDisposable
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(60);
 
     private readonly IHost _host;
+    private bool _started;
 
     private PipelineTestHost(IHost host) => _host = host;
 
@@ -73,7 +74,11 @@ public sealed class PipelineTestHost : IAsyncDisposable
         return new PipelineTestHost(host);
     }
 
-    public Task StartAsync() => _host.StartAsync();
+    public async Task StartAsync()
+    {
+        await _host.StartAsync();
+        _started = true;
+    }
 
     /// <summary>Accepts a message as the gateway does: spool blob first, then the "inbound" envelope.</summary>
     public async Task<MessageEnvelope> SubmitAsync(string mailFrom, IReadOnlyList<string> recipients, MimeMessage message, DsnReturn? ret = null, DateTimeOffset? receivedAt = null)
@@ -155,16 +160,16 @@ public sealed class PipelineTestHost : IAsyncDisposable
         var quietRounds = 0;
         while (quietRounds < 3)
         {
-            var busy = false;
+            var depths = new List<QueueDepth>();
             foreach (var queue in new[] { Queues.InboundQueue, Queues.DeliverQueue, Queues.RelayQueue })
             {
-                busy |= (await Transport.GetDepthAsync(queue, CancellationToken.None)).Active > 0;
+                depths.Add(await Transport.GetDepthAsync(queue, CancellationToken.None));
             }
 
-            quietRounds = busy ? 0 : quietRounds + 1;
+            quietRounds = depths.Any(d => d.Active > 0) ? 0 : quietRounds + 1;
             if (DateTimeOffset.UtcNow > until)
             {
-                throw new TimeoutException("The pipeline queues did not drain.");
+                throw new TimeoutException($"The pipeline queues did not drain: {string.Join(", ", depths.Select(d => $"{d.QueueName} {d.Active}"))}.");
             }
 
             await Task.Delay(100);
@@ -173,7 +178,12 @@ public sealed class PipelineTestHost : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await _host.StopAsync();
+        // A host whose start failed (options refused) has nothing to stop.
+        if (_started)
+        {
+            await _host.StopAsync();
+        }
+
         _host.Dispose();
     }
 

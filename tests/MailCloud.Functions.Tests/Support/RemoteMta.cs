@@ -50,6 +50,9 @@ public sealed class RemoteMta : IAsyncDisposable
     /// <summary>Transactions whose DATA reached the end, answered or not yet (the recording happens after the answer delay).</summary>
     public int DataTransactions => _recorder.Transactions;
 
+    /// <summary>The most transactions that waited for their DATA answer at the same time.</summary>
+    public int MostConcurrentTransactions => _recorder.MostConcurrent;
+
     public async ValueTask DisposeAsync()
     {
         _stop.Cancel();
@@ -83,6 +86,8 @@ public sealed class RemoteMta : IAsyncDisposable
         private int _refusals;
 
         private int _transactions;
+        private int _concurrent;
+        private int _mostConcurrent;
 
         public IReadOnlyCollection<ReceivedMail> Received => _received;
 
@@ -90,14 +95,29 @@ public sealed class RemoteMta : IAsyncDisposable
 
         public int Transactions => Volatile.Read(ref _transactions);
 
+        public int MostConcurrent => Volatile.Read(ref _mostConcurrent);
+
         public void Refuse(SmtpResponse response, int times) => (_refusal, _refusals) = (response, times);
 
         public override async Task<SmtpResponse> SaveAsync(SmtpServer.ISessionContext context, SmtpServer.IMessageTransaction transaction, ReadOnlySequence<byte> buffer, CancellationToken cancellationToken)
         {
             Interlocked.Increment(ref _transactions);
-            if (AnswerDelay > TimeSpan.Zero)
+            var concurrent = Interlocked.Increment(ref _concurrent);
+            for (var most = _mostConcurrent; concurrent > most; most = _mostConcurrent)
             {
-                await Task.Delay(AnswerDelay, cancellationToken);
+                Interlocked.CompareExchange(ref _mostConcurrent, concurrent, most);
+            }
+
+            try
+            {
+                if (AnswerDelay > TimeSpan.Zero)
+                {
+                    await Task.Delay(AnswerDelay, cancellationToken);
+                }
+            }
+            finally
+            {
+                Interlocked.Decrement(ref _concurrent);
             }
 
             if (_refusal is { } refusal && Interlocked.Decrement(ref _refusals) >= 0)

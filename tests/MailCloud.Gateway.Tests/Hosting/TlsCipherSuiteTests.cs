@@ -26,7 +26,7 @@ public sealed class TlsCipherSuiteTests(AzuriteFixture azurite)
         string[] startTls = ["-connect", $"127.0.0.1:{host.Port(ListenerNames.Mx)}", "-starttls", "smtp"];
         foreach (var connect in new[] { implicitTls, startTls })
         {
-            var (exitCode, output) = await Processes.RunAsync("openssl", ["s_client", .. connect, "-tls1_2", "-cipher", cipher, "-brief"]);
+            var (exitCode, output) = await Peers.RunAsync("openssl", ["s_client", .. connect, "-tls1_2", "-cipher", cipher, "-brief"]);
             Assert.True(accepted == (exitCode == 0), $"{cipher} over {string.Join(' ', connect)}: exit {exitCode}\n{output}");
             if (accepted)
             {
@@ -39,7 +39,7 @@ public sealed class TlsCipherSuiteTests(AzuriteFixture azurite)
     public async Task Tls13_still_negotiates()
     {
         await using var host = await GatewayTestHost.StartAsync(azurite);
-        var (exitCode, output) = await Processes.RunAsync("openssl", ["s_client", "-connect", $"127.0.0.1:{host.Port(ListenerNames.Submissions)}", "-tls1_3", "-brief"]);
+        var (exitCode, output) = await Peers.RunAsync("openssl", ["s_client", "-connect", $"127.0.0.1:{host.Port(ListenerNames.Submissions)}", "-tls1_3", "-brief"]);
         Assert.True(exitCode == 0, output);
         Assert.Contains("Protocol version: TLSv1.3", output, StringComparison.Ordinal);
     }

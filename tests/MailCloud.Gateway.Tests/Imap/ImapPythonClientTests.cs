@@ -14,7 +14,7 @@ public sealed class ImapPythonClientTests(AzuriteFixture azurite)
         await server.AppendAsync(TestMessages.Multipart);
         var script = Path.Combine(TestEnvironment.RepositoryRoot, "tests", "MailCloud.Gateway.Tests", "Imap", "imaplib_session.py");
 
-        var (exitCode, output) = await Processes.RunAsync("python3", [script, server.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), ImapTestServer.User, ImapTestServer.Password]);
+        var (exitCode, output) = await Peers.RunAsync("python3", [script, server.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), ImapTestServer.User, ImapTestServer.Password]);
 
         Assert.True(exitCode == 0, output);
         Assert.Contains("imaplib session ok", output, StringComparison.Ordinal);

@@ -171,7 +171,7 @@ public sealed class Pop3ServerTests(AzuriteFixture azurite) : IAsyncLifetime
             p.quit()
             """;
 
-        var (exitCode, output) = await Processes.RunAsync("python3", ["-c", script]);
+        var (exitCode, output) = await Peers.RunAsync("python3", ["-c", script]);
 
         Assert.True(exitCode == 0, output);
         Assert.Contains("(2, ", output);

@@ -56,7 +56,9 @@ public sealed class SmtpAcceptanceTests(AzuriteFixture azurite) : IAsyncLifetime
         Assert.Null(envelope.ReceivedFrom.AuthenticatedUser);
 
         var stored = await _host.ReadSpoolAsync(envelope.SpoolBlob);
-        Assert.StartsWith("Received: from ", stored);
+        // Our Authentication-Results first (RFC 8601 §5), then our Received (remote.test publishes nothing).
+        Assert.StartsWith($"Authentication-Results: {GatewayTestHost.HostName};\r\n\tspf=none smtp.mailfrom=remote.test;", stored);
+        Assert.Contains("\r\nReceived: from ", stored);
         Assert.Contains("([127.0.0.1])", stored);
         Assert.Contains($"by {GatewayTestHost.HostName} (MailCloud) with ESMTPS (using TLSv1.3", stored);
         Assert.Contains("for <bob@example.test>", stored);
@@ -111,7 +113,7 @@ public sealed class SmtpAcceptanceTests(AzuriteFixture azurite) : IAsyncLifetime
                 s.login("alice@example.test", "alice-secret")
                 s.sendmail("alice@example.test", ["bob@example.test"], "Subject: py\r\n\r\nfrom python\r\n")
             """;
-        var (exitCode, output) = await Processes.RunAsync("python3", ["-c", script]);
+        var (exitCode, output) = await Peers.RunAsync("python3", ["-c", script]);
         Assert.True(exitCode == 0, output);
 
         var envelope = Assert.Single(await _host.ReceiveInboundAsync());
@@ -123,7 +125,7 @@ public sealed class SmtpAcceptanceTests(AzuriteFixture azurite) : IAsyncLifetime
     public async Task Swaks_pipelines_with_auth_login_on_loopback()
     {
         // Plaintext AUTH on loopback (AllowPlaintextAuthOnLoopback); swaks' TLS needs Net::SSLeay, which the CI peers omit.
-        var (exitCode, output) = await Processes.RunAsync("swaks",
+        var (exitCode, output) = await Peers.RunAsync("swaks",
         [
             "--server", $"127.0.0.1:{_host.Port(ListenerNames.Submission)}", "--ehlo", "swaks.test",
             "--pipeline", "--auth", "LOGIN", "--auth-user", "alice@example.test", "--auth-password", "alice-secret",

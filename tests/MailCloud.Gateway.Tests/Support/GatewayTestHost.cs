@@ -53,6 +53,25 @@ public sealed class GatewayTestHost : IAsyncDisposable
         Action<IServiceCollection>? configureServices = null,
         IDictionary<string, string?>? settings = null)
     {
+        // The health port is found free and bound a moment later: a test in another process may take it in between.
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await StartOnceAsync(azurite, configure, configureServices, settings);
+            }
+            catch (IOException e) when (attempt < 3 && e.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException)
+            {
+            }
+        }
+    }
+
+    private static async Task<GatewayTestHost> StartOnceAsync(
+        AzuriteFixture azurite,
+        Action<GatewayOptions>? configure,
+        Action<IServiceCollection>? configureServices,
+        IDictionary<string, string?>? settings)
+    {
         var values = azurite.CreateIsolatedSettings();
         values["Logging:LogLevel:Default"] = "Warning";
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())

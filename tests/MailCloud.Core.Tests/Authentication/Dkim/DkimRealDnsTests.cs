@@ -81,7 +81,7 @@ public sealed class DkimRealDnsTests : IAsyncLifetime
 
     private static async Task<string> RunAsync(string tool, string? input, params string[] arguments)
     {
-        var start = new ProcessStartInfo(File.Exists($"/usr/sbin/{tool}") ? $"/usr/sbin/{tool}" : tool)
+        var start = new ProcessStartInfo(await Peers.RequireAsync(tool))
         {
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
@@ -92,7 +92,7 @@ public sealed class DkimRealDnsTests : IAsyncLifetime
             start.ArgumentList.Add(argument);
         }
 
-        using var process = Process.Start(start) ?? throw new InvalidOperationException($"{tool} did not start (apt-get install opendkim-tools)");
+        using var process = Process.Start(start) ?? throw new InvalidOperationException($"{tool} did not start");
         if (input is not null)
         {
             await process.StandardInput.WriteAsync(input);

@@ -1,15 +1,20 @@
 using System.Diagnostics;
 
-namespace MailCloud.Gateway.Tests.Support;
+namespace MailCloud.Testing;
 
-/// <summary>Runs an external client (python3, swaks, curl) to completion and returns its exit code and output.</summary>
+/// <summary>Runs an external program to completion and returns its exit code and output (stdout, then stderr).</summary>
 public static class Processes
 {
-    public static async Task<(int ExitCode, string Output)> RunAsync(string fileName, IEnumerable<string> arguments, TimeSpan? timeout = null)
+    public static async Task<(int ExitCode, string Output)> RunAsync(
+        string fileName,
+        IEnumerable<string> arguments,
+        TimeSpan? timeout = null,
+        string? standardInput = null,
+        IReadOnlyDictionary<string, string>? environment = null)
     {
         var start = new ProcessStartInfo(fileName)
         {
-            // The clients get an empty stdin: openssl s_client, for one, would otherwise wait on it.
+            // Programs get an empty stdin unless given one: openssl s_client, for one, would otherwise wait on it.
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -20,10 +25,20 @@ public static class Processes
             start.ArgumentList.Add(argument);
         }
 
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[name] = value;
+        }
+
         using var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {fileName}.");
-        process.StandardInput.Close();
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
+        if (standardInput is not null)
+        {
+            await process.StandardInput.WriteAsync(standardInput);
+        }
+
+        process.StandardInput.Close();
         using var cancel = new CancellationTokenSource(timeout ?? TimeSpan.FromMinutes(2));
         try
         {

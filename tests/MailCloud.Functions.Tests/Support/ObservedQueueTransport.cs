@@ -1,24 +1,34 @@
+using System.Collections.Concurrent;
 using MailCloud.Core.Queueing;
 
 namespace MailCloud.Functions.Tests.Support;
 
 /// <summary>
-/// The real transport, except that the first send <see cref="FailWhen"/> matches throws as a storage
-/// outage would: a stage that crashes at that point, after whatever it did before.
+/// The real transport, observed: every send is recorded, and the first send <see cref="FailWhen"/>
+/// matches throws as a storage outage would (a stage that crashes at that point, after whatever it did before).
 /// </summary>
-public sealed class FailingQueueTransport(IQueueTransport inner) : IQueueTransport
+public sealed class ObservedQueueTransport(IQueueTransport inner) : IQueueTransport
 {
+    private readonly ConcurrentQueue<(string Queue, OutgoingMessage Message, TimeSpan? Delay)> _sent = new();
     private int _failed;
+
+    public IReadOnlyCollection<(string Queue, OutgoingMessage Message, TimeSpan? Delay)> Sent => _sent;
 
     /// <summary>Which send fails (queue name, message); null fails none.</summary>
     public Func<string, OutgoingMessage, bool>? FailWhen { get; set; }
 
     public bool HasFailed => Volatile.Read(ref _failed) == 1;
 
-    public Task SendAsync(string queueName, OutgoingMessage message, TimeSpan? delay, CancellationToken cancellationToken) =>
-        FailWhen is { } failWhen && failWhen(queueName, message) && Interlocked.Exchange(ref _failed, 1) == 0
-            ? throw new IOException($"injected failure sending {message.MessageId} to {queueName}")
-            : inner.SendAsync(queueName, message, delay, cancellationToken);
+    public async Task SendAsync(string queueName, OutgoingMessage message, TimeSpan? delay, CancellationToken cancellationToken)
+    {
+        if (FailWhen is { } failWhen && failWhen(queueName, message) && Interlocked.Exchange(ref _failed, 1) == 0)
+        {
+            throw new IOException($"injected failure sending {message.MessageId} to {queueName}");
+        }
+
+        await inner.SendAsync(queueName, message, delay, cancellationToken);
+        _sent.Enqueue((queueName, message, delay));
+    }
 
     public int MaxMessageBodySize => inner.MaxMessageBodySize;
     public Task EnsureQueuesAsync(IEnumerable<string> queueNames, CancellationToken cancellationToken) => inner.EnsureQueuesAsync(queueNames, cancellationToken);

@@ -1,0 +1,97 @@
+using System.Globalization;
+using System.Net;
+using MailCloud.Core.Authentication.Dkim;
+using MailCloud.Core.Authentication.Dmarc;
+using MailCloud.Core.Authentication.Spf;
+using MailCloud.Core.Queueing;
+using Microsoft.Extensions.Logging;
+using MimeKit;
+
+namespace MailCloud.Core.Authentication;
+
+/// <summary>The verdict on one arriving message, and the header that records it.</summary>
+public sealed record AuthenticationVerdict(SpfCheck Spf, IReadOnlyList<DkimCheck> Dkim, DmarcCheck Dmarc, string Header)
+{
+    /// <summary>DMARC p=reject applied: refuse at the end of DATA (RFC 7489 §6.6.4).</summary>
+    public bool Reject => Dmarc.Disposition == DmarcDisposition.Reject;
+
+    /// <summary>What travels in the envelope, so Route and Deliver act on it without verifying again.</summary>
+    public EnvelopeAuthentication ToEnvelope() => new()
+    {
+        Spf = AuthenticationResultsHeader.Name(Spf.Result),
+        Dkim = AuthenticationResultsHeader.Name(Dkim.Count == 0 ? DkimResult.None : Dkim.Min(c => c.Result)),
+        Dmarc = AuthenticationResultsHeader.Name(Dmarc.Result),
+        FromDomain = Dmarc.FromDomain,
+        Quarantine = Dmarc.Disposition == DmarcDisposition.Quarantine,
+    };
+}
+
+/// <summary>
+/// SPF at MAIL FROM, then DKIM and DMARC on the message once DATA has ended, for mail arriving on
+/// the MX. DNS failures never lose mail: they come out as temperror, and temperror never rejects.
+/// </summary>
+public sealed partial class MessageAuthenticator(SpfEvaluator spf, DkimChecker dkim, DmarcEvaluator dmarc, ILogger<MessageAuthenticator> logger)
+{
+    private static readonly IdnMapping Idn = new();
+
+    /// <summary>SPF for the MAIL FROM identity (HELO for the null reverse-path).</summary>
+    public Task<SpfCheck> CheckSenderAsync(IPAddress client, string mailFrom, string helo, string receivingHost, CancellationToken cancellationToken) =>
+        spf.CheckMailFromAsync(client, mailFrom, helo, receivingHost, cancellationToken);
+
+    /// <param name="message">The message as it arrived (seekable): the whole of it when it carries DKIM signatures, else its header section.</param>
+    public async Task<AuthenticationVerdict> AuthenticateAsync(string authservId, SpfCheck sender, Stream message, CancellationToken cancellationToken)
+    {
+        IReadOnlyList<DkimCheck> signatures;
+        DmarcCheck policy;
+        try
+        {
+            var parsed = await MimeMessage.LoadAsync(ParserOptions.Default, message, persistent: true, cancellationToken).ConfigureAwait(false);
+            signatures = await dkim.VerifyAsync(parsed, cancellationToken).ConfigureAwait(false);
+            policy = await dmarc.EvaluateAsync(FromDomains(parsed), sender, signatures, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // Whatever went wrong, the message is not lost over it: recorded as a temporary error.
+            LogVerificationFailed(ex);
+            signatures = [];
+            policy = new DmarcCheck(DmarcResult.TempError, null, Reason: "verification failed");
+        }
+
+        var header = AuthenticationResultsHeader.Build(authservId, sender, signatures, policy);
+        LogVerdict(sender.Result, string.Join(",", signatures.Select(s => s.Result)), policy.Result, policy.Disposition, policy.FromDomain);
+        return new AuthenticationVerdict(sender, signatures, policy, header);
+    }
+
+    /// <summary>Every domain of every From field (RFC 7489 §6.6.1), as A-labels.</summary>
+    private static List<string> FromDomains(MimeMessage message)
+    {
+        var domains = new List<string>();
+        foreach (var field in message.Headers.Where(h => h.Id == HeaderId.From))
+        {
+            if (!InternetAddressList.TryParse(field.Value, out var addresses))
+            {
+                continue;
+            }
+
+            foreach (var mailbox in addresses.Mailboxes.Where(m => m.Domain.Length > 0))
+            {
+                try
+                {
+                    domains.Add(Idn.GetAscii(mailbox.Domain.TrimEnd('.')));
+                }
+                catch (ArgumentException)
+                {
+                    // Not a domain name: it names no policy.
+                }
+            }
+        }
+
+        return domains;
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "DKIM/DMARC verification failed; recording temperror")]
+    private partial void LogVerificationFailed(Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Authentication: spf={Spf} dkim={Dkim} dmarc={Dmarc} disposition={Disposition} from={FromDomain}")]
+    private partial void LogVerdict(SpfResult spf, string dkim, DmarcResult dmarc, DmarcDisposition disposition, string? fromDomain);
+}
