@@ -15,6 +15,7 @@ public static class MailboxServiceCollectionExtensions
             .ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<IMailboxStore, TableMailboxStore>();
+        services.AddSingleton<MailboxBlobSweeper>();
         return services;
     }
 }

@@ -1,3 +1,4 @@
+using MailCloud.Core.Mailboxes;
 using MailCloud.Core.Pipeline.Relay;
 using MailCloud.Core.Pipeline.State;
 using MailCloud.Core.Spool;
@@ -14,11 +15,13 @@ namespace MailCloud.Core.Pipeline.Housekeeping;
 /// older than the retry period plus <see cref="PipelineOptions.SpoolRetentionMargin"/> (which
 /// covers queue backlog) is safe to delete. A blob is committed at acceptance or later (list copies
 /// and DSNs), so its creation time never makes it look older than its mail. A stage that still
-/// finds its blob gone bounces without the content rather than losing the message.
+/// finds its blob gone bounces without the content rather than losing the message. The same sweep
+/// asks <see cref="MailboxBlobSweeper"/> for message blobs that no mailbox row references.
 /// </summary>
 public sealed partial class SpoolSweeper(
     ISpool spool,
     PipelineMarkers markers,
+    MailboxBlobSweeper mailboxBlobs,
     IOptions<RelayOptions> relayOptions,
     IOptions<PipelineOptions> pipelineOptions,
     TimeProvider time,
@@ -38,11 +41,12 @@ public sealed partial class SpoolSweeper(
 
         var markerCount = await markers.SweepAsync(cutoff, cancellationToken).ConfigureAwait(false);
         LogSwept(blobs, markerCount, cutoff);
-        return new SweepResult(blobs, markerCount);
+        var orphans = await mailboxBlobs.SweepAsync(cancellationToken).ConfigureAwait(false);
+        return new SweepResult(blobs, markerCount, orphans);
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Housekeeping deleted {Blobs} spool blobs and {Markers} markers older than {Cutoff}")]
     private partial void LogSwept(int blobs, int markers, DateTimeOffset cutoff);
 }
 
-public sealed record SweepResult(int SpoolBlobs, int Markers);
+public sealed record SweepResult(int SpoolBlobs, int Markers, int UnreferencedMessageBlobs);
