@@ -88,6 +88,8 @@ var containerNames = {
   spool: 'spool'
   mailboxes: 'mailboxes'
 }
+// The mailbox index (folders, UIDs, flags, MODSEQ): one partition per account.
+var mailboxTableName = 'mailboxes'
 var queueNames = {
   inbound: 'inbound'
   deliver: 'deliver'
@@ -158,6 +160,7 @@ module storage 'modules/storage.bicep' = {
     tags: tags
     storageAccountName: 'st${resourceToken}'
     containerNames: [containerNames.directory, containerNames.spool, containerNames.mailboxes]
+    tableNames: [mailboxTableName]
     spoolContainerName: containerNames.spool
     deploymentContainerName: deploymentContainerName
   }
@@ -221,6 +224,7 @@ var sharedSettings = {
   Storage__DirectoryContainer: containerNames.directory
   Storage__SpoolContainer: containerNames.spool
   Storage__MailboxContainer: containerNames.mailboxes
+  Storage__MailboxTable: mailboxTableName
   Queueing__Transport: 'ServiceBus'
   Queueing__ServiceBusNamespace: serviceBus.outputs.serviceBusFullyQualifiedNamespace
   Queueing__MaxDeliveryCount: string(maxDeliveryCount)

@@ -48,12 +48,14 @@ resource applicationInsights 'Microsoft.Insights/components@2020-02-02' existing
   name: applicationInsightsName
 }
 
-// Storage. The gateway writes the spool, reads the directory and reads/writes mailboxes (IMAP, POP3).
+// Storage. The gateway writes the spool, reads the directory and reads/writes mailboxes (IMAP, POP3:
+// message blobs and the mailbox index table).
 // The Functions app does the same for the pipeline, and its host keeps triggers' state (blobs, queues,
 // tables) in the same account (AzureWebJobsStorage) and its deployment package in a blob container,
 // which Flex Consumption requires Blob Data Owner for.
 var storageGrants = [
   { principalId: gatewayPrincipalId, role: roles.storageBlobDataContributor, type: 'ServicePrincipal' }
+  { principalId: gatewayPrincipalId, role: roles.storageTableDataContributor, type: 'ServicePrincipal' }
   { principalId: functionsPrincipalId, role: roles.storageBlobDataOwner, type: 'ServicePrincipal' }
   { principalId: functionsPrincipalId, role: roles.storageQueueDataContributor, type: 'ServicePrincipal' }
   { principalId: functionsPrincipalId, role: roles.storageTableDataContributor, type: 'ServicePrincipal' }

@@ -8,6 +8,9 @@ param storageAccountName string
 @description('Blob containers the code reads; names must match StorageOptions (checked by tests/MailCloud.Infra.Tests).')
 param containerNames array
 
+@description('Tables the code reads and writes (the mailbox index); names must match StorageOptions (checked by tests/MailCloud.Infra.Tests).')
+param tableNames array
+
 @description('The spool holds raw messages until every stage is done with them; the pipeline retries for at most 5 days.')
 param spoolContainerName string
 param spoolRetentionDays int = 7
@@ -46,6 +49,18 @@ resource containers 'Microsoft.Storage/storageAccounts/blobServices/containers@2
     parent: blobService
     name: name
     properties: { publicAccess: 'None' }
+  }
+]
+
+resource tableService 'Microsoft.Storage/storageAccounts/tableServices@2025-01-01' = {
+  parent: storage
+  name: 'default'
+}
+
+resource tables 'Microsoft.Storage/storageAccounts/tableServices/tables@2025-01-01' = [
+  for name in tableNames: {
+    parent: tableService
+    name: name
   }
 ]
 

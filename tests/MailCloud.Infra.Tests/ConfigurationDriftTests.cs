@@ -233,6 +233,13 @@ public sealed partial class ConfigurationDriftTests(CompiledTemplate template) :
     }
 
     [Fact]
+    public void StorageTables_AreStorageOptionsDefaults_AndSetForTheCode()
+    {
+        var provisioned = template.ModuleParameter("storage", "tableNames")!.AsArray().Select(n => (string)n!).ToList();
+        Assert.Equal([new StorageOptions().MailboxTable], provisioned);
+    }
+
+    [Fact]
     public void MaxDeliveryCount_HasTheCodesDefaultAndRange()
     {
         var parameter = template.Template["parameters"]!["maxDeliveryCount"]!;
