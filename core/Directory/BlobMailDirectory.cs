@@ -20,6 +20,12 @@ namespace MailCloud.Core.Directory;
 /// </summary>
 public sealed partial class BlobMailDirectory : IMailDirectory
 {
+    /// <summary>
+    /// How long a caller with a stale snapshot waits for another caller's revalidation. It must wait:
+    /// answering from the stale snapshot would refuse, with a permanent 550, an account added since.
+    /// </summary>
+    private static readonly TimeSpan StaleWaitLimit = TimeSpan.FromSeconds(5);
+
     private readonly DirectoryBlobStore _store;
     private readonly IPasswordHasher _hasher;
     private readonly VerifiedCredentialCache _verifiedCredentials;
@@ -157,15 +163,14 @@ public sealed partial class BlobMailDirectory : IMailDirectory
 
     private async Task<DirectorySnapshot> RevalidateAsync(CachedSnapshot? seen, CancellationToken cancellationToken)
     {
-        if (seen is not null && !_revalidation.Wait(0))
-        {
-            // Someone else is asking storage; a slow storage must not hold up every session.
-            return seen.Snapshot;
-        }
-
         if (seen is null)
         {
             await _revalidation.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        else if (!await _revalidation.WaitAsync(StaleWaitLimit, cancellationToken).ConfigureAwait(false))
+        {
+            // Someone else is asking a slow storage: go on from the stale snapshot rather than hold up every session.
+            return seen.Snapshot;
         }
 
         try

@@ -87,4 +87,23 @@ public class DirectoryConsistencyTests(AzuriteFixture azurite)
         Assert.All(snapshots, s => Assert.True(s.IsHostedDomain("example.test")));
         Assert.Equal(1, counter.Count);
     }
+
+    [Fact]
+    public async Task Concurrent_readers_of_a_stale_cache_all_see_a_change_made_elsewhere()
+    {
+        var storage = await azurite.CreateStorageAsync();
+        var time = new SteppedTimeProvider();
+        var writer = TestDirectories.Create(storage);
+        var reader = TestDirectories.Create(storage, TestDirectories.Options(TimeSpan.FromSeconds(2)), time);
+        await writer.AddDomainAsync("example.test", Ct);
+        await reader.GetSnapshotAsync(Ct);
+
+        // Added by the CLI while a burst of SMTP sessions is about to look recipients up: none may
+        // answer from the stale snapshot, which would refuse the new account with a permanent 550.
+        await writer.AddAccountAsync("new@example.test", "secret", null, null, Ct);
+        time.Advance(TimeSpan.FromSeconds(2));
+        var snapshots = await Task.WhenAll(Enumerable.Range(0, 10).Select(_ => reader.GetSnapshotAsync(Ct).AsTask()));
+
+        Assert.All(snapshots, s => Assert.NotNull(s.FindAccount("new@example.test")));
+    }
 }
