@@ -2,13 +2,15 @@
 # Delivery end to end, side by side in one run: Postfix → LMTP → Dovecot, and `mailcloud dev`
 # (Release: gateway, pipeline and Azurite in one command). Postfix's smtp-source sends the same
 # load to both; the time runs from the first SMTP byte until every message is visible over IMAP
-# (STATUS INBOX on each mailbox). Four loads: 4 KB and 100 KB messages, to one mailbox and
-# spread over 50. Prints messages/second for each and the ratio. Run by hand as root, not in CI;
+# (STATUS INBOX on each mailbox, at most 8 sessions at a time). Four loads: 4 KB and 100 KB
+# messages, to one mailbox and spread over 50. Prints messages/second for each and the ratio.
+# Run by hand as root, not in CI;
 # loopback only; stops what it started, by PID.
 #
 #   bash bench/delivery/run.sh                       # 2,000 messages per load, 10 sessions
 #   MESSAGES=500 SESSIONS=10 bash bench/delivery/run.sh
 set -euo pipefail
+shopt -s inherit_errexit  # a failed load inside $(measure ...) stops the run
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
