@@ -1,5 +1,4 @@
 using System.Net.Sockets;
-using MailCloud.Core.Configuration;
 using MailCloud.Core.Directory;
 using MailCloud.Gateway.Hosting;
 using MailCloud.Gateway.Imap;
@@ -8,7 +7,6 @@ using MailCloud.Gateway.Tests.Imap;
 using MailCloud.Gateway.Tests.Support;
 using MailCloud.Testing;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Options;
 
 namespace MailCloud.Gateway.Tests.EndToEnd;
 
@@ -62,16 +60,10 @@ public sealed class DirectoryOutageLoginTests(AzuriteFixture azurite)
     /// <summary>A gateway whose directory container is behind the outage, seeded by another directory instance (as the CLI would).</summary>
     private async Task<GatewayTestHost> StartAsync()
     {
-        var host = await GatewayTestHost.StartAsync(azurite, configureServices: s =>
+        var host = await GatewayTestHost.StartWithDirectoryOutageAsync(azurite, _outage, s =>
         {
             s.AddImap();
             s.AddPop3();
-            s.AddSingleton(sp =>
-            {
-                var storage = sp.GetRequiredService<IOptions<StorageOptions>>();
-                _outage.Include(storage.Value.DirectoryContainer);
-                return new StorageClients(storage, blobOptions: _outage.BlobClientOptions());
-            });
         });
         var seeder = ActivatorUtilities.CreateInstance<BlobMailDirectory>(host.Services);
         await seeder.AddDomainAsync(GatewayTestHost.Domain, CancellationToken.None);

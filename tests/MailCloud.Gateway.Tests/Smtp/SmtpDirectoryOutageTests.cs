@@ -1,10 +1,8 @@
-using MailCloud.Core.Configuration;
 using MailCloud.Core.Directory;
 using MailCloud.Gateway.Hosting;
 using MailCloud.Gateway.Tests.Support;
 using MailCloud.Testing;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Options;
 
 namespace MailCloud.Gateway.Tests.Smtp;
 
@@ -70,14 +68,8 @@ public sealed class SmtpDirectoryOutageTests(AzuriteFixture azurite)
         Assert.Equal(["bob@example.test", "someone@remote.test"], envelope.Recipients.Select(r => r.Address));
     }
 
-    /// <summary>A gateway whose storage clients pass through the outage, which hits only its directory container.</summary>
     private Task<GatewayTestHost> StartAsync(Dictionary<string, string?>? settings = null) =>
-        GatewayTestHost.StartAsync(azurite, configureServices: s => s.AddSingleton(sp =>
-        {
-            var storage = sp.GetRequiredService<IOptions<StorageOptions>>();
-            _outage.Include(storage.Value.DirectoryContainer);
-            return new StorageClients(storage, blobOptions: _outage.BlobClientOptions());
-        }), settings: settings);
+        GatewayTestHost.StartWithDirectoryOutageAsync(azurite, _outage, settings: settings);
 
     private static async Task SeedAsync(IMailDirectory directory)
     {

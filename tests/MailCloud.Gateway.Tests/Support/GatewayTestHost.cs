@@ -66,6 +66,23 @@ public sealed class GatewayTestHost : IAsyncDisposable
         }
     }
 
+    /// <summary>A gateway whose storage clients pass through <paramref name="outage"/>, which hits only its directory container.</summary>
+    public static Task<GatewayTestHost> StartWithDirectoryOutageAsync(
+        AzuriteFixture azurite,
+        StorageOutage outage,
+        Action<IServiceCollection>? configureServices = null,
+        IDictionary<string, string?>? settings = null) =>
+        StartAsync(azurite, configureServices: s =>
+        {
+            configureServices?.Invoke(s);
+            s.AddSingleton(sp =>
+            {
+                var storage = sp.GetRequiredService<IOptions<StorageOptions>>();
+                outage.Include(storage.Value.DirectoryContainer);
+                return new StorageClients(storage, blobOptions: outage.BlobClientOptions());
+            });
+        }, settings: settings);
+
     private static async Task<GatewayTestHost> StartOnceAsync(
         AzuriteFixture azurite,
         Action<GatewayOptions>? configure,
