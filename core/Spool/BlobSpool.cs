@@ -10,7 +10,8 @@ namespace MailCloud.Core.Spool;
 
 /// <summary>
 /// The spool on Azure Blob Storage (the <see cref="StorageClients.Spool"/> container): each
-/// message is a block blob staged block by block and committed once with If-None-Match: *.
+/// message is a block blob written once with If-None-Match: *: in one Put Blob when it fits one
+/// block, otherwise staged block by block and committed.
 /// </summary>
 public sealed partial class BlobSpool(StorageClients storage, TimeProvider time, ILogger<BlobSpool> logger) : ISpool
 {

@@ -1,3 +1,4 @@
+using System.Buffers;
 using Azure;
 using Azure.Storage.Blobs.Models;
 using Azure.Storage.Blobs.Specialized;
@@ -32,23 +33,16 @@ internal sealed partial class BlobSpoolWriter : ISpoolWriter
             throw new InvalidOperationException($"Spool blob '{SpoolBlob}' is already committed.");
         }
 
-        await _content.SealAsync(cancellationToken).ConfigureAwait(false);
-        if (!leadingBytes.IsEmpty)
-        {
-            await _content.StageLeadingBlockAsync(leadingBytes, cancellationToken).ConfigureAwait(false);
-        }
+        var headers = new BlobHttpHeaders { ContentType = "message/rfc822" };
 
-        var options = new CommitBlockListOptions
-        {
-            HttpHeaders = new BlobHttpHeaders { ContentType = "message/rfc822" },
-
-            // Written once: a second commit under the same name must fail, never replace a message.
-            Conditions = new BlobRequestConditions { IfNoneMatch = ETag.All },
-        };
-
+        // Written once: a second commit under the same name must fail, never replace a message.
+        var onlyOnce = new BlobRequestConditions { IfNoneMatch = ETag.All };
+        long size;
         try
         {
-            await _blob.CommitBlockListAsync(_content.BlockIds, options, cancellationToken).ConfigureAwait(false);
+            size = _content.TryGetUnstagedContent(out var content)
+                ? await PutWholeAsync(leadingBytes, content, headers, onlyOnce, cancellationToken).ConfigureAwait(false)
+                : await CommitBlocksAsync(leadingBytes, headers, onlyOnce, cancellationToken).ConfigureAwait(false);
         }
         catch (RequestFailedException ex) when (ex.Status is 409 or 412)
         {
@@ -56,7 +50,42 @@ internal sealed partial class BlobSpoolWriter : ISpoolWriter
         }
 
         _committed = true;
-        LogCommitted(SpoolBlob, _content.Length, _content.BlockIds.Count);
+        LogCommitted(SpoolBlob, size, _content.BlockIds.Count);
+        return size;
+    }
+
+    /// <summary>A message that never filled a block: one Put Blob of the leading bytes and the content.</summary>
+    private async Task<long> PutWholeAsync(ReadOnlyMemory<byte> leadingBytes, ReadOnlyMemory<byte> content, BlobHttpHeaders headers, BlobRequestConditions conditions, CancellationToken cancellationToken)
+    {
+        var size = leadingBytes.Length + content.Length;
+        var whole = ArrayPool<byte>.Shared.Rent(size);
+        try
+        {
+            leadingBytes.CopyTo(whole);
+            content.CopyTo(whole.AsMemory(leadingBytes.Length));
+
+            // A seekable stream of known length, so the client sends it in one request.
+            using var body = new MemoryStream(whole, 0, size, writable: false);
+            await _blob.UploadAsync(body, new BlobUploadOptions { HttpHeaders = headers, Conditions = conditions }, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(whole);
+        }
+
+        return size;
+    }
+
+    /// <summary>Stages the rest, then the leading bytes as a block listed first, and commits the list.</summary>
+    private async Task<long> CommitBlocksAsync(ReadOnlyMemory<byte> leadingBytes, BlobHttpHeaders headers, BlobRequestConditions conditions, CancellationToken cancellationToken)
+    {
+        await _content.SealAsync(cancellationToken).ConfigureAwait(false);
+        if (!leadingBytes.IsEmpty)
+        {
+            await _content.StageLeadingBlockAsync(leadingBytes, cancellationToken).ConfigureAwait(false);
+        }
+
+        await _blob.CommitBlockListAsync(_content.BlockIds, new CommitBlockListOptions { HttpHeaders = headers, Conditions = conditions }, cancellationToken).ConfigureAwait(false);
         return _content.Length;
     }
 
@@ -70,7 +99,7 @@ internal sealed partial class BlobSpoolWriter : ISpoolWriter
         await _content.DisposeAsync().ConfigureAwait(false);
     }
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Committed spool blob {SpoolBlob}: {Size} bytes in {Blocks} blocks")]
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Committed spool blob {SpoolBlob}: {Size} bytes, {Blocks} staged blocks (none: one Put Blob)")]
     private partial void LogCommitted(string spoolBlob, long size, int blocks);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Abandoned spool blob {SpoolBlob} after {Size} bytes; its staged blocks expire unseen")]

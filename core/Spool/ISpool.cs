@@ -28,7 +28,7 @@ public interface ISpoolWriter : IAsyncDisposable
     /// <summary>The spool blob name this writer commits to.</summary>
     string SpoolBlob { get; }
 
-    /// <summary>A write-only stream; bytes are staged in blocks, never held whole in memory.</summary>
+    /// <summary>A write-only stream; a message up to one block is held and goes up in one request, a larger one is staged block by block.</summary>
     Stream Content { get; }
 
     /// <summary>Makes the blob durable and visible. Returns its size in bytes.</summary>

@@ -8,9 +8,15 @@ namespace MailCloud.Core.Spool;
 /// A write-only stream that stages a block blob one block at a time (Put Block), so a message
 /// of any size passes through with one block's worth of memory. Nothing becomes visible until
 /// the owner commits <see cref="BlockIds"/>; uncommitted blocks are discarded by the service.
+/// Content is held in a buffer of <see cref="InitialBufferBytes"/> that grows to one block only
+/// when a message needs it; a message that never fills a block is staged not at all and goes up
+/// whole (<see cref="TryGetUnstagedContent"/>).
 /// </summary>
 internal sealed class SpoolBlockStream : Stream
 {
+    /// <summary>Most mail fits: a session holds this much until its message proves larger.</summary>
+    public const int InitialBufferBytes = 256 * 1024;
+
     private readonly BlockBlobClient _blob;
     private readonly int _blockSize;
     private readonly List<string> _blockIds = [];
@@ -20,6 +26,7 @@ internal sealed class SpoolBlockStream : Stream
     private readonly string _blockIdPrefix = Guid.NewGuid().ToString("N");
 
     private byte[]? _buffer;
+    private int _capacity;
     private int _buffered;
     private long _length;
     private bool _sealed;
@@ -30,7 +37,8 @@ internal sealed class SpoolBlockStream : Stream
         ArgumentOutOfRangeException.ThrowIfLessThan(blockSize, 1);
         _blob = blob;
         _blockSize = blockSize;
-        _buffer = ArrayPool<byte>.Shared.Rent(blockSize);
+        _capacity = Math.Min(InitialBufferBytes, blockSize);
+        _buffer = ArrayPool<byte>.Shared.Rent(_capacity);
     }
 
     public IReadOnlyList<string> BlockIds => _blockIds;
@@ -75,6 +83,17 @@ internal sealed class SpoolBlockStream : Stream
                 await StageBlockAsync(cancellationToken).ConfigureAwait(false);
             }
         }
+    }
+
+    /// <summary>
+    /// The whole content when no block was staged (it never filled one), for a single Put Blob.
+    /// Valid until the stream is sealed or disposed.
+    /// </summary>
+    public bool TryGetUnstagedContent(out ReadOnlyMemory<byte> content)
+    {
+        ObjectDisposedException.ThrowIf(_sealed || _buffer is null, this);
+        content = _blockIds.Count == 0 ? _buffer.AsMemory(0, _buffered) : default;
+        return _blockIds.Count == 0;
     }
 
     /// <summary>Stages what is buffered and refuses further writes; the blob is then ready to commit.</summary>
@@ -130,7 +149,12 @@ internal sealed class SpoolBlockStream : Stream
     private int Append(ReadOnlySpan<byte> source)
     {
         ObjectDisposedException.ThrowIf(_sealed || _buffer is null, this);
-        var taken = Math.Min(source.Length, _blockSize - _buffered);
+        if (_buffered == _capacity && _capacity < _blockSize)
+        {
+            GrowToBlock();
+        }
+
+        var taken = Math.Min(source.Length, _capacity - _buffered);
         source[..taken].CopyTo(_buffer!.AsSpan(_buffered));
         _buffered += taken;
         _length += taken;
@@ -160,6 +184,15 @@ internal sealed class SpoolBlockStream : Stream
     {
         _blockIds.Add(id);
         _buffered = 0;
+    }
+
+    private void GrowToBlock()
+    {
+        var block = ArrayPool<byte>.Shared.Rent(_blockSize);
+        _buffer.AsSpan(0, _buffered).CopyTo(block);
+        ArrayPool<byte>.Shared.Return(_buffer!);
+        _buffer = block;
+        _capacity = _blockSize;
     }
 
     private void ReleaseBuffer()

@@ -40,7 +40,36 @@ public class BlobSpoolTests(AzuriteFixture azurite)
     }
 
     [Fact]
-    public async Task Synchronous_writes_are_staged_too()
+    public async Task A_message_under_one_block_goes_up_with_its_leading_bytes_in_one_Put_Blob()
+    {
+        var counter = new RequestCounter();
+        var storage = await azurite.CreateStorageAsync(counter);
+        var spool = CreateSpool(storage, Now);
+        await using var writer = await spool.CreateAsync("small-1", CancellationToken.None);
+
+        // Past the initial hold buffer, so it has grown once, but short of a block.
+        var body = RandomNumberGenerator.GetBytes(300 * 1024);
+        for (var offset = 0; offset < body.Length; offset += 4096)
+        {
+            await writer.Content.WriteAsync(body.AsMemory(offset, Math.Min(4096, body.Length - offset)));
+        }
+
+        var head = "Received: from a by b; Mon, 1 Dec 2026 10:00:00 +0000\r\n"u8.ToArray();
+        counter.Reset();
+        var size = await writer.CommitAsync(head, CancellationToken.None);
+
+        var request = Assert.Single(counter.Requests);
+        Assert.StartsWith("PUT ", request);
+        Assert.EndsWith("/small-1.eml", request);
+        Assert.Equal(head.Length + body.Length, size);
+        await using var read = await spool.OpenReadAsync(writer.SpoolBlob, CancellationToken.None);
+        using var copy = new MemoryStream();
+        await read.CopyToAsync(copy);
+        Assert.Equal([.. head, .. body], copy.ToArray());
+    }
+
+    [Fact]
+    public async Task Synchronous_writes_are_kept_too()
     {
         var storage = await azurite.CreateStorageAsync();
         var spool = CreateSpool(storage, Now);
