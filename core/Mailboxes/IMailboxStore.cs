@@ -61,6 +61,22 @@ public interface IMailboxStore
     Task<AppendResult> AppendAsync(string accountId, string folder, Stream content, MessageFlags flags, DateTimeOffset internalDate, string? idempotencyKey, CancellationToken cancellationToken) =>
         AppendAsync(accountId, folder, content, flags, internalDate, idempotencyKey, MailboxQuota.Unlimited, cancellationToken);
 
+    /// <summary>
+    /// Delivers an accepted message without copying its bytes: the row references the spool blob,
+    /// with <see cref="AcceptedMessage.Prefix"/> kept in the row ahead of it; otherwise as
+    /// <see cref="AppendAsync(string, string, Stream, MessageFlags, DateTimeOffset, string?, MailboxQuota, CancellationToken)"/>.
+    /// The spool blob then stays until no row references it (the spool sweep checks).
+    /// </summary>
+    Task<AppendResult> AppendAcceptedAsync(
+        string accountId,
+        string folder,
+        AcceptedMessage message,
+        MessageFlags flags,
+        DateTimeOffset internalDate,
+        string idempotencyKey,
+        MailboxQuota quota,
+        CancellationToken cancellationToken);
+
     /// <summary>Opens a message's raw bytes by UID (reads its row first). Throws <see cref="MessageNotFoundException"/> if expunged.</summary>
     Task<Stream> OpenMessageAsync(string accountId, string folder, uint uid, long offset = 0, long? length = null, CancellationToken cancellationToken = default);
 
@@ -77,7 +93,7 @@ public interface IMailboxStore
         ulong? unchangedSince,
         CancellationToken cancellationToken);
 
-    /// <summary>Copies messages (each gets its own blob), checking <paramref name="quota"/> in the transaction.</summary>
+    /// <summary>Copies messages (a mailbox blob is copied, a shared spool blob referenced again), checking <paramref name="quota"/> in the transaction.</summary>
     Task<CopyResult> CopyAsync(string accountId, string sourceFolder, IReadOnlyCollection<uint> uids, string destinationFolder, MailboxQuota quota, CancellationToken cancellationToken);
 
     /// <summary>Moves message rows atomically (up to 48 messages per transaction); the bytes stay where they are.</summary>

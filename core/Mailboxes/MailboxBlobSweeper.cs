@@ -14,7 +14,9 @@ namespace MailCloud.Core.Mailboxes;
 /// the blob names of all message rows, and the header rows again, and goes on only if no folder
 /// or account row changed meanwhile (every change that moves a message row moves its folder row,
 /// so the names read are then exactly the referenced ones). Blobs younger than
-/// <see cref="MinimumAge"/> are left alone: their append may still be committing.
+/// <see cref="MinimumAge"/> are left alone: their append may still be committing. Read the same
+/// way, <see cref="ReadSpoolReferencesAsync"/> tells the spool sweep which spool blobs delivered
+/// mail still references.
 /// </summary>
 public sealed partial class MailboxBlobSweeper(StorageClients storage, IOptions<MailboxStoreOptions> options, TimeProvider clock, ILogger<MailboxBlobSweeper> logger)
 {
@@ -23,6 +25,58 @@ public sealed partial class MailboxBlobSweeper(StorageClients storage, IOptions<
 
     private readonly MailboxIndex _index = new(storage.MailboxIndex, clock);
     private readonly MessageBlobs _blobs = new(storage.Mailboxes, options.Value, logger);
+
+    /// <summary>Reads of an account whose rows keep changing before its references count as unknown.</summary>
+    private const int MaxConsistentReadTries = 3;
+
+    /// <summary>
+    /// The spool blobs (names in <see cref="StorageClients.Spool"/>) that any mailbox row
+    /// references, or null when an account kept changing while its rows were read, so the set is
+    /// not known to be whole: the caller then deletes nothing. Each account is read as
+    /// <see cref="SweepAccountAsync"/> reads it (header rows, message rows, header rows again), so
+    /// a reference moved by a MOVE or COPY meanwhile is not missed.
+    /// </summary>
+    public async Task<IReadOnlySet<string>?> ReadSpoolReferencesAsync(CancellationToken cancellationToken)
+    {
+        var referenced = new HashSet<string>(StringComparer.Ordinal);
+        var accounts = _index.Table.QueryAsync<TableEntity>($"RowKey eq '{MailboxKeys.Account}'", select: ["PartitionKey"], cancellationToken: cancellationToken);
+        await foreach (var account in accounts.ConfigureAwait(false))
+        {
+            if (!await ReadReferencesAsync(account.PartitionKey, storage.Spool.Name, referenced, cancellationToken).ConfigureAwait(false))
+            {
+                LogBusy(account.PartitionKey);
+                return null;
+            }
+        }
+
+        return referenced;
+    }
+
+    /// <summary>Adds the account's references into <paramref name="container"/> to the set; false when it changed on every try.</summary>
+    private async Task<bool> ReadReferencesAsync(string accountId, string container, HashSet<string> referenced, CancellationToken cancellationToken)
+    {
+        var filter = $"{MailboxKeys.RangeFilter(accountId, "M:", "M;")} and BlobContainer eq '{container}'";
+        for (var attempt = 0; attempt < MaxConsistentReadTries; attempt++)
+        {
+            var before = await HeaderVersionAsync(accountId, cancellationToken).ConfigureAwait(false);
+            var names = new List<string>();
+            await foreach (var row in _index.Table.QueryAsync<TableEntity>(filter, select: ["BlobName"], cancellationToken: cancellationToken).ConfigureAwait(false))
+            {
+                if (row.GetString("BlobName") is { } name)
+                {
+                    names.Add(name);
+                }
+            }
+
+            if (before == await HeaderVersionAsync(accountId, cancellationToken).ConfigureAwait(false))
+            {
+                referenced.UnionWith(names);
+                return true;
+            }
+        }
+
+        return false;
+    }
 
     /// <summary>Deletes unreferenced message blobs older than <see cref="MinimumAge"/>; returns how many.</summary>
     public async Task<int> SweepAsync(CancellationToken cancellationToken)
@@ -48,20 +102,10 @@ public sealed partial class MailboxBlobSweeper(StorageClients storage, IOptions<
 
     private async Task<int> SweepAccountAsync(string accountId, DateTimeOffset cutoff, CancellationToken cancellationToken)
     {
-        var before = await HeaderVersionAsync(accountId, cancellationToken).ConfigureAwait(false);
         var referenced = new HashSet<string>(StringComparer.Ordinal);
-        var filter = MailboxKeys.RangeFilter(accountId, "M:", "M;");
-        await foreach (var row in _index.Table.QueryAsync<TableEntity>(filter, select: ["BlobName"], cancellationToken: cancellationToken).ConfigureAwait(false))
+        if (!await ReadReferencesAsync(accountId, storage.Mailboxes.Name, referenced, cancellationToken).ConfigureAwait(false))
         {
-            if (row.GetString("BlobName") is { } name)
-            {
-                referenced.Add(name);
-            }
-        }
-
-        if (before != await HeaderVersionAsync(accountId, cancellationToken).ConfigureAwait(false))
-        {
-            // Something committed while the names were read: try this account at the next sweep.
+            // Something kept committing while the names were read: try this account at the next sweep.
             LogBusy(accountId);
             return 0;
         }
@@ -95,6 +139,6 @@ public sealed partial class MailboxBlobSweeper(StorageClients storage, IOptions<
     [LoggerMessage(Level = LogLevel.Information, Message = "Housekeeping deleted {Count} message blobs no mailbox references, older than {Cutoff}")]
     private partial void LogSwept(int count, DateTimeOffset cutoff);
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Mailbox of account {AccountId} changed during the sweep; its blobs wait for the next one")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "Mailbox of account {AccountId} changed during the sweep; its blobs wait for the next one")]
     private partial void LogBusy(string accountId);
 }

@@ -82,6 +82,12 @@ public sealed record MessageSummary(
     /// <summary>Where the bytes are; <see cref="IMailboxStore.OpenMessageAsync(MessageSummary, long, long?, CancellationToken)"/> reads them directly.</summary>
     public MessageBlobReference? Blob { get; init; }
 
+    /// <summary>
+    /// Bytes kept in the row that come before the blob's (the trace fields a delivery adds to an
+    /// accepted message it references); <see cref="Size"/> counts both.
+    /// </summary>
+    public ReadOnlyMemory<byte> Prefix { get; init; }
+
     /// <summary>Header fields for SEARCH; null when the message had no parsable header.</summary>
     public SearchHeaders? Headers { get; init; }
 }
@@ -99,6 +105,16 @@ public sealed record FolderSnapshot(FolderStatus Status, IReadOnlyList<MessageSu
 /// <see cref="FolderStatus.MessageCount"/> below what it can account for lists the UIDs again.
 /// </summary>
 public sealed record FolderChanges(FolderStatus Status, IReadOnlyList<MessageSummary> Changed);
+
+/// <summary>
+/// A message already in Blob Storage, as accepted into the spool, for a delivery that references
+/// its bytes instead of copying them.
+/// </summary>
+/// <param name="SpoolBlob">The spool blob's name.</param>
+/// <param name="Size">The spool blob's size in bytes.</param>
+/// <param name="Prefix">Header lines stored in the row, ahead of the blob's bytes (Return-Path, Delivered-To).</param>
+/// <param name="Head">The blob's first bytes (its header section, or the first 64 KiB of it), for the index's search fields.</param>
+public sealed record AcceptedMessage(string SpoolBlob, long Size, ReadOnlyMemory<byte> Prefix, ReadOnlyMemory<byte> Head);
 
 public sealed record AppendResult(uint UidValidity, uint Uid, bool AlreadyDelivered);
 

@@ -24,7 +24,9 @@ namespace MailCloud.Core.Mailboxes;
 /// marker), folder row (UIDNEXT, HIGHESTMODSEQ, counts), account row (usage). A blob whose
 /// transaction was refused is deleted at once; one whose outcome is unknown is left for the sweep.
 /// Three requests (header query, upload, transaction), two once the committer holds the rows,
-/// whatever the folder's size.</para>
+/// whatever the folder's size. A delivery (<see cref="AppendAcceptedAsync"/>) uploads nothing: its
+/// row references the accepted spool blob and keeps the few trace lines delivery adds, so it is the
+/// transaction alone.</para>
 /// <para><b>Reads.</b> Status is the folder row; a snapshot is the folder row then one range
 /// query of the folder's message rows; <see cref="GetChangesAsync"/> is the same query limited to
 /// MODSEQ above a point.</para>
@@ -45,6 +47,7 @@ public sealed partial class TableMailboxStore : IMailboxStore
 
     private readonly MailboxIndex _index;
     private readonly MessageBlobs _blobs;
+    private readonly string _spoolContainer;
     private readonly PartitionCommitters _committers;
     private readonly MailboxStoreOptions _options;
     private readonly ILogger<TableMailboxStore> _logger;
@@ -55,6 +58,7 @@ public sealed partial class TableMailboxStore : IMailboxStore
         _logger = logger;
         _index = new MailboxIndex(storage.MailboxIndex, clock);
         _blobs = new MessageBlobs(storage.Mailboxes, _options, logger);
+        _spoolContainer = storage.Spool.Name;
         _committers = new PartitionCommitters(_index, _options, logger);
     }
 
@@ -201,6 +205,32 @@ public sealed partial class TableMailboxStore : IMailboxStore
         var normalized = FolderName.Normalize(folder);
         var blob = _blobs.NewReference(accountId);
         var (size, headers) = await _blobs.UploadAsync(blob, content, cancellationToken).ConfigureAwait(false);
+        var message = new StoredBytes(blob, null, size, headers);
+        return await AppendRowAsync(accountId, normalized, message, flags, internalDate, idempotencyKey, quota, cancellationToken).ConfigureAwait(false);
+    });
+
+    public Task<AppendResult> AppendAcceptedAsync(string accountId, string folder, AcceptedMessage message, MessageFlags flags, DateTimeOffset internalDate, string idempotencyKey, MailboxQuota quota, CancellationToken cancellationToken) => Guard(async () =>
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        ArgumentNullException.ThrowIfNull(flags);
+        ArgumentException.ThrowIfNullOrEmpty(idempotencyKey);
+        AccountIds.Validate(accountId);
+        var normalized = FolderName.Normalize(folder);
+        var stored = new StoredBytes(
+            new MessageBlobReference(_spoolContainer, message.SpoolBlob),
+            message.Prefix.IsEmpty ? null : message.Prefix.ToArray(),
+            message.Prefix.Length + message.Size,
+            await HeaderCaptureStream.ParseAsync(message.Prefix, message.Head, cancellationToken).ConfigureAwait(false));
+        return await AppendRowAsync(accountId, normalized, stored, flags, internalDate, idempotencyKey, quota, cancellationToken).ConfigureAwait(false);
+    });
+
+    /// <summary>
+    /// The append's transaction, once the bytes are stored: row, marker, folder and account rows.
+    /// A blob of the mailbox container that no row will reference (refused, already delivered) is deleted.
+    /// </summary>
+    private async Task<AppendResult> AppendRowAsync(string accountId, string normalized, StoredBytes message, MessageFlags flags, DateTimeOffset internalDate, string? idempotencyKey, MailboxQuota quota, CancellationToken cancellationToken)
+    {
+        var (blob, prefix, size, headers) = message;
         try
         {
             for (var attempt = 1; ; attempt++)
@@ -226,6 +256,7 @@ public sealed partial class TableMailboxStore : IMailboxStore
                         Size = size,
                         ModSeq = ++target.HighestModSeq,
                         Blob = blob,
+                        Prefix = prefix,
                         Headers = headers,
                     };
                     target.Count(row, +1);
@@ -242,7 +273,7 @@ public sealed partial class TableMailboxStore : IMailboxStore
                 })
                 {
                     OwnRows = idempotencyKey is null ? 1 : 2,
-                    EstimatedBytes = 1024 + (2 * (headers?.TotalLength ?? 0)),
+                    EstimatedBytes = 1024 + (2 * (headers?.TotalLength ?? 0)) + (2 * (prefix?.Length ?? 0)),
                     ConflictKeys = idempotencyKey is null ? [] : [idempotencyKey],
                 };
 
@@ -274,7 +305,7 @@ public sealed partial class TableMailboxStore : IMailboxStore
             await _blobs.DeleteUnreferencedAsync([blob]).ConfigureAwait(false);
             throw;
         }
-    });
+    }
 
     public Task<Stream> OpenMessageAsync(string accountId, string folder, uint uid, long offset = 0, long? length = null, CancellationToken cancellationToken = default) => Guard(async () =>
     {
@@ -364,7 +395,13 @@ public sealed partial class TableMailboxStore : IMailboxStore
         foreach (var chunk in rows.Chunk(RowsPerTransaction))
         {
             var copies = new List<(MessageRow Source, MessageBlobReference Blob)>();
-            await Parallel.ForEachAsync(chunk, Parallelism(cancellationToken), async (message, token) =>
+            foreach (var shared in chunk.Where(m => !_blobs.IsOwned(m.Blob)))
+            {
+                // A spool blob is shared already and swept by reference: the copy references it too.
+                copies.Add((shared, shared.Blob));
+            }
+
+            await Parallel.ForEachAsync(chunk.Where(m => _blobs.IsOwned(m.Blob)), Parallelism(cancellationToken), async (message, token) =>
             {
                 var blob = _blobs.NewReference(accountId);
                 if (await _blobs.TryCopyAsync(message.Blob, blob, token).ConfigureAwait(false))
@@ -557,9 +594,12 @@ public sealed partial class TableMailboxStore : IMailboxStore
         }
 
         var blob = message.Blob ?? throw new MessageNotFoundException("", message.Uid);
-        return await _blobs.OpenAsync(blob, offset, length, cancellationToken).ConfigureAwait(false)
+        return await _blobs.OpenAsync(blob, message.Prefix, offset, length, cancellationToken).ConfigureAwait(false)
             ?? throw new MessageNotFoundException("", message.Uid);
     }
+
+    /// <summary>Where an append's bytes are and what the row keeps of them.</summary>
+    private sealed record StoredBytes(MessageBlobReference Blob, byte[]? Prefix, long Size, SearchHeaders? Headers);
 
     private async Task<FolderRow> ReadFolderAsync(string accountId, string folder, CancellationToken cancellationToken)
     {

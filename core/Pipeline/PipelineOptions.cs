@@ -35,6 +35,12 @@ public sealed class PipelineOptions
     /// <summary>How often the local housekeeping service sweeps (the Functions app uses its timer's schedule).</summary>
     public TimeSpan HousekeepingInterval { get; set; } = TimeSpan.FromHours(1);
 
+    /// <summary>
+    /// Route delivers to this many local mailboxes itself (no deliver queue message, no second
+    /// read); mail for more (a large list) fans out through the deliver queue. 0 always fans out.
+    /// </summary>
+    [Range(0, 100)] public int RouteDeliveryLimit { get; set; } = 10;
+
     /// <summary>Local runner: messages handled at once per stage.</summary>
     [Range(1, 256)] public int RunnerConcurrency { get; set; } = 8;
 

@@ -41,7 +41,9 @@ public static class PipelineServiceCollectionExtensions
         services.AddSingleton<DkimMessageSigner>();
         services.AddSingleton<SmtpRelayClient>();
         services.AddSingleton<RelayThrottle>();
+        services.AddSingleton<SpoolRetention>();
         services.AddSingleton<SpoolSweeper>();
+        services.AddSingleton<MailboxDelivery>();
 
         services.AddSingleton<IStageHandler, RouteHandler>();
         services.AddSingleton<IStageHandler, DeliverHandler>();

@@ -6,6 +6,30 @@ namespace MailCloud.Core.Pipeline;
 /// <summary>Reading spooled messages with MimeKit, streaming from the blob.</summary>
 internal static class SpoolReading
 {
+    /// <summary>
+    /// What one ranged read takes from a spool blob's start: all of most mail, and the whole header
+    /// section of nearly all (Smtp:MaxHeaderSize allows more; such a header is then read again, streamed).
+    /// </summary>
+    public const int HeadBytes = 64 * 1024;
+
+    /// <summary>The message's header block and its blob's first bytes, in one ranged read for all but huge headers.</summary>
+    public static async Task<(HeaderList Headers, SpoolHead Head)> ReadHeadAndHeadersAsync(this ISpool spool, string spoolBlob, CancellationToken cancellationToken)
+    {
+        var head = await spool.ReadHeadAsync(spoolBlob, HeadBytes, cancellationToken).ConfigureAwait(false);
+        if (!head.IsWhole && !EndsHeaderSection(head.Bytes.Span))
+        {
+            return (await spool.ReadHeadersAsync(spoolBlob, cancellationToken).ConfigureAwait(false), head);
+        }
+
+        using var bytes = new MemoryStream(head.Bytes.ToArray(), writable: false);
+        var parser = new MimeParser(bytes, MimeFormat.Entity);
+        return (await parser.ParseHeadersAsync(cancellationToken).ConfigureAwait(false), head);
+    }
+
+    /// <summary>RFC 5322 §2.1: an empty line ends the header section (a bare LF is accepted too).</summary>
+    private static bool EndsHeaderSection(ReadOnlySpan<byte> bytes) =>
+        bytes.IndexOf("\n\r\n"u8) >= 0 || bytes.IndexOf("\n\n"u8) >= 0;
+
     /// <summary>The message's header block only; the body is never downloaded past the first buffer.</summary>
     public static async Task<HeaderList> ReadHeadersAsync(this ISpool spool, string spoolBlob, CancellationToken cancellationToken)
     {

@@ -41,6 +41,35 @@ public sealed partial class BlobSpool(StorageClients storage, TimeProvider time,
         }
     }
 
+    public async Task<SpoolHead> ReadHeadAsync(string spoolBlob, int maxBytes, CancellationToken cancellationToken)
+    {
+        SpoolBlobName.Validate(spoolBlob);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxBytes, 1);
+        try
+        {
+            var download = await _container.GetBlobClient(spoolBlob).DownloadContentAsync(
+                new BlobDownloadOptions { Range = new HttpRange(0, maxBytes) }, cancellationToken).ConfigureAwait(false);
+            var bytes = download.Value.Content.ToMemory();
+            return new SpoolHead(bytes, TotalSize(download.Value.Details.ContentRange) ?? bytes.Length);
+        }
+        catch (RequestFailedException ex) when (ex.ErrorCode == BlobErrorCode.BlobNotFound || ex.ErrorCode == BlobErrorCode.ContainerNotFound)
+        {
+            throw new SpoolMessageNotFoundException(spoolBlob);
+        }
+        catch (RequestFailedException ex) when (ex.Status == 416)
+        {
+            // A range of an empty blob.
+            return new SpoolHead(ReadOnlyMemory<byte>.Empty, 0);
+        }
+    }
+
+    /// <summary>The total from a Content-Range of "bytes first-last/total" (RFC 9110 §14.4).</summary>
+    private static long? TotalSize(string? contentRange) =>
+        contentRange is not null && contentRange.LastIndexOf('/') is var slash and >= 0
+            && long.TryParse(contentRange.AsSpan(slash + 1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var total)
+            ? total
+            : null;
+
     public async Task DeleteAsync(string spoolBlob, CancellationToken cancellationToken)
     {
         SpoolBlobName.Validate(spoolBlob);

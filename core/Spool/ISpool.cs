@@ -16,6 +16,12 @@ public interface ISpool
     /// <summary>Opens a committed spool blob for streaming reads. Throws <see cref="SpoolMessageNotFoundException"/>.</summary>
     Task<Stream> OpenReadAsync(string spoolBlob, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// The first <paramref name="maxBytes"/> of a committed spool blob (all of a small one) and its
+    /// size, in one ranged read. Throws <see cref="SpoolMessageNotFoundException"/>.
+    /// </summary>
+    Task<SpoolHead> ReadHeadAsync(string spoolBlob, int maxBytes, CancellationToken cancellationToken);
+
     /// <summary>Deletes a spool blob; deleting one that is already gone succeeds.</summary>
     Task DeleteAsync(string spoolBlob, CancellationToken cancellationToken);
 
@@ -40,6 +46,12 @@ public interface ISpoolWriter : IAsyncDisposable
     /// a header section kept back to be filtered) still go into the one blob, uploaded once.
     /// </summary>
     Task<long> CommitAsync(ReadOnlyMemory<byte> leadingBytes, CancellationToken cancellationToken);
+}
+
+/// <summary>A spool blob's first bytes and its whole size.</summary>
+public sealed record SpoolHead(ReadOnlyMemory<byte> Bytes, long Size)
+{
+    public bool IsWhole => Bytes.Length == Size;
 }
 
 public sealed record SpoolEntry(string SpoolBlob, long Size, DateTimeOffset CreatedAt);

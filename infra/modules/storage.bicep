@@ -11,9 +11,11 @@ param containerNames array
 @description('Tables the code reads and writes (the mailbox index); names must match StorageOptions (checked by tests/MailCloud.Infra.Tests).')
 param tableNames array
 
-@description('The spool holds raw messages until every stage is done with them; the pipeline retries for at most 5 days.')
+@description('The spool holds accepted messages: the pipeline reads them, delivered mail references them from mailbox rows, and the pipeline\'s own sweep deletes them once nothing does.')
 param spoolContainerName string
-param spoolRetentionDays int = 7
+
+@description('Pipeline markers (spool "state/") are needed for the relay\'s retry period, 5 days at most.')
+param spoolMarkerRetentionDays int = 7
 
 @description('Where azd uploads the Flex Consumption deployment package.')
 param deploymentContainerName string
@@ -64,7 +66,8 @@ resource tables 'Microsoft.Storage/storageAccounts/tableServices/tables@2025-01-
   }
 ]
 
-// A backstop behind the pipeline's own housekeeping: nothing stays in the spool past the retry horizon.
+// A backstop behind the pipeline's own housekeeping, for markers only: a message blob may be
+// referenced by mailboxes for years, so no rule deletes spool messages by age.
 resource lifecycle 'Microsoft.Storage/storageAccounts/managementPolicies@2025-01-01' = {
   parent: storage
   name: 'default'
@@ -72,16 +75,16 @@ resource lifecycle 'Microsoft.Storage/storageAccounts/managementPolicies@2025-01
     policy: {
       rules: [
         {
-          name: 'expire-spool'
+          name: 'expire-pipeline-markers'
           enabled: true
           type: 'Lifecycle'
           definition: {
             filters: {
               blobTypes: ['blockBlob']
-              prefixMatch: ['${spoolContainerName}/']
+              prefixMatch: ['${spoolContainerName}/state/']
             }
             actions: {
-              baseBlob: { delete: { daysAfterModificationGreaterThan: spoolRetentionDays } }
+              baseBlob: { delete: { daysAfterModificationGreaterThan: spoolMarkerRetentionDays } }
             }
           }
         }

@@ -1,4 +1,5 @@
 using MailCloud.Core.IO;
+using MailCloud.Core.Pipeline;
 using MimeKit;
 
 namespace MailCloud.Core.Mailboxes.Tables;
@@ -24,6 +25,14 @@ internal sealed class HeaderCaptureStream(Stream inner) : ForwardOnlyReadStream
     {
         var read = await inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
         return Capture(buffer.Span[..read]);
+    }
+
+    /// <summary>The searched header fields of a message's first bytes (<paramref name="prefix"/>, then <paramref name="head"/>).</summary>
+    public static async Task<SearchHeaders?> ParseAsync(ReadOnlyMemory<byte> prefix, ReadOnlyMemory<byte> head, CancellationToken cancellationToken)
+    {
+        await using var capture = new HeaderCaptureStream(new PrefixedStream(prefix, new MemoryStream(head.ToArray(), writable: false)));
+        await capture.CopyToAsync(Stream.Null, cancellationToken).ConfigureAwait(false);
+        return capture.ParseHeaders();
     }
 
     /// <summary>The searched header fields of what was read, or null when there was no parsable header.</summary>

@@ -13,7 +13,10 @@ namespace MailCloud.Core.Mailboxes.Tables;
 /// Message bytes in Blob Storage: <c>&lt;accountId&gt;/&lt;generated id&gt;</c> in the mailbox container,
 /// written once and never rewritten. The name says nothing of folder or UID, so MOVE keeps the
 /// blob and only moves its row. A blob is deleted right after the commit that stops referencing
-/// it (best effort); the housekeeping sweep finds the ones a crash left behind.
+/// it (best effort); the housekeeping sweep finds the ones a crash left behind. Rows of delivered
+/// mail reference the accepted spool blob instead, which several accounts may share: the store
+/// never deletes a blob outside its own container (see <see cref="IsOwned"/>); the spool sweep
+/// deletes those once no row references them.
 /// </summary>
 internal sealed partial class MessageBlobs(BlobContainerClient container, MailboxStoreOptions options, ILogger logger)
 {
@@ -22,6 +25,9 @@ internal sealed partial class MessageBlobs(BlobContainerClient container, Mailbo
     public BlobContainerClient Container { get; } = container;
 
     public MessageBlobReference NewReference(string accountId) => new(Container.Name, $"{accountId}/{Guid.NewGuid():N}");
+
+    /// <summary>A blob in the mailbox container, referenced by one row only: the store may copy and delete it.</summary>
+    public bool IsOwned(MessageBlobReference blob) => blob.Container == Container.Name;
 
     /// <summary>Messages up to this size are held in a pooled buffer and go up in one Put Blob.</summary>
     public const int SmallMessageBytes = 256 * 1024;
@@ -82,8 +88,28 @@ internal sealed partial class MessageBlobs(BlobContainerClient container, Mailbo
         }
     }
 
-    /// <summary>Opens the bytes, optionally a range; null when the blob is gone (expunged).</summary>
-    public async Task<Stream?> OpenAsync(MessageBlobReference blob, long offset, long? length, CancellationToken cancellationToken)
+    /// <summary>
+    /// Opens a message's bytes — <paramref name="prefix"/>, then the blob's — optionally a range;
+    /// null when the blob is gone (expunged). A range inside the prefix reads no blob.
+    /// </summary>
+    public async Task<Stream?> OpenAsync(MessageBlobReference blob, ReadOnlyMemory<byte> prefix, long offset, long? length, CancellationToken cancellationToken)
+    {
+        if (prefix.IsEmpty)
+        {
+            return await OpenAsync(blob, offset, length, cancellationToken).ConfigureAwait(false);
+        }
+
+        var head = prefix[(int)Math.Min(offset, prefix.Length)..];
+        if (length is { } wanted && wanted <= head.Length)
+        {
+            return new MemoryStream(head[..(int)wanted].ToArray(), writable: false);
+        }
+
+        var rest = await OpenAsync(blob, Math.Max(0, offset - prefix.Length), length - head.Length, cancellationToken).ConfigureAwait(false);
+        return rest is null ? null : new PrefixedStream(head, rest);
+    }
+
+    private async Task<Stream?> OpenAsync(MessageBlobReference blob, long offset, long? length, CancellationToken cancellationToken)
     {
         try
         {
@@ -101,10 +127,13 @@ internal sealed partial class MessageBlobs(BlobContainerClient container, Mailbo
         }
     }
 
-    /// <summary>Deletes blobs nothing references any more; failures are left for the housekeeping sweep.</summary>
+    /// <summary>
+    /// Deletes blobs of the mailbox container nothing references any more; failures are left for
+    /// the housekeeping sweep. Blobs of other containers (shared spool blobs) are left to the spool sweep.
+    /// </summary>
     public async Task DeleteUnreferencedAsync(IEnumerable<MessageBlobReference> blobs)
     {
-        await Parallel.ForEachAsync(blobs, new ParallelOptions { MaxDegreeOfParallelism = options.MaxParallelRequests }, async (blob, token) =>
+        await Parallel.ForEachAsync(blobs.Where(IsOwned), new ParallelOptions { MaxDegreeOfParallelism = options.MaxParallelRequests }, async (blob, token) =>
         {
             try
             {
@@ -117,7 +146,7 @@ internal sealed partial class MessageBlobs(BlobContainerClient container, Mailbo
         }).ConfigureAwait(false);
     }
 
-    /// <summary>A row may name any container of the account (a later step points rows at the accepted spool blob).</summary>
+    /// <summary>A row may name another container of the account: the spool, for delivered mail.</summary>
     private BlobClient Blob(MessageBlobReference blob) =>
         blob.Container == Container.Name
             ? Container.GetBlobClient(blob.Name)

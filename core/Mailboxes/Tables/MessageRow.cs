@@ -6,8 +6,8 @@ namespace MailCloud.Core.Mailboxes.Tables;
 
 /// <summary>
 /// One message of a folder (<c>M:&lt;folderId&gt;:&lt;uid&gt;</c>): flags, keywords, internal date, size,
-/// MODSEQ, where its bytes are (container and blob name, so a row may point at any blob of the
-/// account) and the header fields SEARCH reads, so neither listing nor header search opens a blob.
+/// MODSEQ, where its bytes are (container and blob name, so a row may point at the accepted spool
+/// blob, behind a short prefix kept in the row) and the header fields SEARCH reads, so neither listing nor header search opens a blob.
 /// </summary>
 internal sealed class MessageRow
 {
@@ -21,15 +21,19 @@ internal sealed class MessageRow
     public required long Size { get; init; }
     public ulong ModSeq { get; set; }
     public required MessageBlobReference Blob { get; init; }
+
+    /// <summary>Bytes before the blob's (see <see cref="MessageSummary.Prefix"/>); counted in <see cref="Size"/>.</summary>
+    public byte[]? Prefix { get; init; }
+
     public SearchHeaders? Headers { get; init; }
     public ETag ETag { get; set; }
 
     public string RowKey => MailboxKeys.Message(FolderId, Uid);
 
     /// <summary>Bytes this row adds to a transaction's payload, roughly (the 4 MB limit counts JSON).</summary>
-    public int EstimatedBytes => 512 + (2 * (Headers?.TotalLength ?? 0)) + (Flags.Keywords.Sum(k => k.Length + 1) * 2);
+    public int EstimatedBytes => 512 + (2 * (Headers?.TotalLength ?? 0)) + (Flags.Keywords.Sum(k => k.Length + 1) * 2) + (2 * (Prefix?.Length ?? 0));
 
-    public MessageSummary ToSummary() => new(Uid, Flags, InternalDate, Size, ModSeq) { Blob = Blob, Headers = Headers };
+    public MessageSummary ToSummary() => new(Uid, Flags, InternalDate, Size, ModSeq) { Blob = Blob, Prefix = Prefix, Headers = Headers };
 
     /// <summary>This row with new flags at a new MODSEQ (same ETag, for the If-Match of the update).</summary>
     public MessageRow WithFlags(MessageFlags flags, ulong modSeq) => Copy(FolderId, Uid, flags, modSeq, Blob, ETag);
@@ -46,6 +50,7 @@ internal sealed class MessageRow
         Size = Size,
         ModSeq = modSeq,
         Blob = blob,
+        Prefix = Prefix,
         Headers = Headers,
         ETag = etag,
     };
@@ -68,6 +73,7 @@ internal sealed class MessageRow
             Size = entity.GetInt64("Size") ?? 0,
             ModSeq = (ulong)(entity.GetInt64("ModSeq") ?? 0),
             Blob = new MessageBlobReference(entity.GetString("BlobContainer") ?? "", entity.GetString("BlobName") ?? ""),
+            Prefix = entity.GetBinary("Prefix"),
             Headers = entity.ContainsKey("HeadersTruncated")
                 ? new SearchHeaders(entity.GetString("From"), entity.GetString("To"), entity.GetString("Cc"), entity.GetString("Bcc"), entity.GetString("Subject"), entity.GetString("Date"), entity.GetString("MessageId"), entity.GetBoolean("HeadersTruncated") ?? false)
                 : null,
@@ -83,6 +89,10 @@ internal sealed class MessageRow
         entity["Size"] = Size;
         entity["BlobContainer"] = Blob.Container;
         entity["BlobName"] = Blob.Name;
+        if (Prefix is { Length: > 0 })
+        {
+            entity["Prefix"] = Prefix;
+        }
         if (Headers is { } headers)
         {
             Put(entity, "From", headers.From);

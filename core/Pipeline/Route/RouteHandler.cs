@@ -3,6 +3,7 @@ using MailCloud.Core.Addresses;
 using MailCloud.Core.Configuration;
 using MailCloud.Core.Directory;
 using MailCloud.Core.Pipeline.Bounce;
+using MailCloud.Core.Pipeline.Deliver;
 using MailCloud.Core.Pipeline.State;
 using MailCloud.Core.Queueing;
 using MailCloud.Core.Spool;
@@ -14,13 +15,16 @@ namespace MailCloud.Core.Pipeline.Route;
 
 /// <summary>
 /// Stage "inbound": decides where a message goes. Expands aliases, lists and catch-alls, stops
-/// mail loops, then queues one "deliver" message per local mailbox and one "relay" message per
-/// remote domain (and reverse-path). Re-running it re-sends the same stage messages under the
-/// same ids; Deliver and Relay are idempotent per message id, so the effect happens once.
+/// mail loops, then delivers to the local mailboxes itself when they are few (up to
+/// <see cref="PipelineOptions.RouteDeliveryLimit"/>; a larger list fans out as one "deliver" message
+/// per mailbox), and queues one "relay" message per remote domain (and reverse-path). Re-running it
+/// repeats the same deliveries and re-sends the same stage messages under the same ids; deliveries
+/// are idempotent per message and account, Deliver and Relay per message id, so the effect happens once.
 /// </summary>
 public sealed partial class RouteHandler(
     IMailDirectory directory,
     ISpool spool,
+    MailboxDelivery delivery,
     IQueueTransport transport,
     RecipientExpander expander,
     SenderRewritingScheme srs,
@@ -36,9 +40,10 @@ public sealed partial class RouteHandler(
     public async Task<StageOutcome> HandleAsync(MessageEnvelope envelope, StageAttempt attempt, CancellationToken cancellationToken)
     {
         HeaderList headers;
+        SpoolHead head;
         try
         {
-            headers = await spool.ReadHeadersAsync(envelope.SpoolBlob, cancellationToken).ConfigureAwait(false);
+            (headers, head) = await spool.ReadHeadAndHeadersAsync(envelope.SpoolBlob, cancellationToken).ConfigureAwait(false);
         }
         catch (SpoolMessageNotFoundException ex)
         {
@@ -67,6 +72,7 @@ public sealed partial class RouteHandler(
 
         var listCopies = new Dictionary<string, string>(StringComparer.Ordinal);
         var deliverQueue = queues.Value.DeliverQueue;
+        var deliverHere = expansion.Local.Count <= _options.RouteDeliveryLimit;
         foreach (var local in expansion.Local)
         {
             if (deliveredTo.Contains(EmailAddress.Parse(local.Account.Address).Key))
@@ -83,7 +89,14 @@ public sealed partial class RouteHandler(
                 TargetDomain = null,
                 Attempt = 0,
             };
-            await SendAsync(deliverQueue, $"{envelope.MessageId}/deliver/{local.Account.Id}", message, cancellationToken).ConfigureAwait(false);
+            if (deliverHere)
+            {
+                await delivery.DeliverAsync(message, snapshot, message.SpoolBlob == envelope.SpoolBlob ? head : null, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                await SendAsync(deliverQueue, $"{envelope.MessageId}/deliver/{local.Account.Id}", message, cancellationToken).ConfigureAwait(false);
+            }
         }
 
         var relayQueue = queues.Value.RelayQueue;
@@ -122,7 +135,7 @@ public sealed partial class RouteHandler(
             await bounces.SendAsync(envelope, failed, DsnAction.Failed, cancellationToken).ConfigureAwait(false);
         }
 
-        LogRouted(envelope.MessageId, expansion.Local.Count, relayGroups.Count, failed.Count);
+        LogRouted(envelope.MessageId, expansion.Local.Count, deliverHere, relayGroups.Count, failed.Count);
         return StageOutcome.Completed;
     }
 
@@ -172,6 +185,6 @@ public sealed partial class RouteHandler(
     [LoggerMessage(Level = LogLevel.Warning, Message = "Message {MessageId} has {Hops} Received headers: bounced as a loop")]
     private partial void LogTooManyHops(string messageId, int hops);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Routed {MessageId}: {LocalCount} mailboxes, {RelayCount} relay groups, {FailedCount} failed recipients")]
-    private partial void LogRouted(string messageId, int localCount, int relayCount, int failedCount);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Routed {MessageId}: {LocalCount} mailboxes (delivered here: {DeliveredHere}), {RelayCount} relay groups, {FailedCount} failed recipients")]
+    private partial void LogRouted(string messageId, int localCount, bool deliveredHere, int relayCount, int failedCount);
 }

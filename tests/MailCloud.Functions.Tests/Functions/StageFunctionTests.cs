@@ -1,4 +1,5 @@
 using Azure.Messaging.ServiceBus;
+using MailCloud.Core.Directory;
 using MailCloud.Core.Pipeline;
 using MailCloud.Core.Queueing;
 using MailCloud.Functions.Stages;
@@ -30,22 +31,40 @@ public sealed class StageFunctionTests(AzuriteFixture azurite)
     }
 
     [Fact]
-    public async Task Routed_message_is_completed_and_queued_for_delivery()
+    public async Task Routed_message_for_one_mailbox_is_delivered_by_Route_and_completed()
     {
         await using var host = await PipelineTestHost.CreateAsync(azurite);
+        var (alice, message, actions) = await RouteOneMessageToAliceAsync(host);
+
+        Assert.Equal([message], actions.Completed);
+        Assert.Empty(actions.DeadLettered);
+        Assert.Equal("via functions", Assert.Single(await host.ReadInboxAsync(alice.Id)).Subject);
+        Assert.Empty(await host.Transport.PeekAsync(host.Queues.DeliverQueue, 10, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Routed_message_for_more_mailboxes_than_Route_delivers_is_queued_for_delivery()
+    {
+        await using var host = await PipelineTestHost.CreateAsync(azurite, new Dictionary<string, string?> { ["Pipeline:RouteDeliveryLimit"] = "0" });
+        var (alice, message, actions) = await RouteOneMessageToAliceAsync(host);
+
+        Assert.Equal([message], actions.Completed);
+        var queued = Assert.Single(await host.Transport.PeekAsync(host.Queues.DeliverQueue, 10, CancellationToken.None));
+        Assert.Equal(alice.Id, EnvelopeSerializer.Deserialize(queued.Body).TargetAccountId);
+        Assert.Empty(await host.ReadInboxAsync(alice.Id));
+    }
+
+    /// <summary>Submits one message for alice@example.test and runs the Route function on it once.</summary>
+    private static async Task<(Account Alice, ServiceBusReceivedMessage Message, RecordingMessageActions Actions)> RouteOneMessageToAliceAsync(PipelineTestHost host)
+    {
         await host.Directory.AddDomainAsync("example.test", default);
         var alice = await host.Directory.AddAccountAsync("alice@example.test", "pw-alice-12345", null, null, default);
         var envelope = await host.SubmitAsync("sender@remote.test", ["alice@example.test"], PipelineTestHost.NewMessage("sender@remote.test", "alice@example.test", "via functions"));
         var function = new RouteFunction(host.Services.GetRequiredService<StageInvoker>(), TimeProvider.System);
         var actions = new RecordingMessageActions();
         var message = ServiceBusModelFactory.ServiceBusReceivedMessage(body: EnvelopeSerializer.Serialize(envelope), messageId: envelope.MessageId, deliveryCount: 1);
-
         await function.Run(message, actions, CancellationToken.None);
-
-        Assert.Equal([message], actions.Completed);
-        Assert.Empty(actions.DeadLettered);
-        var queued = Assert.Single(await host.Transport.PeekAsync(host.Queues.DeliverQueue, 10, CancellationToken.None));
-        Assert.Equal(alice.Id, EnvelopeSerializer.Deserialize(queued.Body).TargetAccountId);
+        return (alice, message, actions);
     }
 
     [Fact]

@@ -12,12 +12,18 @@ public sealed class FailAfterAppend
     internal bool ShouldFail() => Interlocked.Increment(ref _appends) == 1;
 }
 
-/// <summary>A real mailbox store whose AppendAsync fails once after storing, as a crash between store and queue acknowledgement would.</summary>
+/// <summary>A real mailbox store whose first append (of either kind) fails after storing, as a crash between store and queue acknowledgement would.</summary>
 public sealed class FaultyMailboxStore(IMailboxStore inner, FailAfterAppend faults) : IMailboxStore
 {
     public async Task<AppendResult> AppendAsync(string accountId, string folder, Stream content, MessageFlags flags, DateTimeOffset internalDate, string? idempotencyKey, MailboxQuota quota, CancellationToken cancellationToken)
     {
         var result = await inner.AppendAsync(accountId, folder, content, flags, internalDate, idempotencyKey, quota, cancellationToken);
+        return faults.ShouldFail() ? throw new IOException("injected fault after the append was stored") : result;
+    }
+
+    public async Task<AppendResult> AppendAcceptedAsync(string accountId, string folder, AcceptedMessage message, MessageFlags flags, DateTimeOffset internalDate, string idempotencyKey, MailboxQuota quota, CancellationToken cancellationToken)
+    {
+        var result = await inner.AppendAcceptedAsync(accountId, folder, message, flags, internalDate, idempotencyKey, quota, cancellationToken);
         return faults.ShouldFail() ? throw new IOException("injected fault after the append was stored") : result;
     }
 
