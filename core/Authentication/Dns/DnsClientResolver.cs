@@ -30,6 +30,12 @@ public sealed class DnsClientResolver : IDnsResolver
             lookup.Timeout = options.Timeout;
             lookup.Retries = options.Retries;
             lookup.UseCache = true;
+            lookup.CacheFailedResults = options.NegativeCacheDuration > TimeSpan.Zero;
+            if (lookup.CacheFailedResults)
+            {
+                lookup.FailedResultsCacheDuration = options.NegativeCacheDuration;
+            }
+
             lookup.ThrowDnsErrors = false;
             lookup.ContinueOnDnsError = false;
             return new LookupClient(lookup);

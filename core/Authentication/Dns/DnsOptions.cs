@@ -15,10 +15,22 @@ public sealed class DnsOptions
     /// <summary>Recursive resolvers as "ip" or "ip:port" (IPv6 as "[ip]:port"); empty = the system's.</summary>
     public List<string> Servers { get; set; } = [];
 
-    /// <summary>Per query; a query that takes longer is a temporary failure.</summary>
-    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(3);
+    /// <summary>
+    /// Per try; a query still unanswered after every retry is a temporary failure. Short, with
+    /// retries, because a lost UDP datagram costs a whole timeout while the SMTP client waits; a
+    /// recursive resolver still working on the first try answers the retry from its cache.
+    /// </summary>
+    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(1);
 
-    [Range(0, 5)] public int Retries { get; set; } = 1;
+    [Range(0, 5)] public int Retries { get; set; } = 2;
+
+    /// <summary>
+    /// How long a name that does not exist (or a failed answer) is remembered, so a burst of mail
+    /// from one domain asks once (RFC 2308 negative caching; DnsClient does not read the SOA minimum,
+    /// so this bounds it). Zero asks every time.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]
+    public TimeSpan NegativeCacheDuration { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>The servers as endpoints (port 53 when none is given).</summary>
     public IReadOnlyList<IPEndPoint> ServerEndPoints() =>
