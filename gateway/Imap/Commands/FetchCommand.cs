@@ -110,7 +110,7 @@ public static class FetchCommand
             if ((attributes & FetchAttributes.Flags) != 0)
             {
                 Item("FLAGS");
-                FlagCodec.Write(writer, message.Flags);
+                FlagCodec.Write(writer, message.Flags, session.RequireSelected.IsRecent(message.Uid));
             }
 
             if ((attributes & FetchAttributes.InternalDate) != 0)

@@ -107,7 +107,7 @@ public static class SearchCommand
                 continue;
             }
 
-            var candidate = new SearchCandidate(summary, sequenceNumber, count, largestUid, null);
+            var candidate = new SearchCandidate(summary, selected.IsRecent(uid), sequenceNumber, count, largestUid, null);
             if (key.Evaluate(candidate) is { } result)
             {
                 decided[uid] = result;

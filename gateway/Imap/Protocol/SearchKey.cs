@@ -3,8 +3,11 @@ using MimeKit;
 
 namespace MailCloud.Gateway.Imap.Protocol;
 
-/// <summary>What a search key is tested against: the listing entry, and the parsed message when a key needs it.</summary>
-public sealed record SearchCandidate(MessageSummary Summary, uint SequenceNumber, uint LargestSequenceNumber, uint LargestUid, MimeMessage? Message);
+/// <summary>
+/// What a search key is tested against: the listing entry, whether it is \Recent in the session,
+/// and the parsed message when a key needs it.
+/// </summary>
+public sealed record SearchCandidate(MessageSummary Summary, bool Recent, uint SequenceNumber, uint LargestSequenceNumber, uint LargestUid, MimeMessage? Message);
 
 /// <summary>
 /// A search key of RFC 9051 §6.4.4 (and MODSEQ, RFC 7162 §3.1.5). Evaluation is three-valued:
@@ -76,6 +79,12 @@ public abstract record SearchKey
     public sealed record Flag(SystemFlags Value, bool IsSet) : SearchKey
     {
         public override bool? Evaluate(SearchCandidate candidate) => candidate.Summary.Flags.Has(Value) == IsSet;
+    }
+
+    /// <summary>RECENT (or, not set, OLD): \Recent in this session (RFC 3501 §6.4.4).</summary>
+    public sealed record Recent(bool IsSet) : SearchKey
+    {
+        public override bool? Evaluate(SearchCandidate candidate) => candidate.Recent == IsSet;
     }
 
     public sealed record Keyword(string Value, bool IsSet) : SearchKey

@@ -120,9 +120,10 @@ public sealed record SearchRequest(SearchReturn Return, bool Extended, SearchKey
             case "UNFLAGGED": return new SearchKey.Flag(SystemFlags.Flagged, false);
             case "UNSEEN": return new SearchKey.Flag(SystemFlags.Seen, false);
 
-            // \Recent is not kept (RFC 9051 drops it): no message is recent.
-            case "RECENT" or "NEW": return new SearchKey.Not(new SearchKey.All());
-            case "OLD" or "UNRECENT": return new SearchKey.All();
+            // RFC 3501 §6.4.4: NEW is RECENT UNSEEN, OLD is NOT RECENT.
+            case "RECENT": return new SearchKey.Recent(true);
+            case "NEW": return new SearchKey.And([new SearchKey.Recent(true), new SearchKey.Flag(SystemFlags.Seen, false)]);
+            case "OLD" or "UNRECENT": return new SearchKey.Recent(false);
         }
 
         reader.ExpectSpace();
