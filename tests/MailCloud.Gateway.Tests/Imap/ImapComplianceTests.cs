@@ -1,0 +1,195 @@
+using MailCloud.Core.Mailboxes;
+using MailCloud.Testing;
+
+namespace MailCloud.Gateway.Tests.Imap;
+
+/// <summary>
+/// The behaviours of issue 10's compliance table, each over a socket with the exact responses;
+/// where the answer is Dovecot 2.3's, the test says so.
+/// </summary>
+[Collection(AzuriteCollection.Name)]
+public sealed class ImapComplianceTests(AzuriteFixture azurite)
+{
+    private static readonly MessageFlags Deleted = new(SystemFlags.Deleted, new HashSet<string>());
+
+    [Fact]
+    public async Task Check_is_a_selected_state_command_that_reports_expunges_like_noop()
+    {
+        await using var server = await ImapTestServer.StartAsync(azurite);
+        var uid = await server.AppendAsync(TestMessages.Simple("one"));
+        await server.AppendAsync(TestMessages.Simple("two"));
+        await using var client = await ImapRawClient.ConnectAsync(server.Port);
+        await client.LoginAsync();
+
+        // RFC 3501 §6.4.1: only in the selected state (Dovecot: "BAD No mailbox selected").
+        Assert.Equal(["c1 BAD CHECK is not valid in this state"], await client.CommandAsync("c1", "CHECK"));
+        await client.CommandAsync("s", "SELECT INBOX");
+
+        // Another process expunges the first message; CHECK reports it at once, as NOOP would.
+        var other = server.CreateOtherStore();
+        await other.StoreFlagsAsync(server.AccountId, "INBOX", [uid], FlagChangeMode.Add, Deleted, null, CancellationToken.None);
+        await other.ExpungeAsync(server.AccountId, "INBOX", null, CancellationToken.None);
+        Assert.Equal(["* 1 EXPUNGE", "c2 OK CHECK completed"], await client.CommandAsync("c2", "CHECK"));
+    }
+
+    [Fact]
+    public async Task A_message_expunged_by_close_in_another_session_is_reported_by_noop()
+    {
+        await using var server = await ImapTestServer.StartAsync(azurite);
+        await server.AppendAsync(TestMessages.Simple("one"));
+        await server.AppendAsync(TestMessages.Simple("two"), flags: SystemFlags.Deleted);
+        await using var watching = await ImapRawClient.ConnectAsync(server.Port);
+        await using var closing = await ImapRawClient.ConnectAsync(server.Port);
+        await watching.LoginAsync();
+        await closing.LoginAsync();
+        await watching.CommandAsync("s", "SELECT INBOX");
+        await closing.CommandAsync("s", "SELECT INBOX");
+
+        // RFC 3501 §7.4.1, §6.4.2: CLOSE expunges silently; the other session hears of it on its next NOOP.
+        Assert.Equal(["c OK CLOSE completed"], await closing.CommandAsync("c", "CLOSE"));
+        Assert.Equal(["* 2 EXPUNGE", "n OK NOOP completed"], await watching.CommandAsync("n", "NOOP"));
+    }
+
+    [Fact]
+    public async Task Uid_search_takes_every_nz_number_up_to_the_largest_32_bit_value()
+    {
+        await using var server = await ImapTestServer.StartAsync(azurite);
+        await server.AppendAsync(TestMessages.Simple("one"));
+        await using var client = await ImapRawClient.ConnectAsync(server.Port);
+        await client.LoginAsync();
+        await client.CommandAsync("s", "SELECT INBOX");
+
+        // RFC 9051 §9 nz-number; Dovecot: "* SEARCH 1", and an empty UID FETCH of 4294967295.
+        Assert.Equal(["* SEARCH 1", "u1 OK UID SEARCH completed"], await client.CommandAsync("u1", "UID SEARCH UID 1:4294967295"));
+        Assert.Equal(["u2 OK UID FETCH completed"], await client.CommandAsync("u2", "UID FETCH 4294967295 UID"));
+        Assert.Equal(["* 1 FETCH (UID 1)", "u3 OK UID FETCH completed"], await client.CommandAsync("u3", "UID FETCH 4294967295:1 UID"));
+        Assert.StartsWith("u4 BAD", (await client.CommandAsync("u4", "UID SEARCH UID 1:4294967296"))[^1], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_tilde_starts_an_atom_unless_a_literal_follows_it()
+    {
+        await using var server = await ImapTestServer.StartAsync(azurite);
+        await using var client = await ImapRawClient.ConnectAsync(server.Port);
+        await client.LoginAsync();
+
+        // RFC 3516 §4.1: only "~{" is a literal8; "~foo" is an atom (Dovecot lists nothing and says OK).
+        Assert.Equal(["l OK LIST completed"], await client.CommandAsync("l", "LIST \"\" ~foo"));
+        Assert.Equal(["c OK CREATE completed"], await client.CommandAsync("c", "CREATE ~foo"));
+        Assert.Equal(["* LIST (\\HasNoChildren) \"/\" \"~foo\"", "l2 OK LIST completed"], await client.CommandAsync("l2", "LIST \"\" ~foo"));
+    }
+
+    [Fact]
+    public async Task Envelope_sender_and_reply_to_default_to_from()
+    {
+        await using var server = await ImapTestServer.StartAsync(azurite);
+        await server.AppendAsync("From: Ann <ann@example.com>\r\nSubject: one\r\nTo: bob@x.com\r\n\r\nHello.\r\n");
+        await using var client = await ImapRawClient.ConnectAsync(server.Port);
+        await client.LoginAsync();
+        await client.CommandAsync("s", "SELECT INBOX");
+
+        // RFC 3501 §7.4.2; Dovecot's answer for the same message.
+        const string Expected = "* 1 FETCH (ENVELOPE (NIL \"one\" ((\"Ann\" NIL \"ann\" \"example.com\")) ((\"Ann\" NIL \"ann\" \"example.com\")) ((\"Ann\" NIL \"ann\" \"example.com\")) ((NIL NIL \"bob\" \"x.com\")) NIL NIL NIL NIL))";
+        Assert.Equal([Expected, "f1 OK FETCH completed"], await client.CommandAsync("f1", "FETCH 1 ENVELOPE"));
+
+        // The same from the fully parsed message.
+        Assert.StartsWith(Expected[..^1] + " BODYSTRUCTURE (", (await client.CommandAsync("f2", "FETCH 1 (ENVELOPE BODYSTRUCTURE)"))[0], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Recent_is_claimed_by_the_first_session_that_selects_and_shown_to_rev1_sessions_only()
+    {
+        await using var server = await ImapTestServer.StartAsync(azurite);
+        await server.AppendAsync(TestMessages.Simple("one"), flags: SystemFlags.Seen);
+        await server.AppendAsync(TestMessages.Simple("two"));
+        await using var first = await ImapRawClient.ConnectAsync(server.Port);
+        await using var second = await ImapRawClient.ConnectAsync(server.Port);
+        await using var rev2 = await ImapRawClient.ConnectAsync(server.Port);
+        await first.LoginAsync();
+        await second.LoginAsync();
+        await rev2.LoginAsync();
+
+        // The expected lines are Dovecot's for the same steps (RFC 3501 §2.3.2, §6.3.10, §6.4.4, §7.3.2).
+        Assert.Equal(["* STATUS \"INBOX\" (MESSAGES 2 RECENT 2 UNSEEN 1)", "t OK STATUS completed"], await first.CommandAsync("t", "STATUS INBOX (MESSAGES RECENT UNSEEN)"));
+
+        // EXAMINE shows them recent and leaves them so.
+        Assert.Contains("* 2 RECENT", await second.CommandAsync("e", "EXAMINE INBOX"));
+        Assert.Equal(["* 1 FETCH (FLAGS (\\Seen \\Recent))", "* 2 FETCH (FLAGS (\\Recent))", "f OK FETCH completed"], await second.CommandAsync("f", "FETCH 1:* FLAGS"));
+        Assert.Equal(["* SEARCH 1 2", "r OK SEARCH completed"], await second.CommandAsync("r", "SEARCH RECENT"));
+
+        // The first SELECT claims them.
+        Assert.Contains("* 2 RECENT", await first.CommandAsync("s", "SELECT INBOX"));
+        Assert.Equal(["* 1 FETCH (FLAGS (\\Seen \\Recent))", "* 2 FETCH (FLAGS (\\Recent))", "f OK FETCH completed"], await first.CommandAsync("f", "FETCH 1:* FLAGS"));
+        Assert.Equal(["* SEARCH 2", "n OK SEARCH completed"], await first.CommandAsync("n", "SEARCH NEW"));
+        Assert.Equal(["* SEARCH", "o OK SEARCH completed"], await first.CommandAsync("o", "SEARCH OLD"));
+        Assert.Equal(["* SEARCH 1 2", "r OK SEARCH completed"], await first.CommandAsync("r", "SEARCH RECENT"));
+
+        // A later SELECT finds none.
+        Assert.Contains("* 0 RECENT", await second.CommandAsync("s", "SELECT INBOX"));
+        Assert.Equal(["* 1 FETCH (FLAGS (\\Seen))", "* 2 FETCH (FLAGS ())", "f OK FETCH completed"], await second.CommandAsync("f", "FETCH 1:* FLAGS"));
+        Assert.Equal(["* STATUS \"INBOX\" (RECENT 0)", "t OK STATUS completed"], await second.CommandAsync("t", "STATUS INBOX (RECENT)"));
+
+        // A message appended by a session that has the folder selected is recent there, and only there.
+        var appended = await AppendAsync(second, "a", "($Label1)", TestMessages.Simple("three"));
+        Assert.Equal(["* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft $Label1)", "* OK [PERMANENTFLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft $Label1 \\*)] Flags allowed", "* 3 EXISTS", "* 1 RECENT"], appended[..^1]);
+        Assert.StartsWith("a OK [APPENDUID", appended[^1], StringComparison.Ordinal);
+        Assert.Equal(["* 4 EXISTS", "* 2 RECENT"], (await AppendAsync(second, "b", "", TestMessages.Simple("four")))[..^1]);
+        Assert.Equal(["* 3 FETCH (FLAGS (\\Recent $Label1))", "* 4 FETCH (FLAGS (\\Recent))", "f OK FETCH completed"], await second.CommandAsync("f", "FETCH 3:4 FLAGS"));
+        var noop = await first.CommandAsync("n", "NOOP");
+        Assert.Equal(["* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft $Label1)", "* OK [PERMANENTFLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft $Label1 \\*)] Flags allowed", "* 4 EXISTS", "n OK NOOP completed"], noop);
+        Assert.Equal(["* 1 FETCH (FLAGS (\\Seen \\Recent))", "* 2 FETCH (FLAGS (\\Recent))", "* 3 FETCH (FLAGS ($Label1))", "* 4 FETCH (FLAGS ())", "f OK FETCH completed"], await first.CommandAsync("f", "FETCH 1:* FLAGS"));
+
+        // IMAP4rev2 has no \Recent (RFC 9051 Appendix E): no RECENT response, no flag, and nothing claimed.
+        await rev2.CommandAsync("e", "ENABLE IMAP4rev2");
+        await server.AppendAsync(TestMessages.Simple("five"));
+        var selected = await rev2.CommandAsync("s", "SELECT INBOX");
+        Assert.DoesNotContain(selected, l => l.Contains("RECENT", StringComparison.Ordinal));
+        Assert.Equal(["* 5 FETCH (FLAGS ())", "f OK FETCH completed"], await rev2.CommandAsync("f", "FETCH 5 FLAGS"));
+        Assert.Equal(["* STATUS \"INBOX\" (RECENT 1)", "t OK STATUS completed"], await rev2.CommandAsync("t", "STATUS INBOX (RECENT)"));
+
+        // The rev1 session that has the folder selected is the first to be told of it.
+        Assert.Equal(["* 5 EXISTS", "* 3 RECENT", "n OK NOOP completed"], await first.CommandAsync("n", "NOOP"));
+        Assert.Equal(["* STATUS \"INBOX\" (RECENT 0)", "t OK STATUS completed"], await rev2.CommandAsync("t", "STATUS INBOX (RECENT)"));
+    }
+
+    [Fact]
+    public async Task Keywords_are_announced_before_use_whoever_set_them()
+    {
+        await using var server = await ImapTestServer.StartAsync(azurite);
+        await server.AppendAsync(TestMessages.Simple("one"));
+        await using var reader = await ImapRawClient.ConnectAsync(server.Port);
+        await using var writer = await ImapRawClient.ConnectAsync(server.Port);
+        await reader.LoginAsync();
+        await writer.LoginAsync();
+        await writer.CommandAsync("s", "SELECT INBOX");
+        await reader.CommandAsync("s", "SELECT INBOX");
+
+        // Another session sets a keyword: FLAGS and PERMANENTFLAGS come before the FETCH that shows it (RFC 3501 §7.2.6).
+        await writer.CommandAsync("a", "STORE 1 +FLAGS ($Label2)");
+        Assert.Equal(
+            ["* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft $Label2)", "* OK [PERMANENTFLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft $Label2 \\*)] Flags allowed", "* 1 FETCH (UID 1 FLAGS ($Label2))", "n OK NOOP completed"],
+            await reader.CommandAsync("n", "NOOP"));
+
+        // Another session appends with a new keyword: announced with the EXISTS, before any FETCH shows it.
+        await AppendAsync(writer, "b", "($Label3)", TestMessages.Simple("two"));
+        Assert.Equal(
+            ["* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft $Label2 $Label3)", "* OK [PERMANENTFLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft $Label2 $Label3 \\*)] Flags allowed", "* 2 EXISTS", "n OK NOOP completed"],
+            await reader.CommandAsync("n", "NOOP"));
+        Assert.Equal(["* 2 FETCH (FLAGS ($Label3))", "f OK FETCH completed"], await reader.CommandAsync("f", "FETCH 2 FLAGS"));
+
+        // Another process sets one, and the watcher (polling every 250 ms) picks it up before the client asks: the FETCH announces it first.
+        await server.CreateOtherStore().StoreFlagsAsync(server.AccountId, "INBOX", [1], FlagChangeMode.Add, new MessageFlags(SystemFlags.None, new HashSet<string> { "$Junk" }), null, CancellationToken.None);
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        var fetch = await reader.CommandAsync("f", "FETCH 1 FLAGS");
+        Assert.True(fetch.FindIndex(l => l.StartsWith("* FLAGS (", StringComparison.Ordinal) && l.Contains("$Junk", StringComparison.Ordinal)) is var announced and >= 0
+            && fetch.FindIndex(l => l.Contains("FETCH (", StringComparison.Ordinal) && l.Contains("$Junk", StringComparison.Ordinal)) > announced, string.Join(" | ", fetch));
+    }
+
+    /// <summary>APPEND of <paramref name="message"/> as a non-synchronizing literal (LITERAL+).</summary>
+    private static async Task<List<string>> AppendAsync(ImapRawClient client, string tag, string flags, string message)
+    {
+        var flagList = flags.Length == 0 ? "" : flags + " ";
+        await client.SendAsync($"{tag} APPEND INBOX {flagList}{{{System.Text.Encoding.UTF8.GetByteCount(message)}+}}\r\n{message}\r\n");
+        return await client.ReadUntilTaggedAsync(tag);
+    }
+}
