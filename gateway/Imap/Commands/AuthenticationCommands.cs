@@ -170,7 +170,7 @@ public static class AuthenticationCommands
                     enabled.Add("UTF8=ACCEPT");
                     break;
                 case "CONDSTORE":
-                    session.CondStoreEnabled = true;
+                    session.EnableCondStore();
                     enabled.Add("CONDSTORE");
                     break;
             }

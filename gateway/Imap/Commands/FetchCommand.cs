@@ -22,7 +22,7 @@ public static class FetchCommand
         var request = FetchRequest.Parse(command.Arguments);
         if (request.ChangedSince is not null || (request.Attributes & FetchAttributes.ModSeq) != 0)
         {
-            session.CondStoreEnabled = true;
+            session.EnableCondStore();
         }
 
         var targets = selected.Resolve(set, command.Uid);

@@ -25,7 +25,7 @@ public static class StoreCommand
             unchangedSince = arguments.ReadNumber64();
             arguments.Expect(')');
             arguments.ExpectSpace();
-            session.CondStoreEnabled = true;
+            session.EnableCondStore();
         }
 
         var item = arguments.ReadAtom().ToUpperInvariant();

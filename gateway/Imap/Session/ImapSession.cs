@@ -60,6 +60,25 @@ public sealed partial class ImapSession
     /// <summary>RFC 7162: MODSEQ in unsolicited FETCH responses once the client used CONDSTORE.</summary>
     public bool CondStoreEnabled { get; set; }
 
+    /// <summary>
+    /// A CONDSTORE enabling command other than SELECT/EXAMINE (RFC 7162 §3.1): the first one in the
+    /// session, with a mailbox selected, is answered with OK [HIGHESTMODSEQ] before its other
+    /// responses (§3.1.2.1), as far as the client has been told of changes.
+    /// </summary>
+    public void EnableCondStore()
+    {
+        if (CondStoreEnabled)
+        {
+            return;
+        }
+
+        CondStoreEnabled = true;
+        if (Selected is { } selected)
+        {
+            Writer.Raw("* OK [HIGHESTMODSEQ ").Number(selected.ReportedModSeq).Raw("] Highest").Crlf();
+        }
+    }
+
     /// <summary>UTF-8 mailbox names and strings (IMAP4rev2 or ENABLE UTF8=ACCEPT, RFC 6855).</summary>
     public bool Utf8Enabled
     {

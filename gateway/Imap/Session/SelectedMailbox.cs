@@ -112,6 +112,9 @@ public sealed class SelectedMailbox : IAsyncDisposable
     /// <summary>Reloads the snapshot now, after this session changed the folder.</summary>
     public Task RefreshAsync(CancellationToken cancellationToken) => _lease.Watcher.RefreshAsync(cancellationToken);
 
+    /// <summary>The HIGHESTMODSEQ up to which the client has been told of changes.</summary>
+    public ulong ReportedModSeq => _reportedModSeq;
+
     public uint LargestUid => _uids.Count == 0 ? 0 : _uids[^1];
 
     /// <summary>The sequence number of a UID the client knows, or 0.</summary>

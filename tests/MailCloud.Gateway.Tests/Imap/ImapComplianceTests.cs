@@ -185,6 +185,44 @@ public sealed class ImapComplianceTests(AzuriteFixture azurite)
             && fetch.FindIndex(l => l.Contains("FETCH (", StringComparison.Ordinal) && l.Contains("$Junk", StringComparison.Ordinal)) > announced, string.Join(" | ", fetch));
     }
 
+    [Fact]
+    public async Task Search_modseq_is_that_of_the_messages_returned_and_highestmodseq_comes_with_the_first_condstore_command()
+    {
+        await using var server = await ImapTestServer.StartAsync(azurite);
+        for (var i = 0; i < 3; i++)
+        {
+            await server.AppendAsync(TestMessages.Simple($"m{i}"));
+        }
+
+        await using var client = await ImapRawClient.ConnectAsync(server.Port);
+        await client.LoginAsync();
+        await client.CommandAsync("s", "SELECT INBOX");
+        await client.CommandAsync("t1", "STORE 3 +FLAGS (\\Flagged)");
+        await client.CommandAsync("t2", "STORE 1 +FLAGS (\\Answered)");
+        var modSeqs = (await server.Store.GetSnapshotAsync(server.AccountId, "INBOX", CancellationToken.None)).Messages.Select(m => m.ModSeq).ToList();
+        var highest = modSeqs.Max();
+        Assert.True(modSeqs[0] > modSeqs[2] && modSeqs[2] > modSeqs[1]);
+
+        // RFC 7162 §3.1.2.1: the first CONDSTORE enabling command (a FETCH of MODSEQ) gets OK [HIGHESTMODSEQ] first, once.
+        var fetched = await client.CommandAsync("f1", "FETCH 2 (MODSEQ)");
+        Assert.Equal([$"* OK [HIGHESTMODSEQ {highest}] Highest", $"* 2 FETCH (MODSEQ ({modSeqs[1]}))", "f1 OK FETCH completed"], fetched);
+        Assert.Equal([$"* 2 FETCH (MODSEQ ({modSeqs[1]}))", "f2 OK FETCH completed"], await client.CommandAsync("f2", "FETCH 2 (MODSEQ)"));
+
+        // RFC 4731 §3.2 / RFC 7162 §3.1.5: MIN and MAX alone give the MODSEQ of the messages they return (Dovecot does the same).
+        Assert.Equal([$"* ESEARCH (TAG \"a\") MIN 1 MODSEQ {modSeqs[0]}", "a OK SEARCH completed"], await client.CommandAsync("a", "SEARCH RETURN (MIN) MODSEQ 1"));
+        Assert.Equal([$"* ESEARCH (TAG \"b\") UID MAX 2 MODSEQ {modSeqs[1]}", "b OK UID SEARCH completed"], await client.CommandAsync("b", "UID SEARCH RETURN (MAX) MODSEQ 1 NOT FLAGGED"));
+        Assert.Equal([$"* ESEARCH (TAG \"c\") MIN 2 MAX 3 MODSEQ {modSeqs[2]}", "c OK SEARCH completed"], await client.CommandAsync("c", "SEARCH RETURN (MIN MAX) MODSEQ 1 UNANSWERED"));
+        Assert.Equal([$"* ESEARCH (TAG \"d\") COUNT 3 MODSEQ {highest}", "d OK SEARCH completed"], await client.CommandAsync("d", "SEARCH RETURN (COUNT) MODSEQ 1"));
+        Assert.Equal([$"* SEARCH 2 3 (MODSEQ {modSeqs[2]})", "e OK SEARCH completed"], await client.CommandAsync("e", "SEARCH MODSEQ 1 UNANSWERED"));
+
+        // CHANGEDSINCE enables CONDSTORE too.
+        await using var other = await ImapRawClient.ConnectAsync(server.Port);
+        await other.LoginAsync();
+        await other.CommandAsync("s", "SELECT INBOX");
+        Assert.Equal($"* OK [HIGHESTMODSEQ {highest}] Highest", (await other.CommandAsync("f", $"UID FETCH 1:* (FLAGS) (CHANGEDSINCE {modSeqs[2]})"))[0]);
+        Assert.DoesNotContain(await other.CommandAsync("g", "FETCH 1 (MODSEQ)"), l => l.Contains("HIGHESTMODSEQ", StringComparison.Ordinal));
+    }
+
     /// <summary>APPEND of <paramref name="message"/> as a non-synchronizing literal (LITERAL+).</summary>
     private static async Task<List<string>> AppendAsync(ImapRawClient client, string tag, string flags, string message)
     {
