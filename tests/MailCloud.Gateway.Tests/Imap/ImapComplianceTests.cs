@@ -223,6 +223,32 @@ public sealed class ImapComplianceTests(AzuriteFixture azurite)
         Assert.DoesNotContain(await other.CommandAsync("g", "FETCH 1 (MODSEQ)"), l => l.Contains("HIGHESTMODSEQ", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task Header_fields_not_of_an_encapsulated_message_keeps_every_field_not_listed()
+    {
+        await using var server = await ImapTestServer.StartAsync(azurite);
+        await server.AppendAsync(
+            "From: a@example.com\r\nSubject: outer\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"b\"\r\n\r\n" +
+            "--b\r\nContent-Type: text/plain\r\n\r\ntext\r\n" +
+            "--b\r\nContent-Type: message/rfc822\r\n\r\n" +
+            "Date: Wed, 11 Mar 2026 10:00:00 +0000\r\nFrom: inner@example.com\r\nSubject: inner\r\nX-Foo: bar\r\nContent-Type: text/plain; charset=us-ascii\r\n\r\ninner body\r\n" +
+            "--b--\r\n");
+        await using var client = await ImapRawClient.ConnectAsync(server.Port);
+        await client.LoginAsync();
+        await client.CommandAsync("s", "EXAMINE INBOX");
+
+        // RFC 9051 §6.4.5; byte for byte what Dovecot 2.3 answers for the same message.
+        Assert.Equal(
+            ["* 1 FETCH (BODY[2.HEADER.FIELDS.NOT (FROM SUBJECT X-FOO)] {85}", "Date: Wed, 11 Mar 2026 10:00:00 +0000", "Content-Type: text/plain; charset=us-ascii", "", ")", "f1 OK FETCH completed"],
+            await client.CommandAsync("f1", "FETCH 1 (BODY.PEEK[2.HEADER.FIELDS.NOT (FROM SUBJECT X-FOO)])"));
+        Assert.Equal(
+            ["* 1 FETCH (BODY[2.HEADER.FIELDS (FROM SUBJECT CONTENT-TYPE)] {87}", "From: inner@example.com", "Subject: inner", "Content-Type: text/plain; charset=us-ascii", "", ")", "f2 OK FETCH completed"],
+            await client.CommandAsync("f2", "FETCH 1 (BODY.PEEK[2.HEADER.FIELDS (FROM SUBJECT content-type)])"));
+        Assert.Equal(
+            ["* 1 FETCH (BODY[HEADER.FIELDS.NOT (FROM SUBJECT X-FOO)] {66}", "MIME-Version: 1.0", "Content-Type: multipart/mixed; boundary=\"b\"", "", ")", "f3 OK FETCH completed"],
+            await client.CommandAsync("f3", "FETCH 1 (BODY.PEEK[HEADER.FIELDS.NOT (FROM SUBJECT X-FOO)])"));
+    }
+
     /// <summary>APPEND of <paramref name="message"/> as a non-synchronizing literal (LITERAL+).</summary>
     private static async Task<List<string>> AppendAsync(ImapRawClient client, string tag, string flags, string message)
     {
