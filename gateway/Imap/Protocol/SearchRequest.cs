@@ -129,7 +129,8 @@ public sealed record SearchRequest(SearchReturn Return, bool Extended, SearchKey
         reader.ExpectSpace();
         return name switch
         {
-            "BCC" or "CC" or "FROM" or "TO" or "SUBJECT" => new SearchKey.Header(name, reader.ReadAString()),
+            "BCC" or "CC" or "FROM" or "TO" => new SearchKey.Address(name, reader.ReadAString()),
+            "SUBJECT" => new SearchKey.Header(name, reader.ReadAString()),
             "HEADER" => new SearchKey.Header(ReadThen(reader, reader.ReadAString), reader.ReadAString()),
             "BODY" => new SearchKey.Text(reader.ReadAString(), IncludeHeader: false),
             "TEXT" => new SearchKey.Text(reader.ReadAString(), IncludeHeader: true),

@@ -249,6 +249,45 @@ public sealed class ImapComplianceTests(AzuriteFixture azurite)
             await client.CommandAsync("f3", "FETCH 1 (BODY.PEEK[HEADER.FIELDS.NOT (FROM SUBJECT X-FOO)])"));
     }
 
+    [Fact]
+    public async Task Address_searches_match_the_parsed_addresses_and_display_names_as_dovecot_does()
+    {
+        await using var server = await ImapTestServer.StartAsync(azurite);
+        await server.AppendAsync("From: <user-from (comment)@ (comment) domain.org>\r\nTo: \"Bob Smith\" <bob@x.com>, ann@y.org\r\nCc: Team: carl@z.net;\r\nSubject: one\r\n\r\nHello.\r\n");
+        await server.AppendAsync("From: =?UTF-8?Q?Ren=C3=A9e?= <renee@example.org>\r\nTo: folded\r\n <folded@example.org>\r\nSubject: two\r\n\r\nHello.\r\n");
+        await using var client = await ImapRawClient.ConnectAsync(server.Port);
+        await client.LoginAsync();
+        await client.CommandAsync("s", "EXAMINE INBOX");
+
+        // RFC 3501 §6.4.4; each answer is Dovecot 2.3's for the same two messages.
+        (string Criteria, string Expected)[] cases =
+        [
+            ("FROM user-from@domain.org", "* SEARCH 1"),
+            ("FROM comment", "* SEARCH"),
+            ("FROM \"from@dom\"", "* SEARCH 1"),
+            ("FROM \"user-from (comment)\"", "* SEARCH"),
+            ("FROM \"<user\"", "* SEARCH 1"),
+            ("FROM \"user-from@domain.org>\"", "* SEARCH 1"),
+            ("TO \"Bob Smith\"", "* SEARCH 1"),
+            ("TO \"\\\"Bob\"", "* SEARCH 1"),
+            ("TO \"Smith <bob\"", "* SEARCH"),
+            ("TO \"ann@y.org\"", "* SEARCH 1"),
+            ("TO \"<ann\"", "* SEARCH 1"),
+            ("TO \"x.com>, ann\"", "* SEARCH"),
+            ("CC team", "* SEARCH 1"),
+            ("CC carl@z.net", "* SEARCH 1"),
+            ("CC \"Team: carl\"", "* SEARCH"),
+            ("FROM \"=?UTF-8\"", "* SEARCH"),
+            ("FROM \"e <renee\"", "* SEARCH 2"),
+            ("TO \"folded <folded\"", "* SEARCH 2"),
+            ("TO \"folded@example.org\"", "* SEARCH 2"),
+        ];
+        foreach (var (criteria, expected) in cases)
+        {
+            Assert.Equal([expected, "q OK SEARCH completed"], await client.CommandAsync("q", "SEARCH " + criteria));
+        }
+    }
+
     /// <summary>APPEND of <paramref name="message"/> as a non-synchronizing literal (LITERAL+).</summary>
     private static async Task<List<string>> AppendAsync(ImapRawClient client, string tag, string flags, string message)
     {
