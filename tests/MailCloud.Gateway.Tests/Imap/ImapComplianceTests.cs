@@ -288,6 +288,45 @@ public sealed class ImapComplianceTests(AzuriteFixture azurite)
         }
     }
 
+    [Fact]
+    public async Task Recursivematch_needs_another_selection_option_and_reports_childinfo_and_lsub_reports_noselect_superiors()
+    {
+        await using var server = await ImapTestServer.StartAsync(azurite);
+        await using var client = await ImapRawClient.ConnectAsync(server.Port);
+        await client.LoginAsync();
+        foreach (var command in new[] { "CREATE A/B", "SUBSCRIBE A/B", "SUBSCRIBE A", "CREATE E/F/G", "SUBSCRIBE E/F/G", "CREATE H/I", "SUBSCRIBE H/I", "DELETE H" })
+        {
+            Assert.EndsWith(" completed", (await client.CommandAsync("c", command))[^1], StringComparison.Ordinal);
+        }
+
+        // RFC 5258 §3 (Dovecot: "BAD ... RECURSIVEMATCH must not be the only selection").
+        Assert.Equal(["l1 BAD RECURSIVEMATCH must not be the only selection option"], await client.CommandAsync("l1", "LIST (RECURSIVEMATCH) \"\" \"\""));
+        Assert.Equal(["l2 BAD RECURSIVEMATCH must not be the only selection option"], await client.CommandAsync("l2", "LIST (REMOTE RECURSIVEMATCH) \"\" *"));
+
+        // RFC 5258 §3.5, §4: a parent whose subscribed inferior "%" does not reach gets CHILDINFO, subscribed or not, existing or not (Dovecot's lines).
+        Assert.Equal(
+            ["* LIST (\\HasChildren \\Subscribed) \"/\" \"A\" (CHILDINFO (\"SUBSCRIBED\"))", "* LIST (\\HasChildren) \"/\" \"E\" (CHILDINFO (\"SUBSCRIBED\"))", "* LIST (\\NonExistent \\HasChildren) \"/\" \"H\" (CHILDINFO (\"SUBSCRIBED\"))", "l3 OK LIST completed"],
+            (await client.CommandAsync("l3", "LIST (SUBSCRIBED RECURSIVEMATCH) \"\" %")).Where(CreatedHere).ToList());
+        Assert.Equal(
+            ["* LIST (\\HasChildren) \"/\" \"E/F\" (CHILDINFO (\"SUBSCRIBED\"))", "l4 OK LIST completed"],
+            await client.CommandAsync("l4", "LIST (SUBSCRIBED RECURSIVEMATCH) \"\" E/%"));
+
+        // Without RECURSIVEMATCH, or when the pattern reaches the inferior, no parent is added.
+        Assert.Equal(["* LIST (\\HasChildren \\Subscribed) \"/\" \"A\"", "l5 OK LIST completed"], (await client.CommandAsync("l5", "LIST (SUBSCRIBED) \"\" %")).Where(CreatedHere).ToList());
+        Assert.Equal(["* LIST (\\HasNoChildren \\Subscribed) \"/\" \"E/F/G\"", "l6 OK LIST completed"], await client.CommandAsync("l6", "LIST (SUBSCRIBED RECURSIVEMATCH) \"\" E/*"));
+
+        // RFC 3501 §6.3.9: LSUB with "%" lists an unsubscribed superior of a subscribed folder \Noselect (Dovecot's lines).
+        Assert.Equal(
+            ["* LSUB () \"/\" \"A\"", "* LSUB (\\Noselect) \"/\" \"E\"", "* LSUB (\\Noselect) \"/\" \"H\"", "s1 OK LSUB completed"],
+            (await client.CommandAsync("s1", "LSUB \"\" %")).Where(CreatedHere).ToList());
+        Assert.Equal(["* LSUB (\\Noselect) \"/\" \"E/F\"", "s2 OK LSUB completed"], await client.CommandAsync("s2", "LSUB \"\" E/%"));
+        Assert.Equal(["* LSUB () \"/\" \"E/F/G\"", "s3 OK LSUB completed"], await client.CommandAsync("s3", "LSUB \"\" E/*"));
+    }
+
+    /// <summary>Tagged lines and the LIST/LSUB lines of the folders a test created (A, E, H), not the default ones.</summary>
+    private static bool CreatedHere(string line) =>
+        !line.StartsWith("* ", StringComparison.Ordinal) || new[] { "A", "E", "E/F", "E/F/G", "H" }.Any(name => line.Contains($"\"/\" \"{name}\"", StringComparison.Ordinal));
+
     /// <summary>APPEND of <paramref name="message"/> as a non-synchronizing literal (LITERAL+).</summary>
     private static async Task<List<string>> AppendAsync(ImapRawClient client, string tag, string flags, string message)
     {
