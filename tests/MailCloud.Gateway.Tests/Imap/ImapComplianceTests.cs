@@ -183,6 +183,11 @@ public sealed class ImapComplianceTests(AzuriteFixture azurite)
         var fetch = await reader.CommandAsync("f", "FETCH 1 FLAGS");
         Assert.True(fetch.FindIndex(l => l.StartsWith("* FLAGS (", StringComparison.Ordinal) && l.Contains("$Junk", StringComparison.Ordinal)) is var announced and >= 0
             && fetch.FindIndex(l => l.Contains("FETCH (", StringComparison.Ordinal) && l.Contains("$Junk", StringComparison.Ordinal)) > announced, string.Join(" | ", fetch));
+
+        // "NIL" is an atom, so a keyword like any other (RFC 3501 §9 flag-keyword); announced before use, exactly as Dovecot does.
+        Assert.Equal(
+            ["* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft $Junk $Label2 $Label3 NIL)", "* OK [PERMANENTFLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft $Junk $Label2 $Label3 NIL \\*)] Flags allowed", "* 1 FETCH (UID 1 FLAGS (NIL))", "t OK STORE completed"],
+            await reader.CommandAsync("t", "STORE 1 FLAGS NIL"));
     }
 
     [Fact]
