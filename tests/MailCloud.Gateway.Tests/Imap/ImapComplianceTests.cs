@@ -84,6 +84,7 @@ public sealed class ImapComplianceTests(AzuriteFixture azurite)
     {
         await using var server = await ImapTestServer.StartAsync(azurite);
         await server.AppendAsync("From: Ann <ann@example.com>\r\nSubject: one\r\nTo: bob@x.com\r\n\r\nHello.\r\n");
+        await server.AppendAsync("From: Ann <ann@example.com>\r\nSender:\r\nReply-To: \r\nSubject: two\r\n\r\nHello.\r\n");
         await using var client = await ImapRawClient.ConnectAsync(server.Port);
         await client.LoginAsync();
         await client.CommandAsync("s", "SELECT INBOX");
@@ -91,6 +92,11 @@ public sealed class ImapComplianceTests(AzuriteFixture azurite)
         // RFC 3501 §7.4.2; Dovecot's answer for the same message.
         const string Expected = "* 1 FETCH (ENVELOPE (NIL \"one\" ((\"Ann\" NIL \"ann\" \"example.com\")) ((\"Ann\" NIL \"ann\" \"example.com\")) ((\"Ann\" NIL \"ann\" \"example.com\")) ((NIL NIL \"bob\" \"x.com\")) NIL NIL NIL NIL))";
         Assert.Equal([Expected, "f1 OK FETCH completed"], await client.CommandAsync("f1", "FETCH 1 ENVELOPE"));
+
+        // Present but empty counts as absent (Dovecot's answer again).
+        Assert.Equal(
+            ["* 2 FETCH (ENVELOPE (NIL \"two\" ((\"Ann\" NIL \"ann\" \"example.com\")) ((\"Ann\" NIL \"ann\" \"example.com\")) ((\"Ann\" NIL \"ann\" \"example.com\")) NIL NIL NIL NIL NIL))", "f3 OK FETCH completed"],
+            await client.CommandAsync("f3", "FETCH 2 ENVELOPE"));
 
         // The same from the fully parsed message.
         Assert.StartsWith(Expected[..^1] + " BODYSTRUCTURE (", (await client.CommandAsync("f2", "FETCH 1 (ENVELOPE BODYSTRUCTURE)"))[0], StringComparison.Ordinal);
