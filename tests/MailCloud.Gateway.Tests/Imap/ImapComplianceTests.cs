@@ -18,8 +18,7 @@ public sealed class ImapComplianceTests(AzuriteFixture azurite)
         await using var server = await ImapTestServer.StartAsync(azurite);
         var uid = await server.AppendAsync(TestMessages.Simple("one"));
         await server.AppendAsync(TestMessages.Simple("two"));
-        await using var client = await ImapRawClient.ConnectAsync(server.Port);
-        await client.LoginAsync();
+        await using var client = await OpenAsync(server, null);
 
         // RFC 3501 §6.4.1: only in the selected state (Dovecot: "BAD No mailbox selected").
         Assert.Equal(["c1 BAD CHECK is not valid in this state"], await client.CommandAsync("c1", "CHECK"));
@@ -38,12 +37,8 @@ public sealed class ImapComplianceTests(AzuriteFixture azurite)
         await using var server = await ImapTestServer.StartAsync(azurite);
         await server.AppendAsync(TestMessages.Simple("one"));
         await server.AppendAsync(TestMessages.Simple("two"), flags: SystemFlags.Deleted);
-        await using var watching = await ImapRawClient.ConnectAsync(server.Port);
-        await using var closing = await ImapRawClient.ConnectAsync(server.Port);
-        await watching.LoginAsync();
-        await closing.LoginAsync();
-        await watching.CommandAsync("s", "SELECT INBOX");
-        await closing.CommandAsync("s", "SELECT INBOX");
+        await using var watching = await OpenAsync(server, "SELECT INBOX");
+        await using var closing = await OpenAsync(server, "SELECT INBOX");
 
         // RFC 3501 §7.4.1, §6.4.2: CLOSE expunges silently; the other session hears of it on its next NOOP.
         Assert.Equal(["c OK CLOSE completed"], await closing.CommandAsync("c", "CLOSE"));
@@ -55,9 +50,7 @@ public sealed class ImapComplianceTests(AzuriteFixture azurite)
     {
         await using var server = await ImapTestServer.StartAsync(azurite);
         await server.AppendAsync(TestMessages.Simple("one"));
-        await using var client = await ImapRawClient.ConnectAsync(server.Port);
-        await client.LoginAsync();
-        await client.CommandAsync("s", "SELECT INBOX");
+        await using var client = await OpenAsync(server, "SELECT INBOX");
 
         // RFC 9051 §9 nz-number; Dovecot: "* SEARCH 1", and an empty UID FETCH of 4294967295.
         Assert.Equal(["* SEARCH 1", "u1 OK UID SEARCH completed"], await client.CommandAsync("u1", "UID SEARCH UID 1:4294967295"));
@@ -70,8 +63,7 @@ public sealed class ImapComplianceTests(AzuriteFixture azurite)
     public async Task A_tilde_starts_an_atom_unless_a_literal_follows_it()
     {
         await using var server = await ImapTestServer.StartAsync(azurite);
-        await using var client = await ImapRawClient.ConnectAsync(server.Port);
-        await client.LoginAsync();
+        await using var client = await OpenAsync(server, null);
 
         // RFC 3516 §4.1: only "~{" is a literal8; "~foo" is an atom (Dovecot lists nothing and says OK).
         Assert.Equal(["l OK LIST completed"], await client.CommandAsync("l", "LIST \"\" ~foo"));
@@ -85,9 +77,7 @@ public sealed class ImapComplianceTests(AzuriteFixture azurite)
         await using var server = await ImapTestServer.StartAsync(azurite);
         await server.AppendAsync("From: Ann <ann@example.com>\r\nSubject: one\r\nTo: bob@x.com\r\n\r\nHello.\r\n");
         await server.AppendAsync("From: Ann <ann@example.com>\r\nSender:\r\nReply-To: \r\nSubject: two\r\n\r\nHello.\r\n");
-        await using var client = await ImapRawClient.ConnectAsync(server.Port);
-        await client.LoginAsync();
-        await client.CommandAsync("s", "SELECT INBOX");
+        await using var client = await OpenAsync(server, "SELECT INBOX");
 
         // RFC 3501 §7.4.2; Dovecot's answer for the same message.
         const string Expected = "* 1 FETCH (ENVELOPE (NIL \"one\" ((\"Ann\" NIL \"ann\" \"example.com\")) ((\"Ann\" NIL \"ann\" \"example.com\")) ((\"Ann\" NIL \"ann\" \"example.com\")) ((NIL NIL \"bob\" \"x.com\")) NIL NIL NIL NIL))";
@@ -108,12 +98,9 @@ public sealed class ImapComplianceTests(AzuriteFixture azurite)
         await using var server = await ImapTestServer.StartAsync(azurite);
         await server.AppendAsync(TestMessages.Simple("one"), flags: SystemFlags.Seen);
         await server.AppendAsync(TestMessages.Simple("two"));
-        await using var first = await ImapRawClient.ConnectAsync(server.Port);
-        await using var second = await ImapRawClient.ConnectAsync(server.Port);
-        await using var rev2 = await ImapRawClient.ConnectAsync(server.Port);
-        await first.LoginAsync();
-        await second.LoginAsync();
-        await rev2.LoginAsync();
+        await using var first = await OpenAsync(server, null);
+        await using var second = await OpenAsync(server, null);
+        await using var rev2 = await OpenAsync(server, null);
 
         // The expected lines are Dovecot's for the same steps (RFC 3501 §2.3.2, §6.3.10, §6.4.4, §7.3.2).
         Assert.Equal(["* STATUS \"INBOX\" (MESSAGES 2 RECENT 2 UNSEEN 1)", "t OK STATUS completed"], await first.CommandAsync("t", "STATUS INBOX (MESSAGES RECENT UNSEEN)"));
@@ -163,12 +150,8 @@ public sealed class ImapComplianceTests(AzuriteFixture azurite)
     {
         await using var server = await ImapTestServer.StartAsync(azurite);
         await server.AppendAsync(TestMessages.Simple("one"));
-        await using var reader = await ImapRawClient.ConnectAsync(server.Port);
-        await using var writer = await ImapRawClient.ConnectAsync(server.Port);
-        await reader.LoginAsync();
-        await writer.LoginAsync();
-        await writer.CommandAsync("s", "SELECT INBOX");
-        await reader.CommandAsync("s", "SELECT INBOX");
+        await using var writer = await OpenAsync(server, "SELECT INBOX");
+        await using var reader = await OpenAsync(server, "SELECT INBOX");
 
         // Another session sets a keyword: FLAGS and PERMANENTFLAGS come before the FETCH that shows it (RFC 3501 §7.2.6).
         await writer.CommandAsync("a", "STORE 1 +FLAGS ($Label2)");
@@ -205,9 +188,7 @@ public sealed class ImapComplianceTests(AzuriteFixture azurite)
             await server.AppendAsync(TestMessages.Simple($"m{i}"));
         }
 
-        await using var client = await ImapRawClient.ConnectAsync(server.Port);
-        await client.LoginAsync();
-        await client.CommandAsync("s", "SELECT INBOX");
+        await using var client = await OpenAsync(server, "SELECT INBOX");
         await client.CommandAsync("t1", "STORE 3 +FLAGS (\\Flagged)");
         await client.CommandAsync("t2", "STORE 1 +FLAGS (\\Answered)");
         var modSeqs = (await server.Store.GetSnapshotAsync(server.AccountId, "INBOX", CancellationToken.None)).Messages.Select(m => m.ModSeq).ToList();
@@ -227,9 +208,7 @@ public sealed class ImapComplianceTests(AzuriteFixture azurite)
         Assert.Equal([$"* SEARCH 2 3 (MODSEQ {modSeqs[2]})", "e OK SEARCH completed"], await client.CommandAsync("e", "SEARCH MODSEQ 1 UNANSWERED"));
 
         // CHANGEDSINCE enables CONDSTORE too.
-        await using var other = await ImapRawClient.ConnectAsync(server.Port);
-        await other.LoginAsync();
-        await other.CommandAsync("s", "SELECT INBOX");
+        await using var other = await OpenAsync(server, "SELECT INBOX");
         Assert.Equal($"* OK [HIGHESTMODSEQ {highest}] Highest", (await other.CommandAsync("f", $"UID FETCH 1:* (FLAGS) (CHANGEDSINCE {modSeqs[2]})"))[0]);
         Assert.DoesNotContain(await other.CommandAsync("g", "FETCH 1 (MODSEQ)"), l => l.Contains("HIGHESTMODSEQ", StringComparison.Ordinal));
     }
@@ -244,9 +223,7 @@ public sealed class ImapComplianceTests(AzuriteFixture azurite)
             "--b\r\nContent-Type: message/rfc822\r\n\r\n" +
             "Date: Wed, 11 Mar 2026 10:00:00 +0000\r\nFrom: inner@example.com\r\nSubject: inner\r\nX-Foo: bar\r\nContent-Type: text/plain; charset=us-ascii\r\n\r\ninner body\r\n" +
             "--b--\r\n");
-        await using var client = await ImapRawClient.ConnectAsync(server.Port);
-        await client.LoginAsync();
-        await client.CommandAsync("s", "EXAMINE INBOX");
+        await using var client = await OpenAsync(server, "EXAMINE INBOX");
 
         // RFC 9051 §6.4.5; byte for byte what Dovecot 2.3 answers for the same message.
         Assert.Equal(
@@ -266,9 +243,7 @@ public sealed class ImapComplianceTests(AzuriteFixture azurite)
         await using var server = await ImapTestServer.StartAsync(azurite);
         await server.AppendAsync("From: <user-from (comment)@ (comment) domain.org>\r\nTo: \"Bob Smith\" <bob@x.com>, ann@y.org\r\nCc: Team: carl@z.net;\r\nSubject: one\r\n\r\nHello.\r\n");
         await server.AppendAsync("From: =?UTF-8?Q?Ren=C3=A9e?= <renee@example.org>\r\nTo: folded\r\n <folded@example.org>\r\nSubject: two\r\n\r\nHello.\r\n");
-        await using var client = await ImapRawClient.ConnectAsync(server.Port);
-        await client.LoginAsync();
-        await client.CommandAsync("s", "EXAMINE INBOX");
+        await using var client = await OpenAsync(server, "EXAMINE INBOX");
 
         // RFC 3501 §6.4.4; each answer is Dovecot 2.3's for the same two messages.
         (string Criteria, string Expected)[] cases =
@@ -303,8 +278,7 @@ public sealed class ImapComplianceTests(AzuriteFixture azurite)
     public async Task Recursivematch_needs_another_selection_option_and_reports_childinfo_and_lsub_reports_noselect_superiors()
     {
         await using var server = await ImapTestServer.StartAsync(azurite);
-        await using var client = await ImapRawClient.ConnectAsync(server.Port);
-        await client.LoginAsync();
+        await using var client = await OpenAsync(server, null);
         foreach (var command in new[] { "CREATE A/B", "SUBSCRIBE A/B", "SUBSCRIBE A", "CREATE E/F/G", "SUBSCRIBE E/F/G", "CREATE H/I", "SUBSCRIBE H/I", "DELETE H" })
         {
             Assert.EndsWith(" completed", (await client.CommandAsync("c", command))[^1], StringComparison.Ordinal);
@@ -332,6 +306,19 @@ public sealed class ImapComplianceTests(AzuriteFixture azurite)
             (await client.CommandAsync("s1", "LSUB \"\" %")).Where(CreatedHere).ToList());
         Assert.Equal(["* LSUB (\\Noselect) \"/\" \"E/F\"", "s2 OK LSUB completed"], await client.CommandAsync("s2", "LSUB \"\" E/%"));
         Assert.Equal(["* LSUB () \"/\" \"E/F/G\"", "s3 OK LSUB completed"], await client.CommandAsync("s3", "LSUB \"\" E/*"));
+    }
+
+    /// <summary>A logged-in connection, with <paramref name="select"/> (SELECT or EXAMINE) sent when given.</summary>
+    private static async Task<ImapRawClient> OpenAsync(ImapTestServer server, string? select)
+    {
+        var client = await ImapRawClient.ConnectAsync(server.Port);
+        await client.LoginAsync();
+        if (select is not null)
+        {
+            Assert.EndsWith(" completed", (await client.CommandAsync("s", select))[^1], StringComparison.Ordinal);
+        }
+
+        return client;
     }
 
     /// <summary>Tagged lines and the LIST/LSUB lines of the folders a test created (A, E, H), not the default ones.</summary>
