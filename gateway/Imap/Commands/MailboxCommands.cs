@@ -162,6 +162,15 @@ public static class MailboxCommands
     }
 
     /// <summary>
+    /// \Recent messages: for an IMAP4rev1 session's own selected folder those recent in the session (as Dovecot
+    /// answers), for any other those no session has claimed yet (RFC 3501 §6.3.10).
+    /// </summary>
+    private static int RecentCount(ImapSession session, string name, FolderStatus status, FolderSnapshot? snapshot) =>
+        !session.Rev2Enabled && session.Selected is { } selected && selected.Name == name
+            ? selected.RecentCount
+            : snapshot?.Messages.Count(m => m.Uid >= status.FirstRecentUid) ?? 0;
+
+    /// <summary>
     /// Writes "* STATUS name (...)"; counting DELETED, or RECENT while some messages are unclaimed,
     /// lists the folder; the rest is the folder row.
     /// </summary>
@@ -188,7 +197,7 @@ public static class MailboxCommands
                 case "DELETED": writer.Number(snapshot!.Messages.Count(m => m.Flags.Has(SystemFlags.Deleted))); break;
                 case "SIZE": writer.Number(status.TotalSize); break;
                 case "HIGHESTMODSEQ": writer.Number(status.HighestModSeq); break;
-                case "RECENT": writer.Number(snapshot?.Messages.Count(m => m.Uid >= status.FirstRecentUid) ?? 0); break;
+                case "RECENT": writer.Number(RecentCount(session, name, status, snapshot)); break;
             }
         }
 

@@ -116,6 +116,7 @@ public sealed class ImapComplianceTests(AzuriteFixture azurite)
         Assert.Equal(["* SEARCH 2", "n OK SEARCH completed"], await first.CommandAsync("n", "SEARCH NEW"));
         Assert.Equal(["* SEARCH", "o OK SEARCH completed"], await first.CommandAsync("o", "SEARCH OLD"));
         Assert.Equal(["* SEARCH 1 2", "r OK SEARCH completed"], await first.CommandAsync("r", "SEARCH RECENT"));
+        Assert.Equal(["* STATUS \"INBOX\" (RECENT 2)", "t OK STATUS completed"], await first.CommandAsync("t", "STATUS INBOX (RECENT)"));
 
         // A later SELECT finds none.
         Assert.Contains("* 0 RECENT", await second.CommandAsync("s", "SELECT INBOX"));
