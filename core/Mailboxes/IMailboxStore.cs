@@ -29,6 +29,15 @@ public interface IMailboxStore
     /// <summary>Counters and change token from the folder row; one small query.</summary>
     Task<FolderStatus> GetStatusAsync(string accountId, string folder, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Claims the folder's unclaimed messages as \Recent for one IMAP4rev1 session (RFC 3501 §2.3.2:
+    /// a message is recent in exactly one session, the first to select the folder after it arrived):
+    /// moves the folder row's first-recent UID up to UIDNEXT with If-Match, so two sessions never
+    /// get the same UIDs. <paramref name="knownUidNext"/> is the UIDNEXT the caller has seen, so a
+    /// cached folder row older than that is read again. Writes nothing when there is nothing to claim.
+    /// </summary>
+    Task<RecentClaim> ClaimRecentAsync(string accountId, string folder, uint knownUidNext, CancellationToken cancellationToken);
+
     /// <summary>The change token alone (the folder row's ETag), for watchers.</summary>
     Task<string> GetChangeTokenAsync(string accountId, string folder, CancellationToken cancellationToken);
 

@@ -55,6 +55,12 @@ public sealed record FolderStatus(
 {
     /// <summary>Messages without \Seen (STATUS UNSEEN without a listing).</summary>
     public int UnseenCount { get; init; }
+
+    /// <summary>
+    /// Messages from this UID on are \Recent: no session has claimed them yet (RFC 3501 §2.3.2,
+    /// <see cref="IMailboxStore.ClaimRecentAsync"/>). At or above <see cref="UidNext"/> when none is.
+    /// </summary>
+    public uint FirstRecentUid { get; init; } = 1;
 }
 
 /// <summary>Where a message's bytes are: a blob of the storage account, never rewritten.</summary>
@@ -115,6 +121,9 @@ public sealed record FolderChanges(FolderStatus Status, IReadOnlyList<MessageSum
 /// <param name="Prefix">Header lines stored in the row, ahead of the blob's bytes (Return-Path, Delivered-To).</param>
 /// <param name="Head">The blob's first bytes (its header section, or the first 64 KiB of it), for the index's search fields.</param>
 public sealed record AcceptedMessage(string SpoolBlob, long Size, ReadOnlyMemory<byte> Prefix, ReadOnlyMemory<byte> Head);
+
+/// <summary>The UIDs a session claimed as \Recent: <see cref="First"/> up to, not including, <see cref="End"/> (empty when equal).</summary>
+public readonly record struct RecentClaim(uint First, uint End);
 
 public sealed record AppendResult(uint UidValidity, uint Uid, bool AlreadyDelivered);
 

@@ -171,6 +171,26 @@ public sealed partial class TableMailboxStore : IMailboxStore
     public Task<FolderStatus> GetStatusAsync(string accountId, string folder, CancellationToken cancellationToken) => Guard(async () =>
         (await ReadFolderAsync(accountId, folder, cancellationToken).ConfigureAwait(false)).ToStatus());
 
+    public Task<RecentClaim> ClaimRecentAsync(string accountId, string folder, uint knownUidNext, CancellationToken cancellationToken) => Guard(async () =>
+    {
+        AccountIds.Validate(accountId);
+        var normalized = FolderName.Normalize(folder);
+        return await SubmitAsync(accountId, new PartitionChange<RecentClaim>(batch =>
+        {
+            var target = batch.Folder(normalized);
+
+            // A cached row that has not seen UIDNEXT move to knownUidNext is touched all the same: its stale ETag fails (412) and the row is read again.
+            if (target.FirstRecentUid >= Math.Max(target.UidNext, knownUidNext))
+            {
+                return new RecentClaim(target.UidNext, target.UidNext);
+            }
+
+            var first = target.FirstRecentUid;
+            batch.Touch(target).FirstRecentUid = Math.Max(target.UidNext, first);
+            return new RecentClaim(first, target.FirstRecentUid);
+        }) { OwnRows = 0 }).ConfigureAwait(false);
+    });
+
     public Task<string> GetChangeTokenAsync(string accountId, string folder, CancellationToken cancellationToken) => Guard(async () =>
         (await ReadFolderAsync(accountId, folder, cancellationToken).ConfigureAwait(false)).ETag.ToString());
 

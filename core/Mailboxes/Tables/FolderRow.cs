@@ -20,6 +20,10 @@ internal sealed class FolderRow
     public long TotalSize { get; set; }
     public SpecialUse SpecialUse { get; set; }
     public bool Subscribed { get; set; }
+
+    /// <summary>The lowest UID no IMAP session has yet claimed as \Recent (RFC 3501 §2.3.2); 1 for a new folder.</summary>
+    public uint FirstRecentUid { get; set; } = 1;
+
     public ETag ETag { get; set; }
 
     public FolderRow Clone() => (FolderRow)MemberwiseClone();
@@ -27,7 +31,7 @@ internal sealed class FolderRow
     public FolderInfo ToInfo() => new(Name, UidValidity, SpecialUse, Subscribed);
 
     public FolderStatus ToStatus() =>
-        new(Name, UidValidity, UidNext, HighestModSeq, MessageCount, TotalSize, ETag.ToString()) { UnseenCount = UnseenCount };
+        new(Name, UidValidity, UidNext, HighestModSeq, MessageCount, TotalSize, ETag.ToString()) { UnseenCount = UnseenCount, FirstRecentUid = FirstRecentUid };
 
     /// <summary>Counts a message in (or, with <paramref name="sign"/> -1, out of) the folder.</summary>
     public void Count(MessageRow message, int sign)
@@ -52,6 +56,7 @@ internal sealed class FolderRow
         TotalSize = entity.GetInt64(nameof(TotalSize)) ?? 0,
         SpecialUse = Enum.TryParse<SpecialUse>(entity.GetString(nameof(SpecialUse)), out var use) ? use : SpecialUse.None,
         Subscribed = entity.GetBoolean(nameof(Subscribed)) ?? false,
+        FirstRecentUid = (uint)(entity.GetInt64(nameof(FirstRecentUid)) ?? 1),
         ETag = entity.ETag,
     };
 
@@ -66,6 +71,7 @@ internal sealed class FolderRow
         [nameof(TotalSize)] = TotalSize,
         [nameof(SpecialUse)] = SpecialUse.ToString(),
         [nameof(Subscribed)] = Subscribed,
+        [nameof(FirstRecentUid)] = (long)FirstRecentUid,
         ETag = ETag,
     };
 }

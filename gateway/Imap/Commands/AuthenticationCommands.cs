@@ -16,11 +16,17 @@ public static class AuthenticationCommands
         return Task.FromResult(ImapCompletion.Ok("CAPABILITY completed"));
     }
 
-    // RFC 9051 §6.1.2: pending updates are written by the session after every command.
-    public static Task<ImapCompletion> NoopAsync(ImapSession session, ImapCommand command, CancellationToken cancellationToken)
+    // RFC 9051 §6.1.2: the client polls with NOOP, so the selected folder is looked at now rather
+    // than at the watcher's next tick; the session writes the updates after every command.
+    public static async Task<ImapCompletion> NoopAsync(ImapSession session, ImapCommand command, CancellationToken cancellationToken)
     {
         command.Arguments.ExpectEnd();
-        return Task.FromResult(ImapCompletion.Ok("NOOP completed"));
+        if (session.Selected is { } selected)
+        {
+            await selected.RefreshAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        return ImapCompletion.Ok("NOOP completed");
     }
 
     // RFC 9051 §6.1.3
@@ -164,7 +170,7 @@ public static class AuthenticationCommands
                     enabled.Add("UTF8=ACCEPT");
                     break;
                 case "CONDSTORE":
-                    session.CondStoreEnabled = true;
+                    session.EnableCondStore();
                     enabled.Add("CONDSTORE");
                     break;
             }

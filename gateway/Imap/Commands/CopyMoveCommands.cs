@@ -59,7 +59,7 @@ public static class CopyMoveCommands
         // RFC 6851 §4.3: COPYUID goes in an untagged OK before the EXPUNGEs.
         session.Writer.Raw("* OK [").Raw(copyUid).Raw("] Moved").Crlf();
         await selected.RefreshAsync(cancellationToken).ConfigureAwait(false);
-        session.WriteUpdates(selected.TakeUpdates(allowExpunge: true));
+        session.WriteUpdates(await session.TakeUpdatesAsync(allowExpunge: true, cancellationToken).ConfigureAwait(false));
         return ImapCompletion.Ok($"{verb} completed");
     }
 }

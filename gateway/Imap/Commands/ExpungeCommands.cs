@@ -2,9 +2,18 @@ using MailCloud.Gateway.Imap.Session;
 
 namespace MailCloud.Gateway.Imap.Commands;
 
-/// <summary>EXPUNGE and UID EXPUNGE (RFC 9051 §6.4.3, §6.4.9), CLOSE (§6.4.1) and UNSELECT (§6.4.2).</summary>
+/// <summary>EXPUNGE and UID EXPUNGE (RFC 9051 §6.4.3, §6.4.9), CLOSE (§6.4.1), UNSELECT (§6.4.2) and CHECK (RFC 3501 §6.4.1).</summary>
 public static class ExpungeCommands
 {
+    // RFC 3501 §6.4.1: nothing to checkpoint (every change is already durable); like NOOP, it
+    // reports what changed, expunges included, through the session's update report.
+    public static async Task<ImapCompletion> CheckAsync(ImapSession session, ImapCommand command, CancellationToken cancellationToken)
+    {
+        command.Arguments.ExpectEnd();
+        await session.RequireSelected.RefreshAsync(cancellationToken).ConfigureAwait(false);
+        return ImapCompletion.Ok("CHECK completed");
+    }
+
     public static async Task<ImapCompletion> ExpungeAsync(ImapSession session, ImapCommand command, CancellationToken cancellationToken)
     {
         var selected = session.RequireSelected;
@@ -38,6 +47,9 @@ public static class ExpungeCommands
         if (!selected.ReadOnly)
         {
             await session.Store.ExpungeAsync(session.AccountId, selected.Name, null, cancellationToken).ConfigureAwait(false);
+
+            // The folder's other sessions in this process hear of it at once (RFC 3501 §7.4.1).
+            await selected.RefreshAsync(cancellationToken).ConfigureAwait(false);
         }
 
         await session.DeselectAsync().ConfigureAwait(false);

@@ -22,7 +22,7 @@ public static class FetchCommand
         var request = FetchRequest.Parse(command.Arguments);
         if (request.ChangedSince is not null || (request.Attributes & FetchAttributes.ModSeq) != 0)
         {
-            session.CondStoreEnabled = true;
+            session.EnableCondStore();
         }
 
         var targets = selected.Resolve(set, command.Uid);
@@ -110,7 +110,7 @@ public static class FetchCommand
             if ((attributes & FetchAttributes.Flags) != 0)
             {
                 Item("FLAGS");
-                FlagCodec.Write(writer, message.Flags);
+                FlagCodec.Write(writer, message.Flags, session.RequireSelected.IsRecent(message.Uid));
             }
 
             if ((attributes & FetchAttributes.InternalDate) != 0)
@@ -280,22 +280,9 @@ public static class FetchCommand
             case SectionText.Text:
                 return new SectionData(messageOffsets.HeadersEnd, messageOffsets.End - messageOffsets.HeadersEnd, null);
             default:
-                var wanted = section.Fields.ToHashSet(StringComparer.OrdinalIgnoreCase);
-                var include = section.Text == SectionText.HeaderFields;
-                using (var output = new MemoryStream())
-                {
-                    foreach (var header in message.Headers.Where(h => wanted.Contains(h.Field) == include))
-                    {
-                        output.Write(System.Text.Encoding.UTF8.GetBytes(header.Field));
-                        output.WriteByte((byte)':');
-                        output.Write(header.RawValue);
-                    }
-
-                    // RFC 9051 §6.4.5: the blank line that ends a header is part of HEADER.FIELDS.
-                    output.Write("\r\n"u8);
-                    var built = output.ToArray();
-                    return new SectionData(0, built.Length, built);
-                }
+                var header = structure.ReadRange(messageOffsets.Begin, messageOffsets.HeadersEnd - messageOffsets.Begin);
+                var built = HeaderFieldFilter.Select(header, section.Fields.ToHashSet(StringComparer.OrdinalIgnoreCase), section.Text == SectionText.HeaderFields);
+                return new SectionData(0, built.Length, built);
         }
     }
 

@@ -12,9 +12,9 @@ public static class IdleCommand
     {
         command.Arguments.ExpectEnd();
         session.Writer.Raw("+ idling").Crlf();
-        if (session.Selected is { } selected)
+        if (session.Selected is not null)
         {
-            session.WriteUpdates(selected.TakeUpdates(allowExpunge: true));
+            session.WriteUpdates(await session.TakeUpdatesAsync(allowExpunge: true, cancellationToken).ConfigureAwait(false));
         }
 
         await session.FlushAsync(cancellationToken).ConfigureAwait(false);
@@ -41,7 +41,7 @@ public static class IdleCommand
                 }
 
                 await changed.ConfigureAwait(false);
-                session.WriteUpdates(session.RequireSelected.TakeUpdates(allowExpunge: true));
+                session.WriteUpdates(await session.TakeUpdatesAsync(allowExpunge: true, cancellationToken).ConfigureAwait(false));
                 await session.FlushAsync(cancellationToken).ConfigureAwait(false);
             }
         }

@@ -33,6 +33,7 @@ public sealed class ImapCommandTable
             new("LSUB", ImapState.AuthenticatedOrSelected, ListCommands.LsubAsync),
             new("APPEND", ImapState.AuthenticatedOrSelected, AppendCommand.AppendAsync),
             new("IDLE", ImapState.AuthenticatedOrSelected, IdleCommand.IdleAsync),
+            new("CHECK", ImapState.Selected, ExpungeCommands.CheckAsync),
             new("CLOSE", ImapState.Selected, ExpungeCommands.CloseAsync),
             new("UNSELECT", ImapState.Selected, ExpungeCommands.UnselectAsync),
             new("EXPUNGE", ImapState.Selected, ExpungeCommands.ExpungeAsync, UidForm: true),

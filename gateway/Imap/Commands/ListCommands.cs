@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using MailCloud.Core.Mailboxes;
+using MailCloud.Core.Mailboxes.Naming;
 using MailCloud.Gateway.Imap.Protocol;
 using MailCloud.Gateway.Imap.Session;
 
@@ -15,20 +16,28 @@ public static class ListCommands
         var arguments = command.Arguments;
         var subscribedOnly = false;
         var specialUseOnly = false;
+        var recursiveMatch = false;
         if (arguments.TryConsume('('))
         {
-            // list-select-opts; RECURSIVEMATCH and REMOTE change nothing here (no remote mailboxes, parents are listed anyway).
+            // list-select-opts; REMOTE changes nothing here (there are no remote mailboxes).
             while (!arguments.TryConsume(')'))
             {
                 var option = arguments.ReadAtom().ToUpperInvariant();
                 subscribedOnly |= option == "SUBSCRIBED";
                 specialUseOnly |= option == "SPECIAL-USE";
+                recursiveMatch |= option == "RECURSIVEMATCH";
                 if (option is not ("SUBSCRIBED" or "SPECIAL-USE" or "RECURSIVEMATCH" or "REMOTE"))
                 {
                     throw new ImapSyntaxException($"Unknown LIST selection option {option}");
                 }
 
                 arguments.TryConsume(' ');
+            }
+
+            // RFC 5258 §3: RECURSIVEMATCH qualifies another selection option; alone (or with REMOTE) it is an error.
+            if (recursiveMatch && !subscribedOnly && !specialUseOnly)
+            {
+                throw new ImapSyntaxException("RECURSIVEMATCH must not be the only selection option");
             }
 
             arguments.ExpectSpace();
@@ -92,34 +101,52 @@ public static class ListCommands
 
         var folders = await session.Store.ListFoldersAsync(session.AccountId, cancellationToken).ConfigureAwait(false);
         var matchers = patterns.Select(p => PatternToRegex(reference + p)).ToList();
-        foreach (var folder in folders.OrderBy(f => f.Name, StringComparer.Ordinal))
+        var byName = folders.ToDictionary(f => f.Name, StringComparer.Ordinal);
+
+        // With RECURSIVEMATCH the superiors of subscribed folders are candidates too, existing or not (RFC 5258 §3.5).
+        var names = recursiveMatch ? WithSubscribedSuperiors(folders) : folders.Select(f => f.Name);
+        foreach (var name in names.Order(StringComparer.Ordinal))
         {
-            if (!matchers.Any(m => m.IsMatch(folder.Name))
-                || (subscribedOnly && !folder.Subscribed)
-                || (specialUseOnly && folder.SpecialUse is SpecialUse.None or SpecialUse.Inbox))
+            if (!matchers.Any(m => m.IsMatch(name)))
             {
                 continue;
             }
 
-            var attributes = new List<string>
+            var folder = byName.GetValueOrDefault(name);
+            var selected = folder is not null
+                && (!subscribedOnly || folder.Subscribed)
+                && !(specialUseOnly && folder.SpecialUse is SpecialUse.None or SpecialUse.Inbox);
+            var childInfo = recursiveMatch && subscribedOnly && HasSubscribedDescendantOutside(name, folders, matchers);
+            if (!selected && !childInfo)
             {
-                folders.Any(f => f.Name.StartsWith(folder.Name + Delimiter, StringComparison.Ordinal)) ? "\\HasChildren" : "\\HasNoChildren",
-            };
-            if (returnSubscribed && folder.Subscribed)
+                continue;
+            }
+
+            var attributes = new List<string>();
+            if (folder is null)
+            {
+                // RFC 5258 §3.4: a superior that does not exist (its folder was deleted, its inferiors kept).
+                attributes.Add("\\NonExistent");
+            }
+
+            attributes.Add(folders.Any(f => f.Name.StartsWith(name + Delimiter, StringComparison.Ordinal)) ? "\\HasChildren" : "\\HasNoChildren");
+            if (returnSubscribed && folder is { Subscribed: true })
             {
                 attributes.Add("\\Subscribed");
             }
 
-            if (SpecialUseAttribute(folder.SpecialUse) is { } specialUse)
+            if (folder is not null && SpecialUseAttribute(folder.SpecialUse) is { } specialUse)
             {
                 attributes.Add(specialUse);
             }
 
-            var encoded = session.EncodeMailboxName(folder.Name);
-            writer.Raw("* LIST (").Raw(string.Join(' ', attributes)).Raw(") \"/\" ").String(encoded).Crlf();
-            if (statusItems is not null)
+            writer.Raw("* LIST (").Raw(string.Join(' ', attributes)).Raw(") \"/\" ").String(session.EncodeMailboxName(name));
+
+            // RFC 5258 §3.5, §4: a subscribed inferior the pattern does not reach (Dovecot's form).
+            writer.Raw(childInfo ? " (CHILDINFO (\"SUBSCRIBED\"))" : "").Crlf();
+            if (statusItems is not null && folder is not null)
             {
-                await MailboxCommands.WriteStatusAsync(session, folder.Name, statusItems, cancellationToken).ConfigureAwait(false);
+                await MailboxCommands.WriteStatusAsync(session, name, statusItems, cancellationToken).ConfigureAwait(false);
             }
         }
 
@@ -133,13 +160,31 @@ public static class ListCommands
         var pattern = PatternToRegex(reference + session.DecodeListPattern(command.Arguments.ReadListMailbox()));
         command.Arguments.ExpectEnd();
         var folders = await session.Store.ListFoldersAsync(session.AccountId, cancellationToken).ConfigureAwait(false);
-        foreach (var folder in folders.Where(f => f.Subscribed && pattern.IsMatch(f.Name)).OrderBy(f => f.Name, StringComparer.Ordinal))
+        var subscribed = folders.Where(f => f.Subscribed).Select(f => f.Name).ToHashSet(StringComparer.Ordinal);
+        foreach (var name in WithSubscribedSuperiors(folders).Where(n => pattern.IsMatch(n)).Order(StringComparer.Ordinal))
         {
-            session.Writer.Raw("* LSUB () \"/\" ").String(session.EncodeMailboxName(folder.Name)).Crlf();
+            // RFC 3501 §6.3.9: a superior that is not itself subscribed but has a subscribed inferior
+            // the "%" does not reach is listed \Noselect.
+            if (subscribed.Contains(name) || HasSubscribedDescendantOutside(name, folders, [pattern]))
+            {
+                session.Writer.Raw(subscribed.Contains(name) ? "* LSUB () \"/\" " : "* LSUB (\\Noselect) \"/\" ").String(session.EncodeMailboxName(name)).Crlf();
+            }
         }
 
         return ImapCompletion.Ok("LSUB completed");
     }
+
+    /// <summary>Every folder's name, and every superior name of a subscribed folder, whether a folder has it or not.</summary>
+    private static HashSet<string> WithSubscribedSuperiors(IReadOnlyList<FolderInfo> folders)
+    {
+        var names = folders.Select(f => f.Name).ToHashSet(StringComparer.Ordinal);
+        names.UnionWith(folders.Where(f => f.Subscribed).SelectMany(f => FolderName.Superiors(f.Name)));
+        return names;
+    }
+
+    /// <summary>True when a subscribed folder lies below <paramref name="name"/> where no pattern reaches it.</summary>
+    private static bool HasSubscribedDescendantOutside(string name, IReadOnlyList<FolderInfo> folders, IReadOnlyList<Regex> patterns) =>
+        folders.Any(f => f.Subscribed && f.Name.StartsWith(name + Delimiter, StringComparison.Ordinal) && !patterns.Any(p => p.IsMatch(f.Name)));
 
     /// <summary>RFC 9051 §6.3.9: "*" matches anything, "%" anything but the delimiter; "INBOX" matches in any case.</summary>
     public static Regex PatternToRegex(string pattern)

@@ -40,7 +40,7 @@ public static class MailboxCommands
         writer.Raw("* ").Number(selected.Count).Raw(" EXISTS").Crlf();
         if (!session.Rev2Enabled)
         {
-            writer.Raw("* 0 RECENT").Crlf();
+            writer.Raw("* ").Number(selected.RecentCount).Raw(" RECENT").Crlf();
             var firstUnseen = selected.Messages.FirstOrDefault(m => selected.Find(m.Uid) is { } message && !message.Flags.Has(SystemFlags.Seen));
             if (firstUnseen.SequenceNumber != 0)
             {
@@ -121,7 +121,7 @@ public static class MailboxCommands
         return ImapCompletion.Ok($"{command.Name} completed");
     }
 
-    // RFC 9051 §6.3.11; SIZE (RFC 8438 via rev2), HIGHESTMODSEQ (RFC 7162), RECENT (rev1: always 0).
+    // RFC 9051 §6.3.11; SIZE (RFC 8438 via rev2), HIGHESTMODSEQ (RFC 7162), RECENT (RFC 3501 §6.3.10: not yet claimed by a session).
     public static async Task<ImapCompletion> StatusAsync(ImapSession session, ImapCommand command, CancellationToken cancellationToken)
     {
         var name = session.DecodeMailboxName(command.Arguments.ReadAString());
@@ -161,12 +161,24 @@ public static class MailboxCommands
         return items;
     }
 
-    /// <summary>Writes "* STATUS name (...)"; counting DELETED lists the folder, the rest is the folder row.</summary>
+    /// <summary>
+    /// \Recent messages: for an IMAP4rev1 session's own selected folder those recent in the session (as Dovecot
+    /// answers), for any other those no session has claimed yet (RFC 3501 §6.3.10).
+    /// </summary>
+    private static int RecentCount(ImapSession session, string name, FolderStatus status, FolderSnapshot? snapshot) =>
+        !session.Rev2Enabled && session.Selected is { } selected && selected.Name == name
+            ? selected.RecentCount
+            : snapshot?.Messages.Count(m => m.Uid >= status.FirstRecentUid) ?? 0;
+
+    /// <summary>
+    /// Writes "* STATUS name (...)"; counting DELETED, or RECENT while some messages are unclaimed,
+    /// lists the folder; the rest is the folder row.
+    /// </summary>
     public static async Task WriteStatusAsync(ImapSession session, string name, IReadOnlyList<string> items, CancellationToken cancellationToken)
     {
         var status = await session.Store.GetStatusAsync(session.AccountId, name, cancellationToken).ConfigureAwait(false);
         FolderSnapshot? snapshot = null;
-        if (items.Contains("DELETED"))
+        if (items.Contains("DELETED") || (items.Contains("RECENT") && status.FirstRecentUid < status.UidNext))
         {
             snapshot = await session.Store.GetSnapshotAsync(session.AccountId, name, cancellationToken).ConfigureAwait(false);
         }
@@ -185,7 +197,7 @@ public static class MailboxCommands
                 case "DELETED": writer.Number(snapshot!.Messages.Count(m => m.Flags.Has(SystemFlags.Deleted))); break;
                 case "SIZE": writer.Number(status.TotalSize); break;
                 case "HIGHESTMODSEQ": writer.Number(status.HighestModSeq); break;
-                default: writer.Number(0); break;
+                case "RECENT": writer.Number(RecentCount(session, name, status, snapshot)); break;
             }
         }
 

@@ -17,7 +17,7 @@ public static class SearchCommand
         var usesModSeq = UsesModSeq(request.Key);
         if (usesModSeq)
         {
-            session.CondStoreEnabled = true;
+            session.EnableCondStore();
         }
 
         var matches = await FindMatchesAsync(session, selected, request.Key, cancellationToken).ConfigureAwait(false);
@@ -55,7 +55,7 @@ public static class SearchCommand
 
             if (numbers.Count > 0 && usesModSeq)
             {
-                writer.Raw(" MODSEQ ").Number(matches.Max(m => m.ModSeq));
+                writer.Raw(" MODSEQ ").Number(ReturnedModSeq(matches, returns));
             }
 
             writer.Crlf();
@@ -79,6 +79,15 @@ public static class SearchCommand
 
         return ImapCompletion.Ok($"{(command.Uid ? "UID " : "")}SEARCH completed");
     }
+
+    /// <summary>
+    /// RFC 4731 §3.2, RFC 7162 §3.1.5: with MIN and/or MAX alone, the highest MODSEQ of the messages
+    /// they return; with ALL or COUNT, of every message found (matches are in ascending order).
+    /// </summary>
+    private static ulong ReturnedModSeq(List<(uint SequenceNumber, uint Uid, ulong ModSeq)> matches, SearchReturn returns) =>
+        (returns & (SearchReturn.All | SearchReturn.Count)) != 0
+            ? matches.Max(m => m.ModSeq)
+            : Math.Max(returns.HasFlag(SearchReturn.Min) ? matches[0].ModSeq : 0, returns.HasFlag(SearchReturn.Max) ? matches[^1].ModSeq : 0);
 
     private static bool UsesModSeq(SearchKey key) => key switch
     {
@@ -107,7 +116,7 @@ public static class SearchCommand
                 continue;
             }
 
-            var candidate = new SearchCandidate(summary, sequenceNumber, count, largestUid, null);
+            var candidate = new SearchCandidate(summary, selected.IsRecent(uid), sequenceNumber, count, largestUid, null);
             if (key.Evaluate(candidate) is { } result)
             {
                 decided[uid] = result;

@@ -25,7 +25,7 @@ public static class StoreCommand
             unchangedSince = arguments.ReadNumber64();
             arguments.Expect(')');
             arguments.ExpectSpace();
-            session.CondStoreEnabled = true;
+            session.EnableCondStore();
         }
 
         var item = arguments.ReadAtom().ToUpperInvariant();
@@ -56,7 +56,7 @@ public static class StoreCommand
 
         // The changes come back as FETCH responses through the session's update report;
         // with .SILENT this session's own changes are left out of it (RFC 9051 §6.4.6).
-        var updates = selected.TakeUpdates(allowExpunge: command.Uid);
+        var updates = await session.TakeUpdatesAsync(allowExpunge: command.Uid, cancellationToken).ConfigureAwait(false);
         if (silent)
         {
             var changed = result.Changed.Select(m => m.Uid).ToHashSet();

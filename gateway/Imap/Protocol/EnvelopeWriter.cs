@@ -21,7 +21,7 @@ public static class EnvelopeWriter
         WriteAddresses(writer, headers, HeaderId.From, null);
         writer.Raw(' ');
 
-        // RFC 9051 §7.5.2: sender and reply-to default to from when absent.
+        // RFC 3501 §7.4.2, RFC 9051 §7.5.2: sender and reply-to default to from when absent or empty.
         WriteAddresses(writer, headers, HeaderId.Sender, HeaderId.From);
         writer.Raw(' ');
         WriteAddresses(writer, headers, HeaderId.ReplyTo, HeaderId.From);
@@ -62,8 +62,13 @@ public static class EnvelopeWriter
 
     private static void WriteAddresses(ImapResponseWriter writer, HeaderList headers, HeaderId id, HeaderId? fallback)
     {
-        var header = headers.FirstOrDefault(h => h.Id == id) ?? (fallback is { } f ? headers.FirstOrDefault(h => h.Id == f) : null);
-        if (header is null || !InternetAddressList.TryParse(header.Value, out var addresses) || addresses.Count == 0)
+        var addresses = Addresses(headers, id);
+        if (addresses.Count == 0 && fallback is { } from)
+        {
+            addresses = Addresses(headers, from);
+        }
+
+        if (addresses.Count == 0)
         {
             writer.Raw("NIL");
             return;
@@ -77,6 +82,10 @@ public static class EnvelopeWriter
 
         writer.Raw(')');
     }
+
+    /// <summary>The addresses of the first field <paramref name="id"/>; none when it is absent, empty or unparsable.</summary>
+    private static InternetAddressList Addresses(HeaderList headers, HeaderId id) =>
+        headers.FirstOrDefault(h => h.Id == id) is { } header && InternetAddressList.TryParse(header.Value, out var addresses) ? addresses : [];
 
     /// <summary>address = "(" addr-name SP addr-adl SP addr-mailbox SP addr-host ")"; groups per RFC 9051 §7.5.2.</summary>
     private static void WriteAddress(ImapResponseWriter writer, InternetAddress address)

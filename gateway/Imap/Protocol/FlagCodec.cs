@@ -28,9 +28,12 @@ public static class FlagCodec
         writer.Raw("* OK [PERMANENTFLAGS (").Raw(readOnly ? "" : AllSystemFlags + known + " \\*").Raw(")] Flags allowed").Crlf();
     }
 
-    public static void Write(ImapResponseWriter writer, MessageFlags flags)
+    /// <summary>A flag list; <paramref name="recent"/> adds \Recent after the system flags, as Dovecot does (RFC 3501 §2.3.2).</summary>
+    public static void Write(ImapResponseWriter writer, MessageFlags flags, bool recent)
     {
-        var names = SystemFlagNames.Where(f => flags.Has(f.Flag)).Select(f => f.Name).Concat(flags.Keywords.Order(StringComparer.Ordinal));
+        var names = SystemFlagNames.Where(f => flags.Has(f.Flag)).Select(f => f.Name)
+            .Concat(recent ? ["\\Recent"] : [])
+            .Concat(flags.Keywords.Order(StringComparer.Ordinal));
         writer.Raw('(').Raw(string.Join(' ', names)).Raw(')');
     }
 

@@ -197,8 +197,7 @@ public sealed class ImapCommandReader
 
     public byte[] ReadAStringBytes()
     {
-        var next = Peek();
-        if (next is (byte)'"' or (byte)'{' or (byte)'~')
+        if (AtString)
         {
             return ReadStringBytes();
         }
@@ -220,7 +219,7 @@ public sealed class ImapCommandReader
     /// <summary>list-mailbox = 1*list-char / string: an astring that may also hold the wildcards "%" and "*" (RFC 9051 §6.3.9).</summary>
     public string ReadListMailbox()
     {
-        if (Peek() is (byte)'"' or (byte)'{' or (byte)'~')
+        if (AtString)
         {
             return ReadString();
         }
@@ -238,6 +237,13 @@ public sealed class ImapCommandReader
 
         return Encoding.UTF8.GetString(Line[start.._position]);
     }
+
+    /// <summary>
+    /// True when a quoted string or literal starts here. "~" is an atom character; only "~{" starts
+    /// a literal8 (RFC 3516 §4.1), so "~foo" is an atom.
+    /// </summary>
+    private bool AtString =>
+        Peek() is (byte)'"' or (byte)'{' || (Peek() == (byte)'~' && _position + 1 < Line.Length && Line[_position + 1] == (byte)'{');
 
     public string? ReadNString()
     {

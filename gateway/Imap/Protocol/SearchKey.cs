@@ -3,8 +3,11 @@ using MimeKit;
 
 namespace MailCloud.Gateway.Imap.Protocol;
 
-/// <summary>What a search key is tested against: the listing entry, and the parsed message when a key needs it.</summary>
-public sealed record SearchCandidate(MessageSummary Summary, uint SequenceNumber, uint LargestSequenceNumber, uint LargestUid, MimeMessage? Message);
+/// <summary>
+/// What a search key is tested against: the listing entry, whether it is \Recent in the session,
+/// and the parsed message when a key needs it.
+/// </summary>
+public sealed record SearchCandidate(MessageSummary Summary, bool Recent, uint SequenceNumber, uint LargestSequenceNumber, uint LargestUid, MimeMessage? Message);
 
 /// <summary>
 /// A search key of RFC 9051 §6.4.4 (and MODSEQ, RFC 7162 §3.1.5). Evaluation is three-valued:
@@ -78,6 +81,12 @@ public abstract record SearchKey
         public override bool? Evaluate(SearchCandidate candidate) => candidate.Summary.Flags.Has(Value) == IsSet;
     }
 
+    /// <summary>RECENT (or, not set, OLD): \Recent in this session (RFC 3501 §6.4.4).</summary>
+    public sealed record Recent(bool IsSet) : SearchKey
+    {
+        public override bool? Evaluate(SearchCandidate candidate) => candidate.Recent == IsSet;
+    }
+
     public sealed record Keyword(string Value, bool IsSet) : SearchKey
     {
         public override bool? Evaluate(SearchCandidate candidate) => candidate.Summary.Flags.Keywords.Contains(Value) == IsSet;
@@ -149,7 +158,7 @@ public abstract record SearchKey
         }
     }
 
-    /// <summary>HEADER field string (and FROM, TO, CC, BCC, SUBJECT): a substring of the decoded field value; an empty string matches any message having the field.</summary>
+    /// <summary>HEADER field string (and SUBJECT): a substring of the decoded field value; an empty string matches any message having the field.</summary>
     public sealed record Header(string Field, string Value) : SearchKey
     {
         public override bool? Evaluate(SearchCandidate candidate)
@@ -170,6 +179,75 @@ public abstract record SearchKey
 
             return false;
         }
+    }
+
+    /// <summary>
+    /// FROM, TO, CC, BCC string (RFC 3501 §6.4.4): a substring of one parsed address as Dovecot
+    /// writes it, "[display name ]&lt;local@domain&gt;" (comments and folding gone, the name decoded,
+    /// quoted when it is not one atom), or of a group's name. A field that does not parse as addresses
+    /// is matched on its decoded value; an empty string matches any message having the field.
+    /// </summary>
+    public sealed record Address(string Field, string Value) : SearchKey
+    {
+        public override bool? Evaluate(SearchCandidate candidate)
+        {
+            if (candidate.Message is null)
+            {
+                return null;
+            }
+
+            foreach (var header in candidate.Message.Headers)
+            {
+                if (header.Field.Equals(Field, StringComparison.OrdinalIgnoreCase) && Matches(header))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        private bool Matches(MimeKit.Header header)
+        {
+            if (Value.Length == 0)
+            {
+                return true;
+            }
+
+            if (!InternetAddressList.TryParse(ParserOptions.Default, header.RawValue, out var addresses) || addresses.Count == 0)
+            {
+                return header.Value.Contains(Value, StringComparison.OrdinalIgnoreCase);
+            }
+
+            return Forms(addresses).Any(form => form.Contains(Value, StringComparison.OrdinalIgnoreCase));
+        }
+
+        private static IEnumerable<string> Forms(IEnumerable<InternetAddress> addresses)
+        {
+            foreach (var address in addresses)
+            {
+                switch (address)
+                {
+                    case MailboxAddress mailbox:
+                        yield return (string.IsNullOrEmpty(mailbox.Name) ? "" : Phrase(mailbox.Name) + " ") + "<" + mailbox.Address + ">";
+                        break;
+                    case GroupAddress group:
+                        yield return group.Name ?? "";
+                        foreach (var member in Forms(group.Members))
+                        {
+                            yield return member;
+                        }
+
+                        break;
+                }
+            }
+        }
+
+        /// <summary>A display name as one atom when it is one (RFC 5322 §3.2.3 atext; 8-bit text counts as such), else quoted.</summary>
+        private static string Phrase(string name) =>
+            name.All(c => c >= 0x80 || char.IsAsciiLetterOrDigit(c) || "!#$%&'*+-/=?^_`{|}~".Contains(c))
+                ? name
+                : "\"" + name.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal) + "\"";
     }
 
     /// <summary>BODY string (text parts only) or TEXT string (header and text parts).</summary>

@@ -120,15 +120,17 @@ public sealed record SearchRequest(SearchReturn Return, bool Extended, SearchKey
             case "UNFLAGGED": return new SearchKey.Flag(SystemFlags.Flagged, false);
             case "UNSEEN": return new SearchKey.Flag(SystemFlags.Seen, false);
 
-            // \Recent is not kept (RFC 9051 drops it): no message is recent.
-            case "RECENT" or "NEW": return new SearchKey.Not(new SearchKey.All());
-            case "OLD" or "UNRECENT": return new SearchKey.All();
+            // RFC 3501 §6.4.4: NEW is RECENT UNSEEN, OLD is NOT RECENT.
+            case "RECENT": return new SearchKey.Recent(true);
+            case "NEW": return new SearchKey.And([new SearchKey.Recent(true), new SearchKey.Flag(SystemFlags.Seen, false)]);
+            case "OLD" or "UNRECENT": return new SearchKey.Recent(false);
         }
 
         reader.ExpectSpace();
         return name switch
         {
-            "BCC" or "CC" or "FROM" or "TO" or "SUBJECT" => new SearchKey.Header(name, reader.ReadAString()),
+            "BCC" or "CC" or "FROM" or "TO" => new SearchKey.Address(name, reader.ReadAString()),
+            "SUBJECT" => new SearchKey.Header(name, reader.ReadAString()),
             "HEADER" => new SearchKey.Header(ReadThen(reader, reader.ReadAString), reader.ReadAString()),
             "BODY" => new SearchKey.Text(reader.ReadAString(), IncludeHeader: false),
             "TEXT" => new SearchKey.Text(reader.ReadAString(), IncludeHeader: true),

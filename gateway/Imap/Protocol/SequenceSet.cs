@@ -5,18 +5,19 @@ namespace MailCloud.Gateway.Imap.Protocol;
 /// <summary>
 /// A sequence set (RFC 9051 §9 sequence-set): ranges of message sequence numbers or UIDs, where
 /// "*" means the largest number in use. Ranges may be given in either order ("4:2" is "2:4").
+/// A number is any nz-number, 1 to 4294967295 (RFC 9051 §9), so "*" is kept apart from all of them.
 /// </summary>
 public sealed class SequenceSet
 {
-    /// <summary>Stands for "*" until resolved against a mailbox.</summary>
-    public const uint Star = uint.MaxValue;
+    /// <summary>Stands for "*" until resolved against a mailbox; above every nz-number.</summary>
+    public const long Star = long.MaxValue;
 
-    private SequenceSet(IReadOnlyList<(uint First, uint Last)> ranges)
+    private SequenceSet(IReadOnlyList<(long First, long Last)> ranges)
     {
         Ranges = ranges;
     }
 
-    public IReadOnlyList<(uint First, uint Last)> Ranges { get; }
+    public IReadOnlyList<(long First, long Last)> Ranges { get; }
 
     public static SequenceSet Parse(string text)
     {
@@ -30,7 +31,7 @@ public sealed class SequenceSet
             throw new ImapSyntaxException("Saved search results ($) are not supported");
         }
 
-        var ranges = new List<(uint, uint)>();
+        var ranges = new List<(long, long)>();
         foreach (var part in text.Split(','))
         {
             var colon = part.IndexOf(':', StringComparison.Ordinal);
@@ -97,9 +98,9 @@ public sealed class SequenceSet
         return string.Join(',', parts);
     }
 
-    private static string Format(uint value) => value == Star ? "*" : value.ToString(CultureInfo.InvariantCulture);
+    private static string Format(long value) => value == Star ? "*" : value.ToString(CultureInfo.InvariantCulture);
 
-    private static uint ParseNumber(string text)
+    private static long ParseNumber(string text)
     {
         if (text == "*")
         {
@@ -107,7 +108,7 @@ public sealed class SequenceSet
         }
 
         // nz-number: no leading zero, not zero.
-        if (text.Length == 0 || text[0] == '0' || !text.All(char.IsAsciiDigit) || !uint.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value) || value == Star)
+        if (text.Length == 0 || text[0] == '0' || !text.All(char.IsAsciiDigit) || !uint.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value))
         {
             throw new ImapSyntaxException($"Invalid number in sequence set: '{text}'");
         }

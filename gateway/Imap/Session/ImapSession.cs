@@ -15,7 +15,7 @@ namespace MailCloud.Gateway.Imap.Session;
 /// machine of RFC 9051 §3, and writes responses. Holds the state a connection needs (account,
 /// enabled extensions, selected folder view) and nothing larger.
 /// </summary>
-public sealed class ImapSession
+public sealed partial class ImapSession
 {
     private readonly ImapCommandTable _commands;
     private readonly ILogger _logger;
@@ -59,6 +59,25 @@ public sealed class ImapSession
 
     /// <summary>RFC 7162: MODSEQ in unsolicited FETCH responses once the client used CONDSTORE.</summary>
     public bool CondStoreEnabled { get; set; }
+
+    /// <summary>
+    /// A CONDSTORE enabling command other than SELECT/EXAMINE (RFC 7162 §3.1): the first one in the
+    /// session, with a mailbox selected, is answered with OK [HIGHESTMODSEQ] before its other
+    /// responses (§3.1.2.1), as far as the client has been told of changes.
+    /// </summary>
+    public void EnableCondStore()
+    {
+        if (CondStoreEnabled)
+        {
+            return;
+        }
+
+        CondStoreEnabled = true;
+        if (Selected is { } selected)
+        {
+            Writer.Raw("* OK [HIGHESTMODSEQ ").Number(selected.ReportedModSeq).Raw("] Highest").Crlf();
+        }
+    }
 
     /// <summary>UTF-8 mailbox names and strings (IMAP4rev2 or ENABLE UTF8=ACCEPT, RFC 6855).</summary>
     public bool Utf8Enabled
@@ -218,7 +237,7 @@ public sealed class ImapSession
 
         if (Selected is not null && State == ImapState.Selected && descriptor is not null)
         {
-            WriteUpdates(Selected.TakeUpdates(descriptor.AllowsExpunge(uid)));
+            WriteUpdates(await TakeUpdatesAsync(descriptor.AllowsExpunge(uid), cancellationToken).ConfigureAwait(false));
         }
 
         if (ReferenceEquals(completion, ImapCompletion.AlreadySent))
@@ -256,14 +275,22 @@ public sealed class ImapSession
 
         if (updates.Exists is { } exists)
         {
+            // New messages may bring keywords: announced first, as Dovecot does (RFC 9051 §7.3.5).
+            AnnounceKeywords(RequireSelected.Snapshot.Messages);
             Writer.Raw("* ").Number(exists).Raw(" EXISTS").Crlf();
+        }
+
+        if (updates.Recent is { } recent)
+        {
+            // RFC 3501 §7.3.2: the new number of \Recent messages.
+            Writer.Raw("* ").Number(recent).Raw(" RECENT").Crlf();
         }
 
         AnnounceKeywords(updates.FlagChanges.Select(c => c.Message));
         foreach (var (sequenceNumber, message) in updates.FlagChanges)
         {
             Writer.Raw("* ").Number(sequenceNumber).Raw(" FETCH (UID ").Number(message.Uid).Raw(" FLAGS ");
-            FlagCodec.Write(Writer, message.Flags);
+            FlagCodec.Write(Writer, message.Flags, Selected?.IsRecent(message.Uid) == true);
             if (CondStoreEnabled)
             {
                 Writer.Raw(" MODSEQ (").Number(message.ModSeq).Raw(')');
@@ -271,6 +298,23 @@ public sealed class ImapSession
 
             Writer.Raw(')').Crlf();
         }
+    }
+
+    /// <summary>
+    /// What changed in the selected folder since the client was last told (see
+    /// <see cref="SelectedMailbox.TakeUpdates"/>); messages that arrived since are first claimed
+    /// as \Recent for an IMAP4rev1 read-write session (RFC 3501 §2.3.2: the first session told of
+    /// a message has it recent).
+    /// </summary>
+    public async Task<MailboxUpdates> TakeUpdatesAsync(bool allowExpunge, CancellationToken cancellationToken)
+    {
+        var selected = RequireSelected;
+        if (ClaimsRecent && selected.HasUnclaimedArrivals)
+        {
+            await ClaimRecentAsync(selected, cancellationToken).ConfigureAwait(false);
+        }
+
+        return selected.TakeUpdates(allowExpunge);
     }
 
     /// <summary>
@@ -294,9 +338,41 @@ public sealed class ImapSession
     public async Task SelectAsync(string folder, bool readOnly, CancellationToken cancellationToken)
     {
         await DeselectAsync().ConfigureAwait(false);
-        Selected = await SelectedMailbox.OpenAsync(Services.Watchers, AccountId, folder, readOnly, cancellationToken).ConfigureAwait(false);
+        var selected = await SelectedMailbox.OpenAsync(Services.Watchers, AccountId, folder, readOnly, cancellationToken).ConfigureAwait(false);
+        Selected = selected;
         State = ImapState.Selected;
+        if (ClaimsRecent)
+        {
+            await ClaimRecentAsync(selected, cancellationToken).ConfigureAwait(false);
+        }
+        else if (!Rev2Enabled)
+        {
+            // RFC 3501 §6.3.2: EXAMINE shows what is recent and leaves it recent for the next SELECT.
+            selected.AddRecent(new RecentClaim(selected.Snapshot.Status.FirstRecentUid, uint.MaxValue));
+        }
     }
+
+    /// <summary>\Recent is claimed by IMAP4rev1 sessions that SELECT (RFC 3501 §2.3.2); IMAP4rev2 has none (RFC 9051 Appendix E).</summary>
+    private bool ClaimsRecent => !Rev2Enabled && Selected is { ReadOnly: false };
+
+    private async Task ClaimRecentAsync(SelectedMailbox selected, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var claim = await Store.ClaimRecentAsync(AccountId, selected.Name, selected.Snapshot.Status.UidNext, cancellationToken).ConfigureAwait(false);
+            selected.AddRecent(claim);
+        }
+        catch (Exception e) when (e is MailboxStoreUnavailableException or FolderNotFoundException)
+        {
+            // The messages stay unclaimed: recent for the next session instead of this one.
+            LogRecentClaimFailed(e, selected.Name, Connection.ConnectionId);
+            var known = selected.Snapshot.Status.UidNext;
+            selected.AddRecent(new RecentClaim(known, known));
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not claim the recent messages of {Folder} on {ConnectionId}")]
+    private partial void LogRecentClaimFailed(Exception exception, string folder, string connectionId);
 
     public async Task DeselectAsync()
     {

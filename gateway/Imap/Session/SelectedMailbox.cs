@@ -2,8 +2,11 @@ using MailCloud.Core.Mailboxes;
 
 namespace MailCloud.Gateway.Imap.Session;
 
-/// <summary>What changed in the selected folder since the session last told its client.</summary>
-public sealed record MailboxUpdates(IReadOnlyList<uint> ExpungedSequenceNumbers, int? Exists, IReadOnlyList<(uint SequenceNumber, MessageSummary Message)> FlagChanges);
+/// <summary>
+/// What changed in the selected folder since the session last told its client; <see cref="Recent"/>
+/// is the number of \Recent messages when it changed with <see cref="Exists"/> (RFC 3501 §7.3.2).
+/// </summary>
+public sealed record MailboxUpdates(IReadOnlyList<uint> ExpungedSequenceNumbers, int? Exists, int? Recent, IReadOnlyList<(uint SequenceNumber, MessageSummary Message)> FlagChanges);
 
 /// <summary>
 /// A session's view of its selected folder (RFC 9051 §2.3.1.2): the sequence-number-to-UID map
@@ -16,8 +19,10 @@ public sealed class SelectedMailbox : IAsyncDisposable
     private readonly FolderLease _lease;
     private readonly SemaphoreSlim _changed = new(0, 1);
     private readonly HashSet<string> _announcedKeywords = new(StringComparer.OrdinalIgnoreCase);
+    private readonly List<RecentClaim> _recent = [];
     private List<uint> _uids;
     private ulong _reportedModSeq;
+    private int _reportedRecent;
 
     private SelectedMailbox(FolderWatcherRegistry registry, string accountId, string name, bool readOnly)
     {
@@ -75,11 +80,40 @@ public sealed class SelectedMailbox : IAsyncDisposable
         return added;
     }
 
+    /// <summary>
+    /// Takes UIDs as \Recent in this session (RFC 3501 §2.3.2): those it claimed in the store, or,
+    /// read-only, those no session has claimed yet. The count then reported is the starting point.
+    /// </summary>
+    public void AddRecent(RecentClaim claim)
+    {
+        if (claim.End > claim.First)
+        {
+            _recent.Add(claim);
+        }
+
+        RecentThrough = Math.Max(RecentThrough, claim.End);
+        _reportedRecent = RecentCount;
+    }
+
+    /// <summary>UIDs below this were looked at for \Recent; a message at or above it arrived since.</summary>
+    public uint RecentThrough { get; private set; }
+
+    /// <summary>True when the folder holds a message that arrived after the last claim.</summary>
+    public bool HasUnclaimedArrivals => Snapshot.Messages is [.., var last] && last.Uid >= RecentThrough;
+
+    public bool IsRecent(uint uid) => _recent.Exists(r => uid >= r.First && uid < r.End);
+
+    /// <summary>The messages the client knows that are \Recent in this session.</summary>
+    public int RecentCount => _uids.Count(IsRecent);
+
     /// <summary>Completes when the folder changed since the last call (IDLE waits on it).</summary>
     public Task WaitForChangeAsync(CancellationToken cancellationToken) => _changed.WaitAsync(cancellationToken);
 
     /// <summary>Reloads the snapshot now, after this session changed the folder.</summary>
     public Task RefreshAsync(CancellationToken cancellationToken) => _lease.Watcher.RefreshAsync(cancellationToken);
+
+    /// <summary>The HIGHESTMODSEQ up to which the client has been told of changes.</summary>
+    public ulong ReportedModSeq => _reportedModSeq;
 
     public uint LargestUid => _uids.Count == 0 ? 0 : _uids[^1];
 
@@ -184,7 +218,14 @@ public sealed class SelectedMailbox : IAsyncDisposable
         }
 
         _reportedModSeq = Math.Max(_reportedModSeq, snapshot.Status.HighestModSeq);
-        return new MailboxUpdates(expunged, _uids.Count != before ? _uids.Count : null, flagChanges);
+        int? recent = null;
+        if (_uids.Count != before && RecentCount != _reportedRecent)
+        {
+            _reportedRecent = RecentCount;
+            recent = _reportedRecent;
+        }
+
+        return new MailboxUpdates(expunged, _uids.Count != before ? _uids.Count : null, recent, flagChanges);
     }
 
     private void OnChanged()

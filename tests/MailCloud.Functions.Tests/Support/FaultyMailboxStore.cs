@@ -33,6 +33,7 @@ public sealed class FaultyMailboxStore(IMailboxStore inner, FailAfterAppend faul
     public Task DeleteFolderAsync(string accountId, string name, CancellationToken cancellationToken) => inner.DeleteFolderAsync(accountId, name, cancellationToken);
     public Task SetSubscribedAsync(string accountId, string name, bool subscribed, CancellationToken cancellationToken) => inner.SetSubscribedAsync(accountId, name, subscribed, cancellationToken);
     public Task<FolderStatus> GetStatusAsync(string accountId, string folder, CancellationToken cancellationToken) => inner.GetStatusAsync(accountId, folder, cancellationToken);
+    public Task<RecentClaim> ClaimRecentAsync(string accountId, string folder, uint knownUidNext, CancellationToken cancellationToken) => inner.ClaimRecentAsync(accountId, folder, knownUidNext, cancellationToken);
     public Task<string> GetChangeTokenAsync(string accountId, string folder, CancellationToken cancellationToken) => inner.GetChangeTokenAsync(accountId, folder, cancellationToken);
     public Task<FolderSnapshot> GetSnapshotAsync(string accountId, string folder, CancellationToken cancellationToken) => inner.GetSnapshotAsync(accountId, folder, cancellationToken);
     public Task<FolderChanges> GetChangesAsync(string accountId, string folder, ulong sinceModSeq, CancellationToken cancellationToken) => inner.GetChangesAsync(accountId, folder, sinceModSeq, cancellationToken);

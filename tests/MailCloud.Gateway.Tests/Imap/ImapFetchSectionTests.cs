@@ -47,7 +47,7 @@ public sealed class ImapFetchSectionTests(AzuriteFixture azurite)
 
         await client.CommandAsync("s", "SELECT INBOX");
         var response = await client.CommandAsync("f2", "FETCH 1 BODY[TEXT]");
-        Assert.Equal("* 1 FETCH (FLAGS (\\Seen) BODY[TEXT] {7}", response[0]);
+        Assert.Equal("* 1 FETCH (FLAGS (\\Seen \\Recent) BODY[TEXT] {7}", response[0]);
         Assert.True((await server.Store.GetSnapshotAsync(server.AccountId, "INBOX", CancellationToken.None)).Messages[0].Flags.Has(SystemFlags.Seen));
     }
 
@@ -66,7 +66,7 @@ public sealed class ImapFetchSectionTests(AzuriteFixture azurite)
         var modSeq = fetched.SkipLast(1).Max(line => ulong.Parse(System.Text.RegularExpressions.Regex.Match(line, @"MODSEQ \((\d+)\)").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture));
 
         var stored = await client.CommandAsync("t1", "STORE 1 +FLAGS (\\Flagged)");
-        Assert.Matches(@"^\* 1 FETCH \(UID \d+ FLAGS \(\\Flagged\) MODSEQ \(\d+\)\)$", stored[0]);
+        Assert.Matches(@"^\* 1 FETCH \(UID \d+ FLAGS \(\\Flagged \\Recent\) MODSEQ \(\d+\)\)$", stored[0]);
 
         var stale = await client.CommandAsync("t2", $"STORE 1 (UNCHANGEDSINCE {modSeq}) +FLAGS (\\Seen)");
         Assert.Equal("t2 OK [MODIFIED 1] Some messages were modified since", stale[^1]);

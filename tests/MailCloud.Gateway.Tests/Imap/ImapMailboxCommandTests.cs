@@ -75,7 +75,7 @@ public sealed class ImapMailboxCommandTests(AzuriteFixture azurite)
         await other.LoginAsync();
         await other.CommandAsync("s", "SELECT INBOX");
         await other.CommandAsync("f", $"UID STORE {uid} +FLAGS.SILENT (\\Deleted)");
-        Assert.Equal($"* 1 FETCH (UID {uid} FLAGS (\\Deleted))", await idler.ReadLineAsync());
+        Assert.Equal($"* 1 FETCH (UID {uid} FLAGS (\\Deleted \\Recent))", await idler.ReadLineAsync());
         await other.CommandAsync("x", "EXPUNGE");
         Assert.Equal("* 1 EXPUNGE", await idler.ReadLineAsync());
 

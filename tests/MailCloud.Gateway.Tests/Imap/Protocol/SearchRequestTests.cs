@@ -8,7 +8,7 @@ public class SearchRequestTests
 {
     private static readonly MessageSummary Seen = new(5, new MessageFlags(SystemFlags.Seen, new HashSet<string> { "$Work" }), new DateTimeOffset(2026, 3, 10, 23, 0, 0, TimeSpan.FromHours(-5)), 2000, 42);
 
-    private static SearchCandidate Candidate(MimeMessage? message = null) => new(Seen, 3, 10, 20, message);
+    private static SearchCandidate Candidate(MimeMessage? message = null) => new(Seen, Recent: false, 3, 10, 20, message);
 
     [Theory]
     [InlineData("SEEN", true)]
