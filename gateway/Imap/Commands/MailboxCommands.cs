@@ -121,7 +121,7 @@ public static class MailboxCommands
         return ImapCompletion.Ok($"{command.Name} completed");
     }
 
-    // RFC 9051 §6.3.11; SIZE (RFC 8438 via rev2), HIGHESTMODSEQ (RFC 7162), RECENT (rev1: always 0).
+    // RFC 9051 §6.3.11; SIZE (RFC 8438 §3: the folder row's total octets), HIGHESTMODSEQ (RFC 7162), RECENT (rev1: always 0).
     public static async Task<ImapCompletion> StatusAsync(ImapSession session, ImapCommand command, CancellationToken cancellationToken)
     {
         var name = session.DecodeMailboxName(command.Arguments.ReadAString());
