@@ -53,6 +53,7 @@ public static class MailboxCommands
         writer.Raw("* OK [UIDVALIDITY ").Number(snapshot.Status.UidValidity).Raw("] UIDs valid").Crlf();
         writer.Raw("* OK [UIDNEXT ").Number(snapshot.Status.UidNext).Raw("] Predicted next UID").Crlf();
         writer.Raw("* OK [HIGHESTMODSEQ ").Number(snapshot.Status.HighestModSeq).Raw("] Highest").Crlf();
+        writer.Raw("* OK [MAILBOXID (").Raw(ObjectIds.MailboxId(snapshot.Status.FolderId)).Raw(")] Ok").Crlf();
         if (session.Rev2Enabled)
         {
             // RFC 9051 §6.3.2: a LIST response with the mailbox name.
@@ -72,8 +73,10 @@ public static class MailboxCommands
             return ImapCompletion.No("INBOX always exists", "ALREADYEXISTS");
         }
 
-        await session.Store.CreateFolderAsync(session.AccountId, name, cancellationToken).ConfigureAwait(false);
-        return ImapCompletion.Ok("CREATE completed");
+        var created = await session.Store.CreateFolderAsync(session.AccountId, name, cancellationToken).ConfigureAwait(false);
+
+        // RFC 8474 §4.1: the new mailbox's MAILBOXID in the tagged OK.
+        return ImapCompletion.Ok("CREATE completed", $"MAILBOXID ({ObjectIds.MailboxId(created.FolderId)})");
     }
 
     // RFC 9051 §6.3.5
@@ -121,7 +124,7 @@ public static class MailboxCommands
         return ImapCompletion.Ok($"{command.Name} completed");
     }
 
-    // RFC 9051 §6.3.11; SIZE (RFC 8438 §3: the folder row's total octets), HIGHESTMODSEQ (RFC 7162), RECENT (rev1: always 0).
+    // RFC 9051 §6.3.11; MAILBOXID (RFC 8474 §4.3); SIZE (RFC 8438 §3: the folder row's total octets), HIGHESTMODSEQ (RFC 7162), RECENT (rev1: always 0).
     public static async Task<ImapCompletion> StatusAsync(ImapSession session, ImapCommand command, CancellationToken cancellationToken)
     {
         var name = session.DecodeMailboxName(command.Arguments.ReadAString());
@@ -148,7 +151,7 @@ public static class MailboxCommands
         do
         {
             var item = reader.ReadAtom().ToUpperInvariant();
-            if (item is not ("MESSAGES" or "UIDNEXT" or "UIDVALIDITY" or "UNSEEN" or "DELETED" or "SIZE" or "HIGHESTMODSEQ" or "RECENT"))
+            if (item is not ("MESSAGES" or "UIDNEXT" or "UIDVALIDITY" or "UNSEEN" or "DELETED" or "SIZE" or "HIGHESTMODSEQ" or "RECENT" or "MAILBOXID"))
             {
                 throw new ImapSyntaxException($"Unknown STATUS item {item}");
             }
@@ -185,6 +188,7 @@ public static class MailboxCommands
                 case "DELETED": writer.Number(snapshot!.Messages.Count(m => m.Flags.Has(SystemFlags.Deleted))); break;
                 case "SIZE": writer.Number(status.TotalSize); break;
                 case "HIGHESTMODSEQ": writer.Number(status.HighestModSeq); break;
+                case "MAILBOXID": writer.Raw('(').Raw(ObjectIds.MailboxId(status.FolderId)).Raw(')'); break;
                 default: writer.Number(0); break;
             }
         }

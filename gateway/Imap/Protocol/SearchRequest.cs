@@ -146,6 +146,9 @@ public sealed record SearchRequest(SearchReturn Return, bool Extended, SearchKey
             "SENTON" => new SearchKey.Date(SearchKey.DateComparison.On, reader.ReadDate(), true),
             "SENTSINCE" => new SearchKey.Date(SearchKey.DateComparison.Since, reader.ReadDate(), true),
             "MODSEQ" => ReadModSeq(reader),
+
+            "EMAILID" => new SearchKey.EmailId(reader.ReadAtom()),
+            "THREADID" => new SearchKey.ThreadId(reader.ReadAtom()),
             _ => throw new ImapSyntaxException($"Unknown search key {name}"),
         };
     }
