@@ -63,17 +63,25 @@ public static class MailboxCommands
         return ImapCompletion.Ok($"{command.Name} completed", readOnly ? "READ-ONLY" : "READ-WRITE");
     }
 
-    // RFC 9051 §6.3.4
+    // RFC 9051 §6.3.4; CREATE-SPECIAL-USE (RFC 6154 §3).
     public static async Task<ImapCompletion> CreateAsync(ImapSession session, ImapCommand command, CancellationToken cancellationToken)
     {
         var name = session.DecodeMailboxName(command.Arguments.ReadAString());
+        var uses = command.Arguments.TryConsume(' ') ? ReadCreateUses(command.Arguments) : [];
         command.Arguments.ExpectEnd();
         if (name == "INBOX")
         {
             return ImapCompletion.No("INBOX always exists", "ALREADYEXISTS");
         }
 
-        var created = await session.Store.CreateFolderAsync(session.AccountId, name, cancellationToken).ConfigureAwait(false);
+        // RFC 6154 §3: a use the server cannot give the mailbox is refused, and nothing is created. A folder keeps one use.
+        var specialUse = SpecialUse.None;
+        if (uses.Count > 1 || (uses.Count == 1 && !SpecialUseCodec.TryParse(uses[0], out specialUse)))
+        {
+            return ImapCompletion.No("Unsupported special-use attribute", "USEATTR");
+        }
+
+        var created = await session.Store.CreateFolderAsync(session.AccountId, name, specialUse, cancellationToken).ConfigureAwait(false);
 
         // RFC 8474 §4.1: the new mailbox's MAILBOXID in the tagged OK.
         return ImapCompletion.Ok("CREATE completed", $"MAILBOXID ({ObjectIds.MailboxId(created.FolderId)})");
@@ -141,6 +149,21 @@ public static class MailboxCommands
         command.Arguments.ExpectEnd();
         session.Writer.Raw("* NAMESPACE ((\"\" \"/\")) NIL NIL").Crlf();
         return Task.FromResult(ImapCompletion.Ok("NAMESPACE completed"));
+    }
+
+    /// <summary>create-params (RFC 4466 §2.2) holding "USE" SP "(" [use-attr *(SP use-attr)] ")" (RFC 6154 §6).</summary>
+    private static IReadOnlyList<string> ReadCreateUses(ImapCommandReader reader)
+    {
+        reader.Expect('(');
+        if (!reader.TryConsumeWord("USE"))
+        {
+            throw new ImapSyntaxException("Unknown CREATE parameter");
+        }
+
+        reader.ExpectSpace();
+        var uses = reader.ReadFlagList();
+        reader.Expect(')');
+        return uses;
     }
 
     /// <summary>status-att list: "(" status-att *(SP status-att) ")".</summary>

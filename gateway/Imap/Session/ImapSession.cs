@@ -79,7 +79,7 @@ public sealed class ImapSession
     {
         get
         {
-            var capabilities = new StringBuilder("IMAP4rev1 IMAP4rev2 LITERAL+ SASL-IR ID ENABLE IDLE NAMESPACE UNSELECT UIDPLUS MOVE SPECIAL-USE ESEARCH CONDSTORE UTF8=ACCEPT LIST-EXTENDED LIST-STATUS QUOTA QUOTA=RES-STORAGE STATUS=SIZE OBJECTID");
+            var capabilities = new StringBuilder("IMAP4rev1 IMAP4rev2 LITERAL+ SASL-IR ID ENABLE IDLE NAMESPACE UNSELECT UIDPLUS MOVE SPECIAL-USE ESEARCH CONDSTORE UTF8=ACCEPT LIST-EXTENDED LIST-STATUS QUOTA QUOTA=RES-STORAGE STATUS=SIZE OBJECTID CREATE-SPECIAL-USE");
             capabilities.Append(" APPENDLIMIT=").Append(Options.AppendLimit);
             if (State == ImapState.NotAuthenticated)
             {
