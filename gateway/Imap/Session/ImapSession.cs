@@ -79,7 +79,7 @@ public sealed class ImapSession
     {
         get
         {
-            var capabilities = new StringBuilder("IMAP4rev1 IMAP4rev2 LITERAL+ SASL-IR ID ENABLE IDLE NAMESPACE UNSELECT UIDPLUS MOVE SPECIAL-USE ESEARCH CONDSTORE UTF8=ACCEPT LIST-EXTENDED LIST-STATUS QUOTA QUOTA=RES-STORAGE STATUS=SIZE OBJECTID CREATE-SPECIAL-USE");
+            var capabilities = new StringBuilder("IMAP4rev1 IMAP4rev2 LITERAL- SASL-IR ID ENABLE IDLE NAMESPACE UNSELECT UIDPLUS MOVE SPECIAL-USE ESEARCH CONDSTORE UTF8=ACCEPT LIST-EXTENDED LIST-STATUS QUOTA QUOTA=RES-STORAGE STATUS=SIZE OBJECTID CREATE-SPECIAL-USE");
             capabilities.Append(" APPENDLIMIT=").Append(Options.AppendLimit);
             if (State == ImapState.NotAuthenticated)
             {
@@ -385,7 +385,7 @@ public sealed class ImapSession
     /// the next line. A literal the command may not have (<see cref="CommandLiteralBudget"/>) is
     /// refused before the client sends it, and the command ends there (RFC 9051 §7.5: the client
     /// gets the tagged answer instead of "+"); RFC 7889 TOOBIG for an APPEND message; RFC 7888 §4
-    /// for a refused non-synchronizing literal, already on its way: the connection is closed.
+    /// for a refused non-synchronizing literal, already on its way: the tagged answer, then the connection is closed.
     /// Null at end of input.
     /// </summary>
     private async Task<ImapCommandText?> ReadCommandAsync(CancellationToken cancellationToken)
@@ -413,12 +413,13 @@ public sealed class ImapSession
                 budget.AddLine(line.Length);
                 if (budget.Admit(marker) is { } refusal)
                 {
+                    await RefuseLiteralAsync(TagOf(lines.Count == 0 ? line : lines[0].Text.Span), refusal, cancellationToken).ConfigureAwait(false);
                     if (marker.NonSynchronizing)
                     {
+                        // RFC 7888 §4: its octets are on their way and cannot be told from commands.
                         throw new ImapProtocolViolationException("Literal refused");
                     }
 
-                    await RefuseLiteralAsync(TagOf(lines.Count == 0 ? line : lines[0].Text.Span), refusal, cancellationToken).ConfigureAwait(false);
                     await DisposeLiteralsAsync(lines).ConfigureAwait(false);
                     lines.Clear();
                     budget = null;
