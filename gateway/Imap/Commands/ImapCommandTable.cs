@@ -42,6 +42,7 @@ public sealed class ImapCommandTable
             new("FETCH", ImapState.Selected, FetchCommand.FetchAsync, UidForm: true),
             new("STORE", ImapState.Selected, StoreCommand.StoreAsync, UidForm: true),
             new("SEARCH", ImapState.Selected, SearchCommand.SearchAsync, UidForm: true),
+            new("SORT", ImapState.Selected, SortCommand.SortAsync, UidForm: true),
             new("COPY", ImapState.Selected, CopyMoveCommands.CopyAsync, UidForm: true),
             new("MOVE", ImapState.Selected, CopyMoveCommands.MoveAsync, UidForm: true),
         ];

@@ -80,7 +80,8 @@ public static class SearchCommand
         return ImapCompletion.Ok($"{(command.Uid ? "UID " : "")}SEARCH completed");
     }
 
-    private static bool UsesModSeq(SearchKey key) => key switch
+    /// <summary>RFC 7162 §3.1.5: a search with MODSEQ reports the highest mod-sequence found (SEARCH and SORT).</summary>
+    internal static bool UsesModSeq(SearchKey key) => key switch
     {
         SearchKey.ModSeq => true,
         SearchKey.And and => and.Keys.Any(UsesModSeq),
@@ -92,7 +93,8 @@ public static class SearchCommand
     /// <summary>Messages opened at once when the listing cannot decide: reads are latency-bound.</summary>
     private const int ConcurrentReads = 16;
 
-    private static async Task<List<(uint SequenceNumber, uint Uid, ulong ModSeq)>> FindMatchesAsync(
+    /// <summary>The messages of the view that match <paramref name="key"/>, ascending (SEARCH, and what SORT sorts).</summary>
+    internal static async Task<List<(uint SequenceNumber, uint Uid, ulong ModSeq)>> FindMatchesAsync(
         ImapSession session, SelectedMailbox selected, SearchKey key, CancellationToken cancellationToken)
     {
         // First pass on the listing alone (flags, sizes, dates, UIDs); only the undecided need their content.

@@ -46,5 +46,5 @@ public delegate Task<ImapCompletion> ImapCommandHandler(ImapSession session, Ima
 /// </summary>
 public sealed record ImapCommandDescriptor(string Name, ImapState States, ImapCommandHandler Handler, bool UidForm = false)
 {
-    public bool AllowsExpunge(bool uid) => uid || Name is not ("FETCH" or "STORE" or "SEARCH");
+    public bool AllowsExpunge(bool uid) => uid || Name is not ("FETCH" or "STORE" or "SEARCH" or "SORT");
 }
