@@ -43,6 +43,7 @@ public sealed class ImapCommandTable
             new("STORE", ImapState.Selected, StoreCommand.StoreAsync, UidForm: true),
             new("SEARCH", ImapState.Selected, SearchCommand.SearchAsync, UidForm: true),
             new("SORT", ImapState.Selected, SortCommand.SortAsync, UidForm: true),
+            new("THREAD", ImapState.Selected, ThreadCommand.ThreadAsync, UidForm: true),
             new("COPY", ImapState.Selected, CopyMoveCommands.CopyAsync, UidForm: true),
             new("MOVE", ImapState.Selected, CopyMoveCommands.MoveAsync, UidForm: true),
         ];

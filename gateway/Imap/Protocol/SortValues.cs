@@ -12,7 +12,7 @@ namespace MailCloud.Gateway.Imap.Protocol;
 /// letters upper-cased, then octet by octet, so "Émile" sorts after "Zed"; Dovecot's
 /// i;unicode-casemap would put it among the E's); a missing field is the empty string.
 /// </summary>
-public readonly struct SortValue : IComparable<SortValue>
+public readonly struct SortValue : IComparable<SortValue>, IEquatable<SortValue>
 {
     private readonly long _number;
     private readonly byte[]? _text;
@@ -55,6 +55,22 @@ public readonly struct SortValue : IComparable<SortValue>
         }
 
         return _text.AsSpan().SequenceCompareTo(other._text);
+    }
+
+    public bool Equals(SortValue other) => CompareTo(other) == 0;
+
+    public override bool Equals(object? obj) => obj is SortValue other && Equals(other);
+
+    public override int GetHashCode()
+    {
+        if (_text is null)
+        {
+            return _number.GetHashCode();
+        }
+
+        var hash = new HashCode();
+        hash.AddBytes(_text);
+        return hash.ToHashCode();
     }
 
     /// <summary>A string in i;ascii-casemap form: UTF-8 with a-z upper-cased.</summary>

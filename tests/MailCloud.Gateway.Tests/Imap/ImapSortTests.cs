@@ -16,7 +16,7 @@ namespace MailCloud.Gateway.Tests.Imap;
 [Collection(AzuriteCollection.Name)]
 public sealed class ImapSortTests(AzuriteFixture azurite)
 {
-    private static readonly (string InternalDate, string Message)[] Messages =
+    internal static readonly (string InternalDate, string Message)[] Messages =
     [
         ("11-Mar-2026 12:00:00 +0000", "From: Zed <zed@x.test>\r\nTo: bob@x.test\r\nCc: Carl <carl@x.test>\r\nSubject: Re: [list] Fwd: hello (fwd)\r\nDate: Wed, 11 Mar 2026 10:00:00 +0000\r\n\r\nbody one\r\n"),
         ("11-Mar-2026 09:00:00 +0000", "From: anna@x.test\r\nTo: Alice <zoe@x.test>\r\nSubject: hello\r\nDate: Tue, 10 Mar 2026 23:00:00 -0500\r\n\r\nbody two, a little longer\r\n"),
