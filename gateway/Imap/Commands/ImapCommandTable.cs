@@ -33,6 +33,7 @@ public sealed class ImapCommandTable
             new("LSUB", ImapState.AuthenticatedOrSelected, ListCommands.LsubAsync),
             new("APPEND", ImapState.AuthenticatedOrSelected, AppendCommand.AppendAsync),
             new("IDLE", ImapState.AuthenticatedOrSelected, IdleCommand.IdleAsync),
+            new("COMPRESS", ImapState.AuthenticatedOrSelected, CompressCommand.CompressAsync),
             new("GETQUOTA", ImapState.AuthenticatedOrSelected, QuotaCommands.GetQuotaAsync),
             new("GETQUOTAROOT", ImapState.AuthenticatedOrSelected, QuotaCommands.GetQuotaRootAsync),
             new("SETQUOTA", ImapState.AuthenticatedOrSelected, QuotaCommands.SetQuotaAsync),

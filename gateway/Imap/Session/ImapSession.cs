@@ -79,7 +79,7 @@ public sealed class ImapSession
     {
         get
         {
-            var capabilities = new StringBuilder("IMAP4rev1 IMAP4rev2 LITERAL- SASL-IR ID ENABLE IDLE NAMESPACE UNSELECT UIDPLUS MOVE SPECIAL-USE ESEARCH CONDSTORE UTF8=ACCEPT LIST-EXTENDED LIST-STATUS QUOTA QUOTA=RES-STORAGE STATUS=SIZE OBJECTID CREATE-SPECIAL-USE SORT SORT=DISPLAY ESORT THREAD=ORDEREDSUBJECT");
+            var capabilities = new StringBuilder("IMAP4rev1 IMAP4rev2 LITERAL- SASL-IR ID ENABLE IDLE NAMESPACE UNSELECT UIDPLUS MOVE SPECIAL-USE ESEARCH CONDSTORE UTF8=ACCEPT LIST-EXTENDED LIST-STATUS QUOTA QUOTA=RES-STORAGE STATUS=SIZE OBJECTID CREATE-SPECIAL-USE SORT SORT=DISPLAY ESORT THREAD=ORDEREDSUBJECT COMPRESS=DEFLATE");
             capabilities.Append(" APPENDLIMIT=").Append(Options.AppendLimit);
             if (State == ImapState.NotAuthenticated)
             {
@@ -375,6 +375,13 @@ public sealed class ImapSession
     public async Task StartTlsAsync(CancellationToken cancellationToken)
     {
         await Connection.StartTlsAsync(cancellationToken).ConfigureAwait(false);
+        Writer = new ImapResponseWriter(Connection.Output) { Utf8Enabled = Utf8Enabled };
+    }
+
+    /// <summary>Turns on COMPRESS=DEFLATE (RFC 4978) and takes the connection's new pipes.</summary>
+    public void StartCompression()
+    {
+        Connection.StartCompression();
         Writer = new ImapResponseWriter(Connection.Output) { Utf8Enabled = Utf8Enabled };
     }
 
