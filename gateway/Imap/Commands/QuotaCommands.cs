@@ -70,9 +70,12 @@ public static class QuotaCommands
     /// RFC 9208 §5.1: "* QUOTA root (resource usage limit)". Every account has a byte limit; STORAGE
     /// counts units of 1024 octets (§5.1.1), rounded down as Dovecot does.
     /// </summary>
+    public static void WriteQuota(ImapResponseWriter writer, long usedBytes, long maxBytes) =>
+        writer.Raw("* QUOTA ").String(Root).Raw(" (STORAGE ").Number(usedBytes / 1024).Raw(' ').Number(maxBytes / 1024).Raw(')').Crlf();
+
     private static async Task WriteQuotaAsync(ImapSession session, CancellationToken cancellationToken)
     {
         var usage = await session.Store.GetQuotaUsageAsync(session.AccountId, cancellationToken).ConfigureAwait(false);
-        session.Writer.Raw("* QUOTA ").String(Root).Raw(" (STORAGE ").Number(usage.UsedBytes / 1024).Raw(' ').Number(session.Quota.MaxBytes / 1024).Raw(')').Crlf();
+        WriteQuota(session.Writer, usage.UsedBytes, session.Quota.MaxBytes);
     }
 }

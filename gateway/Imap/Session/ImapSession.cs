@@ -198,9 +198,10 @@ public sealed class ImapSession
         {
             completion = ImapCompletion.No(e.Message, "CANNOT");
         }
-        catch (MailboxQuotaExceededException)
+        catch (MailboxQuotaExceededException e)
         {
-            // RFC 9208 §4.3: the change would exceed the quota; nothing was stored.
+            // RFC 9208 §4.3: the change would exceed the quota; nothing was stored. The QUOTA response says how full it is.
+            QuotaCommands.WriteQuota(Writer, e.UsedBytes, e.MaxBytes);
             completion = ImapCompletion.No("Quota exceeded", "OVERQUOTA");
         }
         catch (FolderLimitExceededException e)

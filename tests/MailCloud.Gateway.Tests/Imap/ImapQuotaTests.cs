@@ -36,7 +36,7 @@ public sealed class ImapQuotaTests(AzuriteFixture azurite)
         Assert.StartsWith("a OK [APPENDUID ", (await client.ReadUntilTaggedAsync("a"))[^1], StringComparison.Ordinal);
         var tooLarge = MessageOfSize(4 * 1024);
         await client.SendAsync($"b APPEND Trash {{{tooLarge.Length}+}}\r\n{tooLarge}\r\n");
-        Assert.Equal(["b NO [OVERQUOTA] Quota exceeded"], await client.ReadUntilTaggedAsync("b"));
+        Assert.Equal(["* QUOTA \"\" (STORAGE 7 10)", "b NO [OVERQUOTA] Quota exceeded"], await client.ReadUntilTaggedAsync("b"));
         Assert.Equal(
             ["* QUOTAROOT \"Trash\" \"\"", "* QUOTA \"\" (STORAGE 7 10)", "r2 OK GETQUOTAROOT completed"],
             await client.CommandAsync("r2", "GETQUOTAROOT Trash"));
