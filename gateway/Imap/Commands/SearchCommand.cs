@@ -22,59 +22,16 @@ public static class SearchCommand
 
         var matches = await FindMatchesAsync(session, selected, request.Key, cancellationToken).ConfigureAwait(false);
         var numbers = matches.Select(m => command.Uid ? m.Uid : m.SequenceNumber).ToList();
-        var writer = session.Writer;
+        // RFC 7162 §3.1.5: the highest mod-sequence of the messages found.
+        ulong? modSeq = numbers.Count > 0 && usesModSeq ? matches.Max(m => m.ModSeq) : null;
         if (request.Extended || session.Rev2Enabled)
         {
             // RFC 4731 §3.1: * ESEARCH (TAG "t") [UID] MIN n MAX n COUNT n ALL set.
-            var returns = request.Extended ? request.Return : SearchReturn.All;
-            writer.Raw("* ESEARCH (TAG ").String(command.Tag).Raw(')');
-            if (command.Uid)
-            {
-                writer.Raw(" UID");
-            }
-
-            if (numbers.Count > 0 && returns.HasFlag(SearchReturn.Min))
-            {
-                writer.Raw(" MIN ").Number(numbers.Min());
-            }
-
-            if (numbers.Count > 0 && returns.HasFlag(SearchReturn.Max))
-            {
-                writer.Raw(" MAX ").Number(numbers.Max());
-            }
-
-            if (returns.HasFlag(SearchReturn.Count))
-            {
-                writer.Raw(" COUNT ").Number(numbers.Count);
-            }
-
-            if (numbers.Count > 0 && returns.HasFlag(SearchReturn.All))
-            {
-                writer.Raw(" ALL ").Raw(SequenceSet.Format(numbers));
-            }
-
-            if (numbers.Count > 0 && usesModSeq)
-            {
-                writer.Raw(" MODSEQ ").Number(matches.Max(m => m.ModSeq));
-            }
-
-            writer.Crlf();
+            SearchResponse.WriteEsearch(session.Writer, command.Tag, command.Uid, request.Extended ? request.Return : SearchReturn.All, numbers, modSeq);
         }
         else
         {
-            writer.Raw("* SEARCH");
-            foreach (var number in numbers)
-            {
-                writer.Raw(' ').Number(number);
-            }
-
-            if (numbers.Count > 0 && usesModSeq)
-            {
-                // RFC 7162 §3.1.5: the highest mod-sequence of the messages found.
-                writer.Raw(" (MODSEQ ").Number(matches.Max(m => m.ModSeq)).Raw(')');
-            }
-
-            writer.Crlf();
+            SearchResponse.WriteList(session.Writer, "SEARCH", numbers, modSeq);
         }
 
         return ImapCompletion.Ok($"{(command.Uid ? "UID " : "")}SEARCH completed");

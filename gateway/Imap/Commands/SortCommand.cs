@@ -12,7 +12,6 @@ public static class SortCommand
 {
     public static async Task<ImapCompletion> SortAsync(ImapSession session, ImapCommand command, CancellationToken cancellationToken)
     {
-        var selected = session.RequireSelected;
         var request = SortRequest.Parse(command.Arguments);
         var usesModSeq = SearchCommand.UsesModSeq(request.Key);
         if (usesModSeq)
@@ -20,78 +19,54 @@ public static class SortCommand
             session.CondStoreEnabled = true;
         }
 
-        var matches = await SearchCommand.FindMatchesAsync(session, selected, request.Key, cancellationToken).ConfigureAwait(false);
-        var rows = new List<(uint SequenceNumber, uint Number, ulong ModSeq, SortValue[] Values)>(matches.Count);
+        var sorted = await SortMatchesAsync(session, request.Key, request.Criteria, cancellationToken).ConfigureAwait(false);
+        var numbers = sorted.Select(m => command.Uid ? m.Uid : m.SequenceNumber).ToList();
+
+        // RFC 7162 §3.1.5: the highest mod-sequence of the messages found.
+        ulong? modSeq = numbers.Count > 0 && usesModSeq ? sorted.Max(m => m.ModSeq) : null;
+        if (request.Extended)
+        {
+            SearchResponse.WriteEsearch(session.Writer, command.Tag, command.Uid, request.Return, numbers, modSeq);
+        }
+        else
+        {
+            SearchResponse.WriteList(session.Writer, "SORT", numbers, modSeq);
+        }
+
+        return ImapCompletion.Ok($"{(command.Uid ? "UID " : "")}SORT completed");
+    }
+
+    /// <summary>One sorted message, with its values for the criteria it was sorted by.</summary>
+    internal sealed record SortedMatch(uint SequenceNumber, uint Uid, ulong ModSeq, SortValue[] Values);
+
+    /// <summary>The messages of the selected view that match <paramref name="key"/>, sorted by <paramref name="criteria"/>.</summary>
+    internal static async Task<List<SortedMatch>> SortMatchesAsync(ImapSession session, SearchKey key, IReadOnlyList<SortCriterion> criteria, CancellationToken cancellationToken)
+    {
+        var selected = session.RequireSelected;
+        var matches = await SearchCommand.FindMatchesAsync(session, selected, key, cancellationToken).ConfigureAwait(false);
+        var rows = new List<SortedMatch>(matches.Count);
         foreach (var (sequenceNumber, uid, modSeq) in matches)
         {
             if (selected.Find(uid) is { } message)
             {
-                rows.Add((sequenceNumber, command.Uid ? uid : sequenceNumber, modSeq, [.. request.Criteria.Select(c => SortValue.Of(c.Key, message))]));
+                rows.Add(new SortedMatch(sequenceNumber, uid, modSeq, [.. criteria.Select(c => SortValue.Of(c.Key, message))]));
             }
         }
 
         rows.Sort((a, b) =>
         {
-            for (var i = 0; i < request.Criteria.Count; i++)
+            for (var i = 0; i < criteria.Count; i++)
             {
                 var order = a.Values[i].CompareTo(b.Values[i]);
                 if (order != 0)
                 {
-                    return request.Criteria[i].Reverse ? -order : order;
+                    return criteria[i].Reverse ? -order : order;
                 }
             }
 
             // RFC 5256 §3: messages equal on every criterion stay in mailbox order.
             return a.SequenceNumber.CompareTo(b.SequenceNumber);
         });
-
-        var numbers = rows.Select(r => r.Number).ToList();
-        var writer = session.Writer;
-        if (request.Extended)
-        {
-            // RFC 5267 §4.2: MIN and MAX are the first and last in sort order, ALL keeps that order.
-            writer.Raw("* ESEARCH (TAG ").String(command.Tag).Raw(')').Raw(command.Uid ? " UID" : "");
-            if (numbers.Count > 0 && request.Return.HasFlag(SearchReturn.Min))
-            {
-                writer.Raw(" MIN ").Number(numbers[0]);
-            }
-
-            if (numbers.Count > 0 && request.Return.HasFlag(SearchReturn.Max))
-            {
-                writer.Raw(" MAX ").Number(numbers[^1]);
-            }
-
-            if (request.Return.HasFlag(SearchReturn.Count))
-            {
-                writer.Raw(" COUNT ").Number(numbers.Count);
-            }
-
-            if (numbers.Count > 0 && request.Return.HasFlag(SearchReturn.All))
-            {
-                writer.Raw(" ALL ").Raw(SequenceSet.Format(numbers));
-            }
-
-            if (numbers.Count > 0 && usesModSeq)
-            {
-                writer.Raw(" MODSEQ ").Number(rows.Max(r => r.ModSeq));
-            }
-        }
-        else
-        {
-            writer.Raw("* SORT");
-            foreach (var number in numbers)
-            {
-                writer.Raw(' ').Number(number);
-            }
-
-            if (numbers.Count > 0 && usesModSeq)
-            {
-                // RFC 7162 §3.1.5.
-                writer.Raw(" (MODSEQ ").Number(rows.Max(r => r.ModSeq)).Raw(')');
-            }
-        }
-
-        writer.Crlf();
-        return ImapCompletion.Ok($"{(command.Uid ? "UID " : "")}SORT completed");
+        return rows;
     }
 }

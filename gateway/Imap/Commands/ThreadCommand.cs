@@ -11,42 +11,43 @@ namespace MailCloud.Gateway.Imap.Commands;
 /// </summary>
 public static class ThreadCommand
 {
+    private static readonly SortCriterion[] SubjectThenDate = [new(SortKey.Subject, false), new(SortKey.Date, false)];
+
     public static async Task<ImapCompletion> ThreadAsync(ImapSession session, ImapCommand command, CancellationToken cancellationToken)
     {
-        var selected = session.RequireSelected;
         var request = ThreadRequest.Parse(command.Arguments);
-        var matches = await SearchCommand.FindMatchesAsync(session, selected, request.Key, cancellationToken).ConfigureAwait(false);
-        var rows = new List<(uint SequenceNumber, uint Number, SortValue Subject, SortValue Date)>(matches.Count);
-        foreach (var (sequenceNumber, uid, _) in matches)
+        var sorted = await SortCommand.SortMatchesAsync(session, request.Key, SubjectThenDate, cancellationToken).ConfigureAwait(false);
+
+        // Sorted by base subject, then sent date: each run of one subject is a thread, its first message the parent.
+        var threads = new List<List<SortCommand.SortedMatch>>();
+        foreach (var match in sorted)
         {
-            if (selected.Find(uid) is { } message)
+            if (threads.Count > 0 && threads[^1][0].Values[0].Equals(match.Values[0]))
             {
-                rows.Add((sequenceNumber, command.Uid ? uid : sequenceNumber, SortValue.Of(SortKey.Subject, message), SortValue.Of(SortKey.Date, message)));
+                threads[^1].Add(match);
+            }
+            else
+            {
+                threads.Add([match]);
             }
         }
 
-        // Sent date order (then mailbox order) within each base subject, and threads by their first message.
-        var threads = rows
-            .OrderBy(r => r.Date).ThenBy(r => r.SequenceNumber)
-            .GroupBy(r => r.Subject)
-            .Select(g => g.ToList())
-            .OrderBy(t => t[0].Date).ThenBy(t => t[0].SequenceNumber);
         var writer = session.Writer;
-        writer.Raw("* THREAD").Raw(rows.Count > 0 ? " " : "");
-        foreach (var thread in threads)
+        writer.Raw("* THREAD").Raw(threads.Count > 0 ? " " : "");
+        foreach (var thread in threads.OrderBy(t => t[0].Values[1]).ThenBy(t => t[0].SequenceNumber))
         {
             // RFC 5256 §4: "(parent child)" for one child, "(parent (child)(child)...)" for more.
-            writer.Raw('(').Number(thread[0].Number);
+            writer.Raw('(').Number(Number(thread[0]));
             if (thread.Count == 2)
             {
-                writer.Raw(' ').Number(thread[1].Number);
+                writer.Raw(' ').Number(Number(thread[1]));
             }
             else if (thread.Count > 2)
             {
                 writer.Raw(' ');
                 foreach (var child in thread.Skip(1))
                 {
-                    writer.Raw('(').Number(child.Number).Raw(')');
+                    writer.Raw('(').Number(Number(child)).Raw(')');
                 }
             }
 
@@ -55,5 +56,7 @@ public static class ThreadCommand
 
         writer.Crlf();
         return ImapCompletion.Ok($"{(command.Uid ? "UID " : "")}THREAD completed");
+
+        uint Number(SortCommand.SortedMatch match) => command.Uid ? match.Uid : match.SequenceNumber;
     }
 }

@@ -7,12 +7,6 @@ namespace MailCloud.Gateway.Tests.Imap;
 [Collection(AzuriteCollection.Name)]
 public sealed class ImapLiteralMinusTests(AzuriteFixture azurite)
 {
-    private static string MessageOfSize(int size)
-    {
-        var head = TestMessages.Simple("sized", body: "");
-        return head[..^2] + new string('x', size - head.Length) + "\r\n";
-    }
-
     [Fact]
     public async Task Non_synchronizing_literals_up_to_4096_octets_are_taken_and_larger_ones_refused()
     {
@@ -22,12 +16,12 @@ public sealed class ImapLiteralMinusTests(AzuriteFixture azurite)
         Assert.DoesNotContain("LITERAL+", client.Greeting, StringComparison.Ordinal);
         await client.LoginAsync();
 
-        var fits = MessageOfSize(4096);
+        var fits = TestMessages.OfSize(4096);
         await client.SendAsync($"a1 APPEND INBOX {{4096+}}\r\n{fits}\r\n");
         Assert.StartsWith("a1 OK [APPENDUID ", Assert.Single(await client.ReadUntilTaggedAsync("a1")), StringComparison.Ordinal);
 
         // A larger one is sent synchronizing, after "+".
-        var large = MessageOfSize(4097);
+        var large = TestMessages.OfSize(4097);
         await client.SendAsync("a2 APPEND INBOX {4097}\r\n");
         Assert.Equal("+ Ready for literal data", await client.ReadLineAsync());
         await client.SendAsync(large + "\r\n");
@@ -49,7 +43,7 @@ public sealed class ImapLiteralMinusTests(AzuriteFixture azurite)
         Assert.True(client.Capabilities.HasFlag(MailKit.Net.Imap.ImapCapabilities.LiteralMinus));
         Assert.False(client.Capabilities.HasFlag(MailKit.Net.Imap.ImapCapabilities.LiteralPlus));
 
-        var message = MimeMessage.Load(TestMessages.Stream(MessageOfSize(20_000)));
+        var message = MimeMessage.Load(TestMessages.Stream(TestMessages.OfSize(20_000)));
         Assert.NotNull(await client.Inbox.AppendAsync(new MailKit.AppendRequest(message)));
         await client.Inbox.OpenAsync(MailKit.FolderAccess.ReadOnly);
         Assert.Equal(1, client.Inbox.Count);

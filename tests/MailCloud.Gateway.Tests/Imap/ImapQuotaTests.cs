@@ -1,6 +1,4 @@
-using System.Text;
 using MailCloud.Testing;
-using MailKit;
 
 namespace MailCloud.Gateway.Tests.Imap;
 
@@ -8,19 +6,12 @@ namespace MailCloud.Gateway.Tests.Imap;
 [Collection(AzuriteCollection.Name)]
 public sealed class ImapQuotaTests(AzuriteFixture azurite)
 {
-    /// <summary>A message of exactly <paramref name="size"/> bytes.</summary>
-    private static string MessageOfSize(int size)
-    {
-        var head = TestMessages.Simple("sized", body: "");
-        return head[..^2] + new string('x', size - head.Length) + "\r\n";
-    }
-
     [Fact]
     public async Task Getquotaroot_and_getquota_report_storage_from_the_account_row()
     {
         await using var server = await ImapTestServer.StartAsync(azurite, quotaBytes: 10 * 1024);
-        await server.AppendAsync(MessageOfSize(2048));
-        await server.AppendAsync(MessageOfSize(2048), folder: "Archive");
+        await server.AppendAsync(TestMessages.OfSize(2048));
+        await server.AppendAsync(TestMessages.OfSize(2048), folder: "Archive");
         await using var client = await ImapRawClient.ConnectAsync(server.Port);
         await client.LoginAsync();
 
@@ -31,10 +22,10 @@ public sealed class ImapQuotaTests(AzuriteFixture azurite)
         Assert.Equal(["* QUOTA \"\" (STORAGE 4 10)", "q OK GETQUOTA completed"], await client.CommandAsync("q", "GETQUOTA \"\""));
 
         // RFC 9208 §4.3: usage moves with every change, here an APPEND and a refused one.
-        var message = MessageOfSize(3 * 1024);
+        var message = TestMessages.OfSize(3 * 1024);
         await client.SendAsync($"a APPEND Trash {{{message.Length}+}}\r\n{message}\r\n");
         Assert.StartsWith("a OK [APPENDUID ", (await client.ReadUntilTaggedAsync("a"))[^1], StringComparison.Ordinal);
-        var tooLarge = MessageOfSize(4 * 1024);
+        var tooLarge = TestMessages.OfSize(4 * 1024);
         await client.SendAsync($"b APPEND Trash {{{tooLarge.Length}+}}\r\n{tooLarge}\r\n");
         Assert.Equal(["* QUOTA \"\" (STORAGE 7 10)", "b NO [OVERQUOTA] Quota exceeded"], await client.ReadUntilTaggedAsync("b"));
         Assert.Equal(
@@ -60,7 +51,7 @@ public sealed class ImapQuotaTests(AzuriteFixture azurite)
     public async Task MailKit_reads_the_quota()
     {
         await using var server = await ImapTestServer.StartAsync(azurite, quotaBytes: 10 * 1024);
-        await server.AppendAsync(MessageOfSize(5 * 1024));
+        await server.AppendAsync(TestMessages.OfSize(5 * 1024));
         using var client = await server.ConnectAsync();
         Assert.True(client.Capabilities.HasFlag(MailKit.Net.Imap.ImapCapabilities.Quota));
 

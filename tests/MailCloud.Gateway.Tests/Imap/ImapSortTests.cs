@@ -49,7 +49,8 @@ public sealed class ImapSortTests(AzuriteFixture azurite)
         ("SORT RETURN (COUNT) (SIZE) UTF-8 SUBJECT nomatch", "* ESEARCH (TAG \"t\") COUNT 0"),
     ];
 
-    private static async Task<ImapRawClient> ConnectWithMessagesAsync(ImapTestServer server)
+    /// <summary>A session on INBOX holding <see cref="Messages"/>, appended over IMAP with their internal dates.</summary>
+    internal static async Task<ImapRawClient> ConnectWithMessagesAsync(ImapTestServer server)
     {
         var client = await ImapRawClient.ConnectAsync(server.Port);
         await client.LoginAsync();

@@ -8,25 +8,11 @@ namespace MailCloud.Gateway.Tests.Imap;
 [Collection(AzuriteCollection.Name)]
 public sealed class ImapThreadTests(AzuriteFixture azurite)
 {
-    private static async Task<ImapRawClient> ConnectWithMessagesAsync(ImapTestServer server)
-    {
-        var client = await ImapRawClient.ConnectAsync(server.Port);
-        await client.LoginAsync();
-        foreach (var (date, message) in ImapSortTests.Messages)
-        {
-            await client.SendAsync($"a APPEND INBOX \"{date}\" {{{message.Length}+}}\r\n{message}\r\n");
-            Assert.StartsWith("a OK", Assert.Single(await client.ReadUntilTaggedAsync("a")), StringComparison.Ordinal);
-        }
-
-        await client.CommandAsync("s", "SELECT INBOX");
-        return client;
-    }
-
     [Fact]
     public async Task Orderedsubject_threads_by_base_subject_and_sent_date()
     {
         await using var server = await ImapTestServer.StartAsync(azurite);
-        await using var client = await ConnectWithMessagesAsync(server);
+        await using var client = await ImapSortTests.ConnectWithMessagesAsync(server);
         Assert.Contains(" THREAD=ORDEREDSUBJECT", (await client.CommandAsync("c", "CAPABILITY"))[0], StringComparison.Ordinal);
         Assert.DoesNotContain("THREAD=REFERENCES", (await client.CommandAsync("c", "CAPABILITY"))[0], StringComparison.Ordinal);
 
@@ -42,7 +28,7 @@ public sealed class ImapThreadTests(AzuriteFixture azurite)
     public async Task MailKit_threads_on_the_server()
     {
         await using var server = await ImapTestServer.StartAsync(azurite);
-        await (await ConnectWithMessagesAsync(server)).DisposeAsync();
+        await (await ImapSortTests.ConnectWithMessagesAsync(server)).DisposeAsync();
         using var client = await server.ConnectAsync();
         Assert.Contains(ThreadingAlgorithm.OrderedSubject, client.ThreadingAlgorithms);
         await client.Inbox.OpenAsync(FolderAccess.ReadOnly);
