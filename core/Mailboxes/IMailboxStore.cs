@@ -16,8 +16,15 @@ public interface IMailboxStore
     /// <summary>Lists folders, creating INBOX, Sent, Drafts, Trash, Junk and Archive on first use.</summary>
     Task<IReadOnlyList<FolderInfo>> ListFoldersAsync(string accountId, CancellationToken cancellationToken);
 
-    /// <summary>Creates a folder and missing superiors; over the folder cap throws <see cref="FolderLimitExceededException"/>.</summary>
-    Task<FolderInfo> CreateFolderAsync(string accountId, string name, CancellationToken cancellationToken);
+    /// <summary>
+    /// Creates a folder, with <paramref name="specialUse"/> (RFC 6154 §3; not <see cref="SpecialUse.Inbox"/>), and
+    /// missing superiors (without one); over the folder cap throws <see cref="FolderLimitExceededException"/>.
+    /// </summary>
+    Task<FolderInfo> CreateFolderAsync(string accountId, string name, SpecialUse specialUse, CancellationToken cancellationToken);
+
+    /// <summary>Creates a folder with no special use.</summary>
+    Task<FolderInfo> CreateFolderAsync(string accountId, string name, CancellationToken cancellationToken) =>
+        CreateFolderAsync(accountId, name, SpecialUse.None, cancellationToken);
 
     /// <summary>Renames a folder and its children. Renaming INBOX moves its messages to the new folder (RFC 9051 §6.3.6).</summary>
     Task RenameFolderAsync(string accountId, string oldName, string newName, CancellationToken cancellationToken);

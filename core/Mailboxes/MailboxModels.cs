@@ -37,7 +37,11 @@ public sealed record FolderInfo(
     string Name,
     uint UidValidity,
     SpecialUse SpecialUse,
-    bool Subscribed);
+    bool Subscribed)
+{
+    /// <summary>The folder's generated id: kept by RENAME, new for a folder created again under an old name.</summary>
+    public string FolderId { get; init; } = "";
+}
 
 /// <summary>
 /// A folder's counters at one moment, from its folder row. <see cref="ChangeToken"/> (the row's
@@ -61,6 +65,9 @@ public sealed record FolderStatus(
     /// <see cref="IMailboxStore.ClaimRecentAsync"/>). At or above <see cref="UidNext"/> when none is.
     /// </summary>
     public uint FirstRecentUid { get; init; } = 1;
+
+    /// <summary>The folder's generated id (<see cref="FolderInfo.FolderId"/>).</summary>
+    public string FolderId { get; init; } = "";
 }
 
 /// <summary>Where a message's bytes are: a blob of the storage account, never rewritten.</summary>

@@ -72,9 +72,10 @@ public sealed partial class TableMailboxStore : IMailboxStore
             .Select(f => f.ToInfo())];
     });
 
-    public Task<FolderInfo> CreateFolderAsync(string accountId, string name, CancellationToken cancellationToken) => Guard(async () =>
+    public Task<FolderInfo> CreateFolderAsync(string accountId, string name, SpecialUse specialUse, CancellationToken cancellationToken) => Guard(async () =>
     {
         AccountIds.Validate(accountId);
+        ArgumentOutOfRangeException.ThrowIfEqual(specialUse, SpecialUse.Inbox);
         var normalized = FolderName.Normalize(name);
         var levels = normalized.Split(FolderName.Delimiter).Length;
         if (levels > MaxFolderRowsPerChange)
@@ -94,7 +95,7 @@ public sealed partial class TableMailboxStore : IMailboxStore
             FolderRow? folder = null;
             foreach (var level in missing)
             {
-                folder = NewFolder(batch, level, SpecialUse.None);
+                folder = NewFolder(batch, level, level == normalized ? specialUse : SpecialUse.None);
             }
 
             return folder!.ToInfo();

@@ -30,10 +30,10 @@ public interface IProtocolConnection
 
     TlsCipherSuite? TlsCipherSuite { get; }
 
-    /// <summary>Reads from the client. Replaced by <see cref="StartTlsAsync"/>: read it again after the upgrade.</summary>
+    /// <summary>Reads from the client. Replaced by <see cref="StartTlsAsync"/> and <see cref="StartCompression"/>: read it again after either.</summary>
     PipeReader Input { get; }
 
-    /// <summary>Writes to the client. Replaced by <see cref="StartTlsAsync"/>: read it again after the upgrade.</summary>
+    /// <summary>Writes to the client. Replaced by <see cref="StartTlsAsync"/> and <see cref="StartCompression"/>: read it again after either.</summary>
     PipeWriter Output { get; }
 
     /// <summary>
@@ -41,6 +41,17 @@ public interface IProtocolConnection
     /// reply has been flushed and with no unread client bytes pending (RFC 3207 §4.2 / RFC 9051 §6.2.1).
     /// </summary>
     Task StartTlsAsync(CancellationToken cancellationToken);
+
+    /// <summary>True once <see cref="StartCompression"/> has run.</summary>
+    bool IsCompressed { get; }
+
+    /// <summary>
+    /// Puts raw DEFLATE (RFC 1951) on both directions, over TLS when TLS is active: <see cref="Input"/>
+    /// then inflates what the client sends, and <see cref="Output"/> deflates, each flush a sync flush
+    /// so a reply is never held back (IMAP COMPRESS, RFC 4978 §4). Call after the "go ahead" reply
+    /// has been flushed; client bytes already buffered are read as compressed.
+    /// </summary>
+    void StartCompression();
 
     /// <summary>Fires when the client goes away.</summary>
     CancellationToken ConnectionClosed { get; }

@@ -1,3 +1,4 @@
+using System.IO.Compression;
 using System.IO.Pipelines;
 using System.Net;
 using System.Net.Security;
@@ -9,7 +10,8 @@ namespace MailCloud.Gateway.Hosting;
 /// <summary>
 /// A Kestrel connection as a protocol session sees it. Starts on the transport pipes; after
 /// <see cref="StartTlsAsync"/> an <see cref="SslStream"/> sits on the transport and
-/// <see cref="Input"/>/<see cref="Output"/> are new pipes over it.
+/// <see cref="Input"/>/<see cref="Output"/> are new pipes over it; after <see cref="StartCompression"/>
+/// a pair of <see cref="DeflateStream"/>s sits on whichever pipes were there, and the pipes are new again.
 /// </summary>
 internal sealed class ProtocolConnection : IProtocolConnection, IAsyncDisposable
 {
@@ -17,6 +19,9 @@ internal sealed class ProtocolConnection : IProtocolConnection, IAsyncDisposable
     private readonly SslServerAuthenticationOptions? _tls;
     private readonly ConnectionWatchdog _watchdog;
     private SslStream? _ssl;
+    private PipeReader _unwatchedInput;
+    private DeflateStream? _inflate;
+    private DeflateStream? _deflate;
 
     public ProtocolConnection(
         ConnectionContext context,
@@ -32,7 +37,8 @@ internal sealed class ProtocolConnection : IProtocolConnection, IAsyncDisposable
         Listener = listener;
         RemoteEndPoint = remote;
         LocalEndPoint = local;
-        Input = watchdog.Watch(context.Transport.Input);
+        _unwatchedInput = context.Transport.Input;
+        Input = watchdog.Watch(_unwatchedInput);
         Output = context.Transport.Output;
     }
 
@@ -46,7 +52,7 @@ internal sealed class ProtocolConnection : IProtocolConnection, IAsyncDisposable
 
     public bool IsSecure => _ssl is not null;
 
-    public bool CanStartTls => _ssl is null && _tls is not null;
+    public bool CanStartTls => _ssl is null && _deflate is null && _tls is not null;
 
     public SslProtocols TlsProtocol => _ssl?.SslProtocol ?? SslProtocols.None;
 
@@ -57,6 +63,8 @@ internal sealed class ProtocolConnection : IProtocolConnection, IAsyncDisposable
     public PipeWriter Output { get; private set; }
 
     public CancellationToken ConnectionClosed => _context.ConnectionClosed;
+
+    public bool IsCompressed => _deflate is not null;
 
     public async Task StartTlsAsync(CancellationToken cancellationToken)
     {
@@ -88,16 +96,50 @@ internal sealed class ProtocolConnection : IProtocolConnection, IAsyncDisposable
         }
 
         _ssl = ssl;
-        Input = _watchdog.Watch(PipeReader.Create(ssl, new StreamPipeReaderOptions(leaveOpen: true)));
+        _unwatchedInput = PipeReader.Create(ssl, new StreamPipeReaderOptions(leaveOpen: true));
+        Input = _watchdog.Watch(_unwatchedInput);
         Output = PipeWriter.Create(ssl, new StreamPipeWriterOptions(leaveOpen: true));
+    }
+
+    public void StartCompression()
+    {
+        if (_deflate is not null)
+        {
+            throw new InvalidOperationException("Compression is already active on this connection.");
+        }
+
+        var below = new DuplexPipeStream(_unwatchedInput, Output);
+        _inflate = new DeflateStream(below, CompressionMode.Decompress, leaveOpen: true);
+        _deflate = new DeflateStream(below, CompressionLevel.Fastest, leaveOpen: true);
+        _unwatchedInput = PipeReader.Create(_inflate, new StreamPipeReaderOptions(leaveOpen: true));
+        Input = _watchdog.Watch(_unwatchedInput);
+        Output = PipeWriter.Create(_deflate, new StreamPipeWriterOptions(leaveOpen: true));
     }
 
     public async ValueTask DisposeAsync()
     {
+        if (_ssl is null && _deflate is null)
+        {
+            return;
+        }
+
+        await Input.CompleteAsync().ConfigureAwait(false);
+        await Output.CompleteAsync().ConfigureAwait(false);
+        if (_deflate is not null)
+        {
+            await _inflate!.DisposeAsync().ConfigureAwait(false);
+            try
+            {
+                // Writes the final DEFLATE block, which a client that has gone away cannot take.
+                await _deflate.DisposeAsync().ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is IOException or InvalidOperationException)
+            {
+            }
+        }
+
         if (_ssl is not null)
         {
-            await Input.CompleteAsync().ConfigureAwait(false);
-            await Output.CompleteAsync().ConfigureAwait(false);
             await _ssl.DisposeAsync().ConfigureAwait(false);
         }
     }

@@ -42,4 +42,14 @@ public sealed class ImapOptions
 
     /// <summary>An IDLE is ended with BYE after this long (RFC 2177 asks clients to re-issue IDLE within 29 minutes).</summary>
     public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromMinutes(30);
+
+    /// <summary>
+    /// How often an IDLE says "* OK Still here" (RFC 2177 §3 allows untagged responses at any time):
+    /// at most two minutes, so no NAT or load balancer on the way (Azure's idle timeout is at least
+    /// four) drops a quiet connection, and shorter than <see cref="IdleTimeout"/>.
+    /// </summary>
+    public TimeSpan IdleKeepaliveInterval { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>The longest <see cref="IdleKeepaliveInterval"/> allowed.</summary>
+    public static TimeSpan MaxIdleKeepaliveInterval { get; } = TimeSpan.FromMinutes(2);
 }

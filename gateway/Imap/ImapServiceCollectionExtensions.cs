@@ -1,6 +1,7 @@
 using MailCloud.Gateway.Hosting;
 using MailCloud.Gateway.Imap.Session;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace MailCloud.Gateway.Imap;
 
@@ -13,7 +14,11 @@ public static class ImapServiceCollectionExtensions
             .BindConfiguration(ImapOptions.SectionName)
             .ValidateDataAnnotations()
             .Validate(o => o.ChangePollInterval > TimeSpan.Zero && o.IdleTimeout > TimeSpan.Zero, "Imap:ChangePollInterval and Imap:IdleTimeout must be positive.")
+            .Validate(
+                o => o.IdleKeepaliveInterval > TimeSpan.Zero && o.IdleKeepaliveInterval <= ImapOptions.MaxIdleKeepaliveInterval && o.IdleKeepaliveInterval < o.IdleTimeout,
+                "Imap:IdleKeepaliveInterval must be positive, at most two minutes, and shorter than Imap:IdleTimeout.")
             .ValidateOnStart();
+        services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<FolderWatcherRegistry>();
         services.AddSingleton<MessageHeaderCache>();
         services.AddSingleton<BodyStructureCache>();

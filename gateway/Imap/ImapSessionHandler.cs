@@ -26,9 +26,10 @@ internal sealed class ImapSessionHandler : IProtocolSessionHandler
         IOptions<ImapOptions> options,
         IOptions<GatewayOptions> gatewayOptions,
         ServerCertificate certificate,
+        TimeProvider time,
         ILogger<ImapSession> logger)
     {
-        _services = new ImapServices(store, directory, throttle, watchers, headers, bodyStructures, options.Value, gatewayOptions.Value, certificate);
+        _services = new ImapServices(store, directory, throttle, watchers, headers, bodyStructures, options.Value, gatewayOptions.Value, certificate, time);
         _logger = logger;
     }
 

@@ -28,10 +28,10 @@ internal sealed class FolderRow
 
     public FolderRow Clone() => (FolderRow)MemberwiseClone();
 
-    public FolderInfo ToInfo() => new(Name, UidValidity, SpecialUse, Subscribed);
+    public FolderInfo ToInfo() => new(Name, UidValidity, SpecialUse, Subscribed) { FolderId = FolderId };
 
     public FolderStatus ToStatus() =>
-        new(Name, UidValidity, UidNext, HighestModSeq, MessageCount, TotalSize, ETag.ToString()) { UnseenCount = UnseenCount, FirstRecentUid = FirstRecentUid };
+        new(Name, UidValidity, UidNext, HighestModSeq, MessageCount, TotalSize, ETag.ToString()) { UnseenCount = UnseenCount, FirstRecentUid = FirstRecentUid, FolderId = FolderId };
 
     /// <summary>Counts a message in (or, with <paramref name="sign"/> -1, out of) the folder.</summary>
     public void Count(MessageRow message, int sign)

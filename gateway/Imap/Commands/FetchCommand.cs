@@ -131,6 +131,19 @@ public static class FetchCommand
                 writer.Raw('(').Number(message.ModSeq).Raw(')');
             }
 
+            if ((attributes & FetchAttributes.EmailId) != 0)
+            {
+                Item("EMAILID");
+                writer.Raw('(').Raw(ObjectIds.EmailId(message)).Raw(')');
+            }
+
+            if ((attributes & FetchAttributes.ThreadId) != 0)
+            {
+                // RFC 8474 §5.2: NIL, the server keeps no threads.
+                Item("THREADID");
+                writer.Raw("NIL");
+            }
+
             if ((attributes & FetchAttributes.Envelope) != 0)
             {
                 Item("ENVELOPE");

@@ -4,13 +4,19 @@ namespace MailCloud.Gateway.Imap.Commands;
 
 /// <summary>
 /// IDLE (RFC 2177, RFC 9051 §6.3.13): reports changes of the selected folder as the folder's
-/// watcher sees them, until the client sends DONE.
+/// watcher sees them, says "* OK Still here" every <see cref="ImapOptions.IdleKeepaliveInterval"/>,
+/// and ends with BYE after <see cref="ImapOptions.IdleTimeout"/> unless the client sends DONE first.
+/// Both timings run on the injected <see cref="TimeProvider"/>.
 /// </summary>
 public static class IdleCommand
 {
     public static async Task<ImapCompletion> IdleAsync(ImapSession session, ImapCommand command, CancellationToken cancellationToken)
     {
         command.Arguments.ExpectEnd();
+        var time = session.Services.Time;
+        using var limit = new CancellationTokenSource(session.Options.IdleTimeout, time);
+        using var idling = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, limit.Token);
+        var keepalive = Task.Delay(session.Options.IdleKeepaliveInterval, time, idling.Token);
         session.Writer.Raw("+ idling").Crlf();
         if (session.Selected is not null)
         {
@@ -18,17 +24,18 @@ public static class IdleCommand
         }
 
         await session.FlushAsync(cancellationToken).ConfigureAwait(false);
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(session.Options.IdleTimeout);
         try
         {
-            var done = session.ReadLineAsync(timeout.Token);
+            var done = session.ReadLineAsync(idling.Token);
+            Task? changed = null;
             while (true)
             {
-                var changed = session.Selected is { } watched ? watched.WaitForChangeAsync(timeout.Token) : Task.Delay(Timeout.Infinite, timeout.Token);
-                var first = await Task.WhenAny(done, changed).ConfigureAwait(false);
-                if (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+                // One wait on the folder at a time: a second would take a change signal from the first.
+                changed ??= session.Selected is { } watched ? watched.WaitForChangeAsync(idling.Token) : Task.Delay(Timeout.Infinite, idling.Token);
+                var first = await Task.WhenAny(done, changed, keepalive).ConfigureAwait(false);
+                if (limit.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
                 {
+                    // RFC 2177 §3: the server may end an IDLE that has gone on too long.
                     throw new ImapProtocolViolationException("IDLE for too long");
                 }
 
@@ -40,15 +47,26 @@ public static class IdleCommand
                         : ImapCompletion.Bad("Expected DONE");
                 }
 
-                await changed.ConfigureAwait(false);
-                session.WriteUpdates(await session.TakeUpdatesAsync(allowExpunge: true, cancellationToken).ConfigureAwait(false));
+                if (first == keepalive)
+                {
+                    await keepalive.ConfigureAwait(false);
+                    keepalive = Task.Delay(session.Options.IdleKeepaliveInterval, time, idling.Token);
+                    session.Writer.Raw("* OK Still here").Crlf();
+                }
+                else
+                {
+                    await changed.ConfigureAwait(false);
+                    changed = null;
+                    session.WriteUpdates(await session.TakeUpdatesAsync(allowExpunge: true, cancellationToken).ConfigureAwait(false));
+                }
+
                 await session.FlushAsync(cancellationToken).ConfigureAwait(false);
             }
         }
         finally
         {
             // Ends the wait still pending on the folder, so it does not swallow a later change signal.
-            await timeout.CancelAsync().ConfigureAwait(false);
+            await idling.CancelAsync().ConfigureAwait(false);
         }
     }
 }

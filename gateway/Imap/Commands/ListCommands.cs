@@ -135,7 +135,7 @@ public static class ListCommands
                 attributes.Add("\\Subscribed");
             }
 
-            if (folder is not null && SpecialUseAttribute(folder.SpecialUse) is { } specialUse)
+            if (folder is not null && SpecialUseCodec.Attribute(folder.SpecialUse) is { } specialUse)
             {
                 attributes.Add(specialUse);
             }
@@ -203,14 +203,4 @@ public static class ListCommands
         })) + "$";
         return new Regex(regex, RegexOptions.CultureInvariant | RegexOptions.Singleline, TimeSpan.FromSeconds(1));
     }
-
-    private static string? SpecialUseAttribute(SpecialUse use) => use switch
-    {
-        SpecialUse.Sent => "\\Sent",
-        SpecialUse.Drafts => "\\Drafts",
-        SpecialUse.Trash => "\\Trash",
-        SpecialUse.Junk => "\\Junk",
-        SpecialUse.Archive => "\\Archive",
-        _ => null,
-    };
 }

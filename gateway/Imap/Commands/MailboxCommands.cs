@@ -53,6 +53,7 @@ public static class MailboxCommands
         writer.Raw("* OK [UIDVALIDITY ").Number(snapshot.Status.UidValidity).Raw("] UIDs valid").Crlf();
         writer.Raw("* OK [UIDNEXT ").Number(snapshot.Status.UidNext).Raw("] Predicted next UID").Crlf();
         writer.Raw("* OK [HIGHESTMODSEQ ").Number(snapshot.Status.HighestModSeq).Raw("] Highest").Crlf();
+        writer.Raw("* OK [MAILBOXID (").Raw(ObjectIds.MailboxId(snapshot.Status.FolderId)).Raw(")] Ok").Crlf();
         if (session.Rev2Enabled)
         {
             // RFC 9051 §6.3.2: a LIST response with the mailbox name.
@@ -62,18 +63,28 @@ public static class MailboxCommands
         return ImapCompletion.Ok($"{command.Name} completed", readOnly ? "READ-ONLY" : "READ-WRITE");
     }
 
-    // RFC 9051 §6.3.4
+    // RFC 9051 §6.3.4; CREATE-SPECIAL-USE (RFC 6154 §3).
     public static async Task<ImapCompletion> CreateAsync(ImapSession session, ImapCommand command, CancellationToken cancellationToken)
     {
         var name = session.DecodeMailboxName(command.Arguments.ReadAString());
+        var uses = command.Arguments.TryConsume(' ') ? ReadCreateUses(command.Arguments) : [];
         command.Arguments.ExpectEnd();
         if (name == "INBOX")
         {
             return ImapCompletion.No("INBOX always exists", "ALREADYEXISTS");
         }
 
-        await session.Store.CreateFolderAsync(session.AccountId, name, cancellationToken).ConfigureAwait(false);
-        return ImapCompletion.Ok("CREATE completed");
+        // RFC 6154 §3: a use the server cannot give the mailbox is refused, and nothing is created. A folder keeps one use.
+        var specialUse = SpecialUse.None;
+        if (uses.Count > 1 || (uses.Count == 1 && !SpecialUseCodec.TryParse(uses[0], out specialUse)))
+        {
+            return ImapCompletion.No("Unsupported special-use attribute", "USEATTR");
+        }
+
+        var created = await session.Store.CreateFolderAsync(session.AccountId, name, specialUse, cancellationToken).ConfigureAwait(false);
+
+        // RFC 8474 §4.1: the new mailbox's MAILBOXID in the tagged OK.
+        return ImapCompletion.Ok("CREATE completed", $"MAILBOXID ({ObjectIds.MailboxId(created.FolderId)})");
     }
 
     // RFC 9051 §6.3.5
@@ -121,7 +132,7 @@ public static class MailboxCommands
         return ImapCompletion.Ok($"{command.Name} completed");
     }
 
-    // RFC 9051 §6.3.11; SIZE (RFC 8438 via rev2), HIGHESTMODSEQ (RFC 7162), RECENT (RFC 3501 §6.3.10: not yet claimed by a session).
+    // RFC 9051 §6.3.11; MAILBOXID (RFC 8474 §4.3); SIZE (RFC 8438 §3: the folder row's total octets), HIGHESTMODSEQ (RFC 7162), RECENT (RFC 3501 §6.3.10: not yet claimed by a session).
     public static async Task<ImapCompletion> StatusAsync(ImapSession session, ImapCommand command, CancellationToken cancellationToken)
     {
         var name = session.DecodeMailboxName(command.Arguments.ReadAString());
@@ -140,6 +151,21 @@ public static class MailboxCommands
         return Task.FromResult(ImapCompletion.Ok("NAMESPACE completed"));
     }
 
+    /// <summary>create-params (RFC 4466 §2.2) holding "USE" SP "(" [use-attr *(SP use-attr)] ")" (RFC 6154 §6).</summary>
+    private static IReadOnlyList<string> ReadCreateUses(ImapCommandReader reader)
+    {
+        reader.Expect('(');
+        if (!reader.TryConsumeWord("USE"))
+        {
+            throw new ImapSyntaxException("Unknown CREATE parameter");
+        }
+
+        reader.ExpectSpace();
+        var uses = reader.ReadFlagList();
+        reader.Expect(')');
+        return uses;
+    }
+
     /// <summary>status-att list: "(" status-att *(SP status-att) ")".</summary>
     public static IReadOnlyList<string> ReadStatusItems(ImapCommandReader reader)
     {
@@ -148,7 +174,7 @@ public static class MailboxCommands
         do
         {
             var item = reader.ReadAtom().ToUpperInvariant();
-            if (item is not ("MESSAGES" or "UIDNEXT" or "UIDVALIDITY" or "UNSEEN" or "DELETED" or "SIZE" or "HIGHESTMODSEQ" or "RECENT"))
+            if (item is not ("MESSAGES" or "UIDNEXT" or "UIDVALIDITY" or "UNSEEN" or "DELETED" or "SIZE" or "HIGHESTMODSEQ" or "RECENT" or "MAILBOXID"))
             {
                 throw new ImapSyntaxException($"Unknown STATUS item {item}");
             }
@@ -198,6 +224,7 @@ public static class MailboxCommands
                 case "SIZE": writer.Number(status.TotalSize); break;
                 case "HIGHESTMODSEQ": writer.Number(status.HighestModSeq); break;
                 case "RECENT": writer.Number(RecentCount(session, name, status, snapshot)); break;
+                case "MAILBOXID": writer.Raw('(').Raw(ObjectIds.MailboxId(status.FolderId)).Raw(')'); break;
             }
         }
 

@@ -22,59 +22,17 @@ public static class SearchCommand
 
         var matches = await FindMatchesAsync(session, selected, request.Key, cancellationToken).ConfigureAwait(false);
         var numbers = matches.Select(m => command.Uid ? m.Uid : m.SequenceNumber).ToList();
-        var writer = session.Writer;
+        // RFC 7162 §3.1.5: the highest mod-sequence of the messages found.
+        ulong? modSeq = numbers.Count > 0 && usesModSeq ? matches.Max(m => m.ModSeq) : null;
         if (request.Extended || session.Rev2Enabled)
         {
             // RFC 4731 §3.1: * ESEARCH (TAG "t") [UID] MIN n MAX n COUNT n ALL set.
             var returns = request.Extended ? request.Return : SearchReturn.All;
-            writer.Raw("* ESEARCH (TAG ").String(command.Tag).Raw(')');
-            if (command.Uid)
-            {
-                writer.Raw(" UID");
-            }
-
-            if (numbers.Count > 0 && returns.HasFlag(SearchReturn.Min))
-            {
-                writer.Raw(" MIN ").Number(numbers.Min());
-            }
-
-            if (numbers.Count > 0 && returns.HasFlag(SearchReturn.Max))
-            {
-                writer.Raw(" MAX ").Number(numbers.Max());
-            }
-
-            if (returns.HasFlag(SearchReturn.Count))
-            {
-                writer.Raw(" COUNT ").Number(numbers.Count);
-            }
-
-            if (numbers.Count > 0 && returns.HasFlag(SearchReturn.All))
-            {
-                writer.Raw(" ALL ").Raw(SequenceSet.Format(numbers));
-            }
-
-            if (numbers.Count > 0 && usesModSeq)
-            {
-                writer.Raw(" MODSEQ ").Number(ReturnedModSeq(matches, returns));
-            }
-
-            writer.Crlf();
+            SearchResponse.WriteEsearch(session.Writer, command.Tag, command.Uid, returns, numbers, numbers.Count > 0 && usesModSeq ? ReturnedModSeq(matches, returns) : null);
         }
         else
         {
-            writer.Raw("* SEARCH");
-            foreach (var number in numbers)
-            {
-                writer.Raw(' ').Number(number);
-            }
-
-            if (numbers.Count > 0 && usesModSeq)
-            {
-                // RFC 7162 §3.1.5: the highest mod-sequence of the messages found.
-                writer.Raw(" (MODSEQ ").Number(matches.Max(m => m.ModSeq)).Raw(')');
-            }
-
-            writer.Crlf();
+            SearchResponse.WriteList(session.Writer, "SEARCH", numbers, modSeq);
         }
 
         return ImapCompletion.Ok($"{(command.Uid ? "UID " : "")}SEARCH completed");
@@ -89,7 +47,8 @@ public static class SearchCommand
             ? matches.Max(m => m.ModSeq)
             : Math.Max(returns.HasFlag(SearchReturn.Min) ? matches[0].ModSeq : 0, returns.HasFlag(SearchReturn.Max) ? matches[^1].ModSeq : 0);
 
-    private static bool UsesModSeq(SearchKey key) => key switch
+    /// <summary>RFC 7162 §3.1.5: a search with MODSEQ reports a mod-sequence (SEARCH and SORT).</summary>
+    internal static bool UsesModSeq(SearchKey key) => key switch
     {
         SearchKey.ModSeq => true,
         SearchKey.And and => and.Keys.Any(UsesModSeq),
@@ -101,7 +60,8 @@ public static class SearchCommand
     /// <summary>Messages opened at once when the listing cannot decide: reads are latency-bound.</summary>
     private const int ConcurrentReads = 16;
 
-    private static async Task<List<(uint SequenceNumber, uint Uid, ulong ModSeq)>> FindMatchesAsync(
+    /// <summary>The messages of the view that match <paramref name="key"/>, ascending (SEARCH, and what SORT sorts).</summary>
+    internal static async Task<List<(uint SequenceNumber, uint Uid, ulong ModSeq)>> FindMatchesAsync(
         ImapSession session, SelectedMailbox selected, SearchKey key, CancellationToken cancellationToken)
     {
         // First pass on the listing alone (flags, sizes, dates, UIDs); only the undecided need their content.

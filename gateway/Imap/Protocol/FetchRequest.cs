@@ -16,6 +16,12 @@ public enum FetchAttributes
     Body = 32,
     Uid = 64,
     ModSeq = 128,
+
+    /// <summary>RFC 8474 §5.1.</summary>
+    EmailId = 256,
+
+    /// <summary>RFC 8474 §5.2.</summary>
+    ThreadId = 512,
 }
 
 /// <summary>Which part of a section: the whole part, or only its header, some header fields, its text or its MIME header.</summary>
@@ -175,6 +181,8 @@ public sealed record FetchRequest(FetchAttributes Attributes, IReadOnlyList<Sect
             case "BODYSTRUCTURE": attributes |= FetchAttributes.BodyStructure; return;
             case "UID": attributes |= FetchAttributes.Uid; return;
             case "MODSEQ": attributes |= FetchAttributes.ModSeq; return;
+            case "EMAILID": attributes |= FetchAttributes.EmailId; return;
+            case "THREADID": attributes |= FetchAttributes.ThreadId; return;
             case "RFC822":
                 sections.Add(new SectionRequest(SectionKind.Body, false, [], SectionText.All, [], null, null, "RFC822"));
                 return;

@@ -112,6 +112,18 @@ public abstract record SearchKey
         public override bool? Evaluate(SearchCandidate candidate) => candidate.Summary.Size < Size;
     }
 
+    /// <summary>RFC 8474 §6: the message whose EMAILID this is.</summary>
+    public sealed record EmailId(string Value) : SearchKey
+    {
+        public override bool? Evaluate(SearchCandidate candidate) => ObjectIds.EmailId(candidate.Summary) == Value;
+    }
+
+    /// <summary>RFC 8474 §6: no message has a THREADID (FETCH answers NIL), so none matches.</summary>
+    public sealed record ThreadId(string Value) : SearchKey
+    {
+        public override bool? Evaluate(SearchCandidate candidate) => false;
+    }
+
     public sealed record ModSeq(ulong Value) : SearchKey
     {
         public override bool? Evaluate(SearchCandidate candidate) => candidate.Summary.ModSeq >= Value;

@@ -25,11 +25,23 @@ public sealed record SearchRequest(SearchReturn Return, bool Extended, SearchKey
 
     public static SearchRequest Parse(ImapCommandReader reader)
     {
+        var (returns, extended) = ReadReturn(reader);
+        if (reader.TryConsumeWord("CHARSET"))
+        {
+            reader.ExpectSpace();
+            CheckCharset(reader.ReadAString());
+            reader.ExpectSpace();
+        }
+
+        return new SearchRequest(returns, extended, ReadKeys(reader));
+    }
+
+    /// <summary>An optional "RETURN (options) SP" (RFC 4731 §3.1, RFC 5267 §4.2); not extended without it.</summary>
+    public static (SearchReturn Return, bool Extended) ReadReturn(ImapCommandReader reader)
+    {
         var returns = SearchReturn.None;
-        var extended = false;
         if (reader.TryConsumeWord("RETURN"))
         {
-            extended = true;
             reader.ExpectSpace();
             reader.Expect('(');
             if (!reader.TryConsume(')'))
@@ -57,20 +69,24 @@ public sealed record SearchRequest(SearchReturn Return, bool Extended, SearchKey
             }
 
             reader.ExpectSpace();
+            return (returns, true);
         }
 
-        if (reader.TryConsumeWord("CHARSET"))
+        return (returns, false);
+    }
+
+    /// <summary>Strings are searched as UTF-8; US-ASCII is a subset (RFC 9051 §6.4.4).</summary>
+    public static void CheckCharset(string charset)
+    {
+        if (!charset.Equals("UTF-8", StringComparison.OrdinalIgnoreCase) && !charset.Equals("US-ASCII", StringComparison.OrdinalIgnoreCase))
         {
-            reader.ExpectSpace();
-            var charset = reader.ReadAString();
-            if (!charset.Equals("UTF-8", StringComparison.OrdinalIgnoreCase) && !charset.Equals("US-ASCII", StringComparison.OrdinalIgnoreCase))
-            {
-                throw new ImapNoException($"Charset {charset} is not supported", "BADCHARSET (UTF-8 US-ASCII)");
-            }
-
-            reader.ExpectSpace();
+            throw new ImapNoException($"Charset {charset} is not supported", "BADCHARSET (UTF-8 US-ASCII)");
         }
+    }
 
+    /// <summary>One or more search keys to the end of the command, all of which must match.</summary>
+    public static SearchKey ReadKeys(ImapCommandReader reader)
+    {
         var keys = new List<SearchKey> { ReadKey(reader, 0) };
         while (reader.TryConsume(' '))
         {
@@ -78,7 +94,7 @@ public sealed record SearchRequest(SearchReturn Return, bool Extended, SearchKey
         }
 
         reader.ExpectEnd();
-        return new SearchRequest(returns, extended, keys.Count == 1 ? keys[0] : new SearchKey.And(keys));
+        return keys.Count == 1 ? keys[0] : new SearchKey.And(keys);
     }
 
     /// <summary>
@@ -148,6 +164,9 @@ public sealed record SearchRequest(SearchReturn Return, bool Extended, SearchKey
             "SENTON" => new SearchKey.Date(SearchKey.DateComparison.On, reader.ReadDate(), true),
             "SENTSINCE" => new SearchKey.Date(SearchKey.DateComparison.Since, reader.ReadDate(), true),
             "MODSEQ" => ReadModSeq(reader),
+
+            "EMAILID" => new SearchKey.EmailId(reader.ReadAtom()),
+            "THREADID" => new SearchKey.ThreadId(reader.ReadAtom()),
             _ => throw new ImapSyntaxException($"Unknown search key {name}"),
         };
     }

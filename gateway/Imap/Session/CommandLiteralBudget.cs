@@ -13,6 +13,9 @@ namespace MailCloud.Gateway.Imap.Session;
 /// </summary>
 internal sealed class CommandLiteralBudget
 {
+    /// <summary>RFC 7888 §4 (LITERAL-): the largest non-synchronizing literal a client may send.</summary>
+    public const int MaxNonSynchronizingLiteral = 4096;
+
     private readonly ImapCompletion? _notAllowed;
     private readonly long _literalLimit;
     private readonly long _commandLimit;
@@ -45,12 +48,18 @@ internal sealed class CommandLiteralBudget
 
     /// <summary>
     /// Null when the literal may be read; otherwise the tagged answer that refuses it. A refused
-    /// non-synchronizing literal is on its way regardless (RFC 7888 §4): the caller closes the connection.
+    /// non-synchronizing literal is on its way regardless (RFC 7888 §4): the caller answers the command and closes the connection.
     /// A small non-synchronizing literal of a command that will be refused anyway is taken, so the
     /// command can be answered in order like any other.
     /// </summary>
     public ImapCompletion? Admit(LiteralMarker marker)
     {
+        if (marker.NonSynchronizing && marker.Length > MaxNonSynchronizingLiteral)
+        {
+            // RFC 7888 §4: LITERAL- refuses a larger one with BAD, TOOBIG (RFC 4469) as its reason.
+            return new ImapCompletion(ImapStatus.Bad, $"Non-synchronizing literals are limited to {MaxNonSynchronizingLiteral} octets", "TOOBIG");
+        }
+
         if (_notAllowed is not null && !(marker.NonSynchronizing && FitsCommand(marker.Length)))
         {
             return _notAllowed;

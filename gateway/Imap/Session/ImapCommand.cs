@@ -42,9 +42,9 @@ public delegate Task<ImapCompletion> ImapCommandHandler(ImapSession session, Ima
 
 /// <summary>
 /// How the session treats a command: the states it is valid in, and whether EXPUNGE responses may
-/// follow it (RFC 9051 §7.5.1 forbids them during FETCH, STORE and SEARCH, but not their UID forms).
+/// follow it (RFC 9051 §7.5.1 forbids them during FETCH, STORE and SEARCH, and so SORT and THREAD, which answer with sequence numbers too; not their UID forms).
 /// </summary>
 public sealed record ImapCommandDescriptor(string Name, ImapState States, ImapCommandHandler Handler, bool UidForm = false)
 {
-    public bool AllowsExpunge(bool uid) => uid || Name is not ("FETCH" or "STORE" or "SEARCH");
+    public bool AllowsExpunge(bool uid) => uid || Name is not ("FETCH" or "STORE" or "SEARCH" or "SORT" or "THREAD");
 }

@@ -5,7 +5,7 @@ using MailCloud.Gateway.Security;
 
 namespace MailCloud.Gateway.Imap.Session;
 
-/// <summary>What sessions share: storage, the directory, the login throttle, folder watchers, the header and body-structure caches, and options.</summary>
+/// <summary>What sessions share: storage, the directory, the login throttle, folder watchers, the header and body-structure caches, options and the clock.</summary>
 internal sealed record ImapServices(
     IMailboxStore Store,
     IMailDirectory Directory,
@@ -15,4 +15,5 @@ internal sealed record ImapServices(
     BodyStructureCache BodyStructures,
     ImapOptions Options,
     GatewayOptions GatewayOptions,
-    ServerCertificate Certificate);
+    ServerCertificate Certificate,
+    TimeProvider Time);

@@ -98,7 +98,7 @@ public sealed partial class ImapSession
     {
         get
         {
-            var capabilities = new StringBuilder("IMAP4rev1 IMAP4rev2 LITERAL+ SASL-IR ID ENABLE IDLE NAMESPACE UNSELECT UIDPLUS MOVE SPECIAL-USE ESEARCH CONDSTORE UTF8=ACCEPT LIST-EXTENDED LIST-STATUS");
+            var capabilities = new StringBuilder("IMAP4rev1 IMAP4rev2 LITERAL- SASL-IR ID ENABLE IDLE NAMESPACE UNSELECT UIDPLUS MOVE SPECIAL-USE ESEARCH CONDSTORE UTF8=ACCEPT LIST-EXTENDED LIST-STATUS QUOTA QUOTA=RES-STORAGE STATUS=SIZE OBJECTID CREATE-SPECIAL-USE SORT SORT=DISPLAY ESORT THREAD=ORDEREDSUBJECT COMPRESS=DEFLATE");
             capabilities.Append(" APPENDLIMIT=").Append(Options.AppendLimit);
             if (State == ImapState.NotAuthenticated)
             {
@@ -217,9 +217,10 @@ public sealed partial class ImapSession
         {
             completion = ImapCompletion.No(e.Message, "CANNOT");
         }
-        catch (MailboxQuotaExceededException)
+        catch (MailboxQuotaExceededException e)
         {
-            // RFC 9208 §4.3: the change would exceed the quota; nothing was stored.
+            // RFC 9208 §4.3: the change would exceed the quota; nothing was stored. The QUOTA response says how full it is.
+            QuotaCommands.WriteQuota(Writer, e.UsedBytes, e.MaxBytes);
             completion = ImapCompletion.No("Quota exceeded", "OVERQUOTA");
         }
         catch (FolderLimitExceededException e)
@@ -454,6 +455,13 @@ public sealed partial class ImapSession
         Writer = new ImapResponseWriter(Connection.Output) { Utf8Enabled = Utf8Enabled };
     }
 
+    /// <summary>Turns on COMPRESS=DEFLATE (RFC 4978) and takes the connection's new pipes.</summary>
+    public void StartCompression()
+    {
+        Connection.StartCompression();
+        Writer = new ImapResponseWriter(Connection.Output) { Utf8Enabled = Utf8Enabled };
+    }
+
     public ValueTask FlushAsync(CancellationToken cancellationToken) => Writer.FlushAsync(cancellationToken);
 
     /// <summary>
@@ -461,7 +469,7 @@ public sealed partial class ImapSession
     /// the next line. A literal the command may not have (<see cref="CommandLiteralBudget"/>) is
     /// refused before the client sends it, and the command ends there (RFC 9051 §7.5: the client
     /// gets the tagged answer instead of "+"); RFC 7889 TOOBIG for an APPEND message; RFC 7888 §4
-    /// for a refused non-synchronizing literal, already on its way: the connection is closed.
+    /// for a refused non-synchronizing literal, already on its way: the tagged answer, then the connection is closed.
     /// Null at end of input.
     /// </summary>
     private async Task<ImapCommandText?> ReadCommandAsync(CancellationToken cancellationToken)
@@ -489,12 +497,13 @@ public sealed partial class ImapSession
                 budget.AddLine(line.Length);
                 if (budget.Admit(marker) is { } refusal)
                 {
+                    await RefuseLiteralAsync(TagOf(lines.Count == 0 ? line : lines[0].Text.Span), refusal, cancellationToken).ConfigureAwait(false);
                     if (marker.NonSynchronizing)
                     {
+                        // RFC 7888 §4: its octets are on their way and cannot be told from commands.
                         throw new ImapProtocolViolationException("Literal refused");
                     }
 
-                    await RefuseLiteralAsync(TagOf(lines.Count == 0 ? line : lines[0].Text.Span), refusal, cancellationToken).ConfigureAwait(false);
                     await DisposeLiteralsAsync(lines).ConfigureAwait(false);
                     lines.Clear();
                     budget = null;

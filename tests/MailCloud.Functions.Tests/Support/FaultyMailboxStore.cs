@@ -28,7 +28,7 @@ public sealed class FaultyMailboxStore(IMailboxStore inner, FailAfterAppend faul
     }
 
     public Task<IReadOnlyList<FolderInfo>> ListFoldersAsync(string accountId, CancellationToken cancellationToken) => inner.ListFoldersAsync(accountId, cancellationToken);
-    public Task<FolderInfo> CreateFolderAsync(string accountId, string name, CancellationToken cancellationToken) => inner.CreateFolderAsync(accountId, name, cancellationToken);
+    public Task<FolderInfo> CreateFolderAsync(string accountId, string name, SpecialUse specialUse, CancellationToken cancellationToken) => inner.CreateFolderAsync(accountId, name, specialUse, cancellationToken);
     public Task RenameFolderAsync(string accountId, string oldName, string newName, CancellationToken cancellationToken) => inner.RenameFolderAsync(accountId, oldName, newName, cancellationToken);
     public Task DeleteFolderAsync(string accountId, string name, CancellationToken cancellationToken) => inner.DeleteFolderAsync(accountId, name, cancellationToken);
     public Task SetSubscribedAsync(string accountId, string name, bool subscribed, CancellationToken cancellationToken) => inner.SetSubscribedAsync(accountId, name, subscribed, cancellationToken);

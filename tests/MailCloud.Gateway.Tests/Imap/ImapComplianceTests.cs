@@ -67,7 +67,7 @@ public sealed class ImapComplianceTests(AzuriteFixture azurite)
 
         // RFC 3516 §4.1: only "~{" is a literal8; "~foo" is an atom (Dovecot lists nothing and says OK).
         Assert.Equal(["l OK LIST completed"], await client.CommandAsync("l", "LIST \"\" ~foo"));
-        Assert.Equal(["c OK CREATE completed"], await client.CommandAsync("c", "CREATE ~foo"));
+        Assert.Matches(@"^c OK \[MAILBOXID \(F[0-9a-f]{32}\)\] CREATE completed$", Assert.Single(await client.CommandAsync("c", "CREATE ~foo")));
         Assert.Equal(["* LIST (\\HasNoChildren) \"/\" \"~foo\"", "l2 OK LIST completed"], await client.CommandAsync("l2", "LIST \"\" ~foo"));
     }
 

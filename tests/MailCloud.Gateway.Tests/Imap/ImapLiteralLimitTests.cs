@@ -27,6 +27,7 @@ public sealed class ImapLiteralLimitTests(AzuriteFixture azurite)
         await using var server = await ImapTestServer.StartAsync(azurite);
         await using var client = await ImapRawClient.ConnectAsync(server.Port);
         await client.SendAsync("a1 APPEND INBOX {300000+}\r\n" + new string('x', 4096));
+        Assert.Equal("a1 BAD [TOOBIG] Non-synchronizing literals are limited to 4096 octets", await client.ReadLineAsync());
         Assert.Equal("* BYE Literal refused", await client.ReadLineAsync());
         Assert.Null(await client.ReadLineAsync());
     }

@@ -35,6 +35,7 @@ public sealed class ImapProtocolErrorTests(AzuriteFixture azurite)
         await using var client = await ImapRawClient.ConnectAsync(server.Port);
         await client.LoginAsync();
         await client.SendAsync("a1 APPEND INBOX {2000000000+}\r\nFrom: x\r\n");
+        Assert.StartsWith("a1 BAD [TOOBIG]", await client.ReadLineAsync(), StringComparison.Ordinal);
         Assert.StartsWith("* BYE", await client.ReadLineAsync(), StringComparison.Ordinal);
         Assert.Null(await client.ReadLineAsync());
         Assert.Empty((await server.Store.GetSnapshotAsync(server.AccountId, "INBOX", CancellationToken.None)).Messages);

@@ -47,6 +47,13 @@ internal static class TestMessages
         "\r\n" +
         body + "\r\n";
 
+    /// <summary>A simple message of exactly <paramref name="size"/> bytes (at least the header's).</summary>
+    public static string OfSize(int size)
+    {
+        var head = Simple("sized", body: "");
+        return head[..^2] + new string('x', size - head.Length) + "\r\n";
+    }
+
     public static MemoryStream Stream(string message) => new(Encoding.UTF8.GetBytes(message));
 
     /// <summary>A hostile shape: a multipart/mixed of <paramref name="parts"/> tiny text parts, inside <paramref name="depth"/> nested multiparts.</summary>
