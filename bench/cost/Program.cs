@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Azure.Data.Tables;
 using Azure.Storage.Blobs;
 using Azure.Storage.Queues;
 using MailCloud.Core;
@@ -28,32 +29,45 @@ var azurite = new AzuriteFixture();
 await azurite.InitializeAsync();
 try
 {
-    Console.WriteLine("| scenario | blob writes | blob reads | blob lists | queue ops | stage runs | USD per 1,000 messages |");
-    Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|");
-    foreach (var warm in new[] { false, true })
+    var rows = new List<(string Scenario, Counts Counts)>
     {
-        var counts = await MeasureLocalDeliveryAsync(azurite, warm);
-        Console.WriteLine(counts.Row(warm ? "queue-in -> 1 local mailbox (warm mailbox)" : "queue-in -> 1 local mailbox (first message)"));
-    }
+        ("queue-in -> 1 local mailbox (first message)", await MeasureLocalDeliveryAsync(azurite, warm: false)),
+        ("queue-in -> 1 local mailbox (warm mailbox)", await MeasureLocalDeliveryAsync(azurite, warm: true)),
+        ("queue-in -> 1 remote domain (relayed to its MX)", await MeasureRemoteRelayAsync(azurite)),
+    };
 
-    var relayed = await MeasureRemoteRelayAsync(azurite);
-    Console.WriteLine(relayed.Row("queue-in -> 1 remote domain (relayed to its MX)"));
+    Console.WriteLine("| scenario | blob writes | blob reads | blob lists | table requests | queue ops | stage runs | USD per 1,000 messages |");
+    Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|");
+    foreach (var (scenario, counts) in rows)
+    {
+        Console.WriteLine(counts.Row(scenario));
+    }
 
     Console.WriteLine();
     Console.WriteLine(Prices.Assumptions);
+    foreach (var (scenario, counts) in rows)
+    {
+        Console.WriteLine();
+        Console.WriteLine($"{scenario}, request by request:");
+        foreach (var request in counts.Requests)
+        {
+            Console.WriteLine($"    {request}");
+        }
+    }
 }
 finally
 {
     await azurite.DisposeAsync();
 }
 
-// A remote sender writes to a local account: Route, then Deliver into the mailbox.
+// A remote sender writes to a local account: Route, which delivers into the mailbox itself (Deliver stays idle).
 static async Task<Counts> MeasureLocalDeliveryAsync(AzuriteFixture azurite, bool warm)
 {
-    var counter = new RequestCounter();
+    var counter = new StorageRequests();
     using var host = await BuildHostAsync(azurite, counter);
     await AddLocalAccountAsync(host.Services);
-    PipelineStage[] stages = [PipelineStage.Route, PipelineStage.Deliver];
+    // Route delivers to a handful of local mailboxes itself: no deliver queue message to receive.
+    PipelineStage[] stages = [PipelineStage.Route];
     if (warm)
     {
         await SubmitAndDrainAsync(host.Services, RemoteAddress, LocalAccount, stages);
@@ -73,7 +87,7 @@ static async Task<Counts> MeasureRemoteRelayAsync(AzuriteFixture azurite)
 {
     await using var dns = await DnsServer.StartAsync([$"--mx-host={RemoteDomain},mx.{RemoteDomain},10", $"--host-record=mx.{RemoteDomain},127.0.0.1"]);
     await using var remoteMx = new RemoteMta();
-    var counter = new RequestCounter();
+    var counter = new StorageRequests();
     using var host = await BuildHostAsync(azurite, counter, new Dictionary<string, string?>
     {
         ["Relay:DnsServers:0"] = dns.Endpoint,
@@ -152,7 +166,7 @@ static async Task<int> DrainAsync(IServiceProvider services, IReadOnlyList<Pipel
     return runs;
 }
 
-static async Task<IHost> BuildHostAsync(AzuriteFixture azurite, RequestCounter counter, IReadOnlyDictionary<string, string?>? extraSettings = null)
+static async Task<IHost> BuildHostAsync(AzuriteFixture azurite, StorageRequests counter, IReadOnlyDictionary<string, string?>? extraSettings = null)
 {
     var settings = azurite.CreateIsolatedSettings("cost");
     settings["Directory:PasswordHashIterations"] = "1000";
@@ -168,10 +182,12 @@ static async Task<IHost> BuildHostAsync(AzuriteFixture azurite, RequestCounter c
     builder.Services.AddMailCloudCore(builder.Configuration);
     builder.Services.AddMailPipeline(builder.Configuration);
     var blobOptions = new BlobClientOptions();
-    blobOptions.AddPolicy(counter, Azure.Core.HttpPipelinePosition.PerRetry);
+    blobOptions.AddPolicy(counter.BlobsAndQueues, Azure.Core.HttpPipelinePosition.PerRetry);
     var queueOptions = new QueueClientOptions();
-    queueOptions.AddPolicy(counter, Azure.Core.HttpPipelinePosition.PerRetry);
-    builder.Services.AddSingleton(sp => new StorageClients(sp.GetRequiredService<IOptions<StorageOptions>>(), null, blobOptions, queueOptions));
+    queueOptions.AddPolicy(counter.BlobsAndQueues, Azure.Core.HttpPipelinePosition.PerRetry);
+    var tableOptions = new TableClientOptions();
+    tableOptions.AddPolicy(counter.Tables, Azure.Core.HttpPipelinePosition.PerRetry);
+    builder.Services.AddSingleton(sp => new StorageClients(sp.GetRequiredService<IOptions<StorageOptions>>(), null, blobOptions, queueOptions, tableOptions));
     var host = builder.Build();
     await host.Services.GetRequiredService<StorageClients>().EnsureContainersAsync(default);
     var queues = host.Services.GetRequiredService<IOptions<QueueingOptions>>().Value;
@@ -186,14 +202,30 @@ internal sealed class Settlement(IQueueTransport transport, ReceivedMessage mess
     public Task DeadLetterAsync(string reason, CancellationToken cancellationToken) => transport.DeadLetterAsync(message, reason, cancellationToken);
 }
 
-internal sealed record Counts(int BlobWrites, int BlobReads, int BlobLists, int QueueOps, int StageRuns)
+/// <summary>Requests of the blob and queue clients, and of the table client, counted apart (their paths look alike).</summary>
+internal sealed class StorageRequests
 {
-    public static Counts From(RequestCounter counter, int stageRuns)
+    public RequestCounter BlobsAndQueues { get; } = new();
+
+    public RequestCounter Tables { get; } = new();
+
+    public void Reset()
+    {
+        BlobsAndQueues.Reset();
+        Tables.Reset();
+    }
+}
+
+internal sealed record Counts(int BlobWrites, int BlobReads, int BlobLists, int TableRequests, int QueueOps, int StageRuns, IReadOnlyList<string> Requests)
+{
+    public static Counts From(StorageRequests counter, int stageRuns)
     {
         int writes = 0, reads = 0, lists = 0, queue = 0;
-        foreach (var request in counter.Requests)
+        var requests = new List<string>();
+        foreach (var request in counter.BlobsAndQueues.Requests)
         {
             var (method, path) = (request[..request.IndexOf(' ')], request[(request.IndexOf(' ') + 1)..]);
+            requests.Add((path.Contains("/messages", StringComparison.Ordinal) ? "queue " : "blob  ") + Shorten(request));
             if (path.Contains("/messages", StringComparison.Ordinal))
             {
                 queue++;
@@ -212,15 +244,24 @@ internal sealed record Counts(int BlobWrites, int BlobReads, int BlobLists, int 
             }
         }
 
-        return new Counts(writes, reads, lists, queue, stageRuns);
+        requests.AddRange(counter.Tables.Requests.Select(r => "table " + Shorten(r)));
+        return new Counts(writes, reads, lists, counter.Tables.Count, queue, stageRuns, requests);
     }
 
     public decimal CostPer1000 =>
         1000m * (BlobWrites * Prices.BlobWrite + BlobReads * Prices.BlobRead + BlobLists * Prices.BlobList
-                 + QueueOps * Prices.ServiceBusOperation + StageRuns * Prices.FunctionExecution);
+                 + TableRequests * Prices.TableTransaction + QueueOps * Prices.ServiceBusOperation + StageRuns * Prices.FunctionExecution);
 
     public string Row(string scenario) => string.Create(CultureInfo.InvariantCulture,
-        $"| {scenario} | {BlobWrites} | {BlobReads} | {BlobLists} | {QueueOps} | {StageRuns} | {CostPer1000:0.00000} |");
+        $"| {scenario} | {BlobWrites} | {BlobReads} | {BlobLists} | {TableRequests} | {QueueOps} | {StageRuns} | {CostPer1000:0.00000} |");
+
+    /// <summary>"METHOD path" without the account, the test's container prefix and the query's values.</summary>
+    private static string Shorten(string request)
+    {
+        var query = request.IndexOf('?', StringComparison.Ordinal);
+        var line = query < 0 ? request : request[..query] + "?" + string.Join('&', request[(query + 1)..].Split('&').Select(p => p.Split('=')[0]));
+        return Uri.UnescapeDataString(line.Replace("devstoreaccount1/", "", StringComparison.Ordinal));
+    }
 }
 
 /// <summary>List prices in USD (pay-as-you-go, East US, checked 2025; verify before quoting).</summary>
@@ -229,11 +270,13 @@ internal static class Prices
     public const decimal BlobWrite = 0.055m / 10_000;         // Hot LRS write operations, per 10,000
     public const decimal BlobList = 0.055m / 10_000;          // list and create-container operations, per 10,000
     public const decimal BlobRead = 0.0044m / 10_000;         // read and "all other" operations, per 10,000
+    public const decimal TableTransaction = 0.00036m / 10_000; // Table Storage LRS transactions, per 10,000 (each request counted as one)
     public const decimal ServiceBusOperation = 0.80m / 1_000_000; // Standard tier, per million operations beyond the 13M included
     public const decimal FunctionExecution = 0.40m / 1_000_000 + 0.2m * 0.000026m; // Flex Consumption: per execution + 0.1 s at 2 GB
 
     public const string Assumptions =
-        "Prices: Blob Hot LRS writes/lists $0.055 per 10k, reads $0.0044 per 10k; Service Bus Standard $0.80 per million operations " +
+        "Prices: Blob Hot LRS writes/lists $0.055 per 10k, reads $0.0044 per 10k; Table Storage LRS $0.00036 per 10k transactions " +
+        "(each request counted as one, an entity group transaction included); Service Bus Standard $0.80 per million operations " +
         "(a local Storage Queue send/receive/delete is counted as one Service Bus operation each); Functions Flex Consumption $0.40 per " +
         "million executions plus 0.2 GB-s at $0.000026. Excludes the Service Bus base fee and storage capacity.";
 }
