@@ -23,10 +23,10 @@ start_azurite() {
     --blobHost 127.0.0.1 --blobPort "$blob" --queueHost 127.0.0.1 --queuePort "$queue" \
     --tableHost 127.0.0.1 --tablePort "$table" >"$WORK/azurite.log" 2>&1 &
   AZURITE_PID=$!
-  wait_for_port "$blob"; wait_for_port "$queue"
+  wait_for_port "$blob"; wait_for_port "$queue"; wait_for_port "$table"
   # Azurite's well-known development account key (public, documented by Microsoft).
   local key="Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
-  export Storage__ConnectionString="DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=$key;BlobEndpoint=http://127.0.0.1:$blob/devstoreaccount1;QueueEndpoint=http://127.0.0.1:$queue/devstoreaccount1;"
+  export Storage__ConnectionString="DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=$key;BlobEndpoint=http://127.0.0.1:$blob/devstoreaccount1;QueueEndpoint=http://127.0.0.1:$queue/devstoreaccount1;TableEndpoint=http://127.0.0.1:$table/devstoreaccount1;"
 }
 
 # Builds the mailcloud executable in Release under ARTIFACTS; sets MAILCLOUD to its path.
