@@ -20,6 +20,7 @@ import datetime as dt
 import json
 import os
 import random
+import re
 import resource
 import sys
 import time
@@ -498,6 +499,270 @@ async def answers(server):
     return out
 
 
+# --------------------------------------------------------------------------------------------
+# The mixed phase: sessions that stay on INBOX, mix commands, and check what they receive.
+# --------------------------------------------------------------------------------------------
+KEYWORDS = [f"$Label{i}" for i in range(1, 6)]
+OTHER_FOLDER = "Archive"  # the second folder STATUS asks about (created if missing)
+FLAGS_IN_FETCH = re.compile(rb"[( ]FLAGS \(([^)]*)\)")
+APPENDUID = re.compile(rb"\[APPENDUID \d+ (\d+)\]")
+MIXED_WEIGHTS = {"FETCH": 30, "STORE": 25, "APPEND": 12, "EXPUNGE": 11, "STATUS": 12, "LIST": 10}
+
+
+class Violations:
+    """Protocol errors of one server's mixed phase: a count by kind and the first examples."""
+
+    def __init__(self):
+        self.count, self.by_kind, self.examples = 0, {}, []
+        self.checked = {"FETCH": 0, "keywords in FETCH": 0, "EXPUNGE": 0, "EXISTS": 0, "FLAGS": 0}
+        self.t0 = time.perf_counter()
+
+    def add(self, kind, session, command, response):
+        self.count += 1
+        self.by_kind[kind] = self.by_kind.get(kind, 0) + 1
+        if len(self.examples) < 20:
+            text = response.decode(errors="replace") if isinstance(response, bytes) else str(response)
+            self.examples.append(f"[{kind}] client {session} at {time.perf_counter() - self.t0:.1f} s, "
+                                 f"{command!r} -> {text[:200]!r}")
+
+
+class CheckedSession:
+    """A logged-in session that keeps what the server told it and checks every response against it:
+    the message count (EXISTS raises it, never lowers it; each EXPUNGE lowers it by one, RFC 9051
+    §7.4.1), and the keywords announced by untagged FLAGS (RFC 9051 §7.3.5). Any NO/BAD/BYE, a
+    FETCH or EXPUNGE with a sequence number outside 1..count, a FETCH FLAGS keyword not announced
+    before, and EXISTS going down are protocol errors. Responses from other sessions' changes
+    (EXISTS, EXPUNGE, FETCH) are handled whenever they arrive, in the order they arrive."""
+
+    def __init__(self, client, index, violations):
+        self.client, self.index, self.violations = client, index, violations
+        self.exists, self.keywords = 0, set()
+
+    def violation(self, kind, command, response):
+        if self.violations is not None:
+            self.violations.add(kind, self.index, command, response)
+
+    def checked(self, what):
+        if self.violations is not None:
+            self.violations.checked[what] += 1
+
+    async def response(self, command):
+        """One whole response: its lines joined, each literal skipped (its {n} stays in the text)."""
+        c = self.client
+        parts = []
+        while True:
+            line = await c._line(command)
+            parts.append(line)
+            start = line.rfind(b"{")
+            digits = line[start + 1:-1].rstrip(b"+") if line.endswith(b"}") and start >= 0 else b""
+            if not digits.isdigit():
+                return b"".join(parts)
+            size = int(digits)
+            while len(c.buf) - c.pos < size:
+                await c._fill(command)
+            c.pos += size
+
+    async def command(self, text, literal=None):
+        """Sends one command and reads up to its tagged answer, checking each response on the way.
+        Returns the tagged line if OK, None after NO/BAD (counted). A BYE, a closed connection or a
+        timeout raises ImapError (counted by the caller): the session cannot go on."""
+        c = self.client
+        c.tagno += 1
+        tag_sp = b"t%d " % c.tagno
+        c.writer.write(tag_sp + text.encode() + b"\r\n")
+        while True:
+            line = await self.response(text)
+            if line.startswith(tag_sp):
+                if line[len(tag_sp):len(tag_sp) + 2].upper() == b"OK":
+                    return line
+                self.violation("tagged NO/BAD", text, line)
+                return None
+            if line.startswith(b"+"):
+                if literal is not None:
+                    c.writer.write(literal + b"\r\n")
+                    literal = None
+                    continue
+                raise ImapError(text, "unexpected continuation: " + line.decode(errors="replace"))
+            self.untagged(text, line)
+
+    def untagged(self, text, line):
+        words = line.split(b" ", 3)
+        if len(words) < 2 or words[0] != b"*":
+            self.violation("unparseable response", text, line)
+            return
+        kind = words[1].upper()
+        if kind in (b"NO", b"BAD"):
+            self.violation("untagged NO/BAD", text, line)
+        elif kind == b"BYE":
+            if not text.startswith("LOGOUT"):
+                raise ImapError(text, line.decode(errors="replace"))
+        elif kind == b"FLAGS":
+            self.checked("FLAGS")
+            inner = line[line.find(b"(") + 1:line.rfind(b")")]
+            self.keywords.update(f.lower() for f in inner.split() if not f.startswith(b"\\"))
+        elif kind.isdigit() and len(words) >= 3:
+            n, what = int(kind), words[2].upper()
+            if what in (b"EXISTS", b"EXPUNGE", b"FETCH"):
+                self.checked(what.decode())
+            if what == b"EXISTS":
+                if n < self.exists:
+                    self.violation("EXISTS went down", text, line + b"  (known count %d)" % self.exists)
+                self.exists = n
+            elif what == b"EXPUNGE":
+                if not 1 <= n <= self.exists:
+                    self.violation("sequence number out of range", text, line + b"  (known count %d)" % self.exists)
+                self.exists = max(self.exists - 1, 0)
+            elif what == b"FETCH":
+                if not 1 <= n <= self.exists:
+                    self.violation("sequence number out of range", text, line[:120] + b"  (known count %d)" % self.exists)
+                flags = FLAGS_IN_FETCH.search(line)
+                if flags:
+                    for flag in flags.group(1).split():
+                        if flag.startswith(b"\\"):
+                            continue
+                        self.checked("keywords in FETCH")
+                        if flag.lower() not in self.keywords:
+                            self.violation("keyword not announced by FLAGS", text,
+                                           line[:120] + b"  (announced: " + b" ".join(sorted(self.keywords)) + b")")
+
+
+def small_message(rng, client, n):
+    lines = text_lines(rng, rng.randint(200, 1200))
+    date = BASE_DATE + dt.timedelta(days=rng.randint(0, SPAN_DAYS))
+    headers = [f"From: Mixed Bench <mixed{client}@example.com>", "To: Bench <bench@example.test>",
+               f"Subject: Mixed {rng.choice(WORDS)} {client}-{n}",
+               f"Date: {date.strftime('%a, %d %b %Y %H:%M:%S +0000')}",
+               f"Message-ID: <mixed-{client}-{n}-{SEED}@example.com>", "MIME-Version: 1.0",
+               "Content-Type: text/plain; charset=utf-8"]
+    return ("\r\n".join(headers) + "\r\n\r\n" + "\r\n".join(lines) + "\r\n").encode()
+
+
+async def phase_mixed(server, clients, count, seconds, base):
+    """clients sessions on INBOX, each looping over a random mix of FETCH, STORE, EXPUNGE, APPEND,
+    STATUS and LIST until the shared command budget or the deadline. base: the corpus size. The
+    corpus messages (sequence numbers 1..base, never expunged: only messages a client APPENDed are)
+    get FETCH and STORE by sequence number; a client's own APPENDed messages get UID FETCH and,
+    for EXPUNGE, UID STORE +FLAGS (\\Deleted) then EXPUNGE or UID EXPUNGE."""
+    phase, checks = Phase(count, seconds), Violations()
+    pool = []
+    try:
+        setup = await open_session(server, select=False)
+        _, untagged, _ = await setup.command(f'LIST "" "{OTHER_FOLDER}"', collect=True)
+        if not untagged:
+            await setup.command(f"CREATE {OTHER_FOLDER}")
+        await setup.logout()
+        for i in range(clients):
+            session = CheckedSession(await open_session(server, select=False), i, checks)
+            pool.append(session)
+            if await session.command("SELECT INBOX") is None or session.exists < base:
+                raise ImapError("SELECT INBOX", f"failed or {session.exists} messages (expected >= {base})")
+    except ImapError as error:
+        for session in pool:
+            session.client.close()
+        phase.fail(error)
+        phase.elapsed, phase.client_cpu = 1.0, 0.0
+        return {**phase.result(), "setup_failed": True}
+    by_command = {name: 0 for name in MIXED_WEIGHTS}
+    seconds_by_command = {name: 0.0 for name in MIXED_WEIGHTS}
+    names, weights = list(MIXED_WEIGHTS), list(MIXED_WEIGHTS.values())
+    checks.t0 = time.perf_counter()
+
+    def flag_set(rng):
+        flags = rng.sample(["\\Flagged", "\\Answered"] + KEYWORDS, rng.choice([1, 1, 2]))
+        return "(" + " ".join(flags) + ")"
+
+    async def body(i):
+        rng = random.Random(SEED * 1000 + i)
+        s = pool[i]
+        own = []  # UIDs this client APPENDed and has not marked \Deleted
+        appended = 0
+
+        async def run(name, text, literal=None):
+            t0 = time.perf_counter()
+            tagged = await s.command(text, literal)
+            if tagged is not None:
+                phase.done += 1
+                by_command[name] += 1
+                seconds_by_command[name] += time.perf_counter() - t0
+            return tagged
+
+        while phase.take():
+            op = rng.choices(names, weights)[0]
+            if op == "EXPUNGE" and not own:
+                op = "APPEND"
+            try:
+                if op == "FETCH":
+                    pick = rng.random()
+                    if pick < 0.25 and own:
+                        await run(op, f"UID FETCH {rng.choice(own)} (FLAGS BODY.PEEK[1])")
+                    elif pick < 0.5:
+                        first = rng.randint(1, max(1, base - 19))
+                        await run(op, f"FETCH {first}:{min(first + 19, base)} (FLAGS)")
+                    else:
+                        await run(op, f"FETCH {rng.randint(1, base)} (FLAGS BODY.PEEK[1])")
+                elif op == "STORE":
+                    first = rng.randint(1, max(1, base - 4))
+                    where = str(first) if rng.random() < 0.7 else f"{first}:{min(first + 4, base)}"
+                    await run(op, f"STORE {where} {rng.choice('+-')}FLAGS {flag_set(rng)}")
+                elif op == "APPEND":
+                    appended += 1
+                    data = small_message(rng, i, appended)
+                    flags = rng.choice(["()", "()", "(\\Seen)", f"({rng.choice(KEYWORDS)})"])
+                    tagged = await run(op, f"APPEND INBOX {flags} {{{len(data)}}}", literal=data)
+                    uid = APPENDUID.search(tagged) if tagged else None
+                    if uid:
+                        own.append(int(uid.group(1)))
+                elif op == "EXPUNGE":
+                    uid = own.pop(rng.randrange(len(own)))
+                    if await run(op, f"UID STORE {uid} +FLAGS (\\Deleted)") is not None:
+                        phase.started += 1  # the second command of this operation, from the same budget
+                        await run(op, "EXPUNGE" if rng.random() < 0.5 else f"UID EXPUNGE {uid}")
+                elif op == "STATUS":
+                    folder = "INBOX" if rng.random() < 0.5 else OTHER_FOLDER
+                    await run(op, f"STATUS {folder} (MESSAGES UIDNEXT UNSEEN)")
+                else:
+                    await run(op, 'LIST "" "*"')
+            except ImapError as error:  # BYE, closed, timeout: this client stops
+                checks.add("BYE/closed/timeout (client stopped)", i, error.command, error.response)
+                s.client.close()
+                s.client.writer = None
+                return
+        s.own = own
+
+    await phase.run(clients, body)
+    result = phase.result()
+    # After the phase: one NOOP each, then every session's count should be a fresh SELECT's.
+    alive = [s for s in pool if s.client.writer is not None]
+    agree = 0
+    try:
+        for s in alive:
+            await s.command("NOOP")
+        truth = await exists(server)
+        agree = sum(1 for s in alive if s.exists == truth)
+    except ImapError as error:
+        checks.add("BYE/closed/timeout (client stopped)", -1, error.command, error.response)
+        truth = None
+    for s in alive:  # leave INBOX as it was: not measured, not checked
+        s.violations = None
+        try:
+            own = getattr(s, "own", [])
+            if own:
+                await s.command(f"UID STORE {','.join(map(str, own))} +FLAGS.SILENT (\\Deleted)")
+                await s.command(f"UID EXPUNGE {','.join(map(str, own))}")
+            await s.command("LOGOUT")
+        except ImapError:
+            pass
+        s.client.close()
+    result.update({"errors": checks.count, "first_errors": [], "protocol_errors": checks.count,
+                   "protocol_errors_by_kind": checks.by_kind, "examples": checks.examples,
+                   "responses_checked": checks.checked,
+                   "by_command": by_command, "mean_ms_by_command": {
+                       n: round(1000 * seconds_by_command[n] / by_command[n], 1) if by_command[n] else None
+                       for n in by_command}, "sessions_alive": len(alive), "sessions": clients,
+                   "sessions_agreeing_after_noop": agree, "exists_after": truth})
+    return result
+
+
 async def measure(server, args, messages_total):
     n_max = messages_total
     results = {}
@@ -520,9 +785,23 @@ async def measure(server, args, messages_total):
         ("UID SEARCH SINCE", lambda: phase_commands(server, args.clients, args.searches, args.seconds, search_since)),
         ("UID SEARCH UNSEEN", lambda: phase_commands(server, args.clients, args.searches, args.seconds, search_unseen)),
         ("UID SEARCH mixed", lambda: phase_commands(server, args.clients, args.searches, args.seconds, search_mixed)),
+        ("mixed", lambda: phase_mixed(server, args.clients, args.mixed_commands, args.mixed_seconds, n_max)),
     ]
+    names = [name for name, _ in steps] + ["idle"]
+
+    def selected(name):
+        """--only WORD: the phase named exactly WORD if there is one ("mixed", "idle"), else every
+        phase whose name contains it ("search" is all five searches, "search mixed" the mixed search)."""
+        if not args.only:
+            return True
+        for word in (o.lower() for o in args.only):
+            exact = word in (n.lower() for n in names)
+            if (name.lower() == word) if exact else (word in name.lower()):
+                return True
+        return False
+
     for name, step in steps:
-        if args.only and not any(o.lower() in name.lower() for o in args.only):
+        if not selected(name):
             continue
         print(f"  {server['name']}: {name} ...", file=sys.stderr, flush=True)
         results[name] = await step()
@@ -530,7 +809,11 @@ async def measure(server, args, messages_total):
         print(f"    {r['value']:.1f}/s ({r['done']}/{r['count']} in {r['seconds']} s, errors {r['errors']}, "
               f"client CPU {r['client_cpu']:.0%})" + (f" {r['mb_per_s']:.1f} MB/s" if "mb_per_s" in r else ""),
               file=sys.stderr, flush=True)
-    if args.idle:
+        if name == "mixed" and "by_command" in r:
+            print(f"    by command: {r['by_command']}, mean ms {r['mean_ms_by_command']}; protocol errors {r['protocol_errors_by_kind']}; sessions "
+                  f"alive {r['sessions_alive']}/{r['sessions']}, agreeing on the count after NOOP "
+                  f"{r['sessions_agreeing_after_noop']} (EXISTS {r['exists_after']})", file=sys.stderr, flush=True)
+    if args.idle and selected("idle"):
         print(f"  {server['name']}: {args.idle} IDLE connections ...", file=sys.stderr, flush=True)
         results["idle"] = await phase_idle(server, args.idle, args.idle_seconds)
         print(f"    {json.dumps(results['idle'])}", file=sys.stderr, flush=True)
@@ -538,7 +821,7 @@ async def measure(server, args, messages_total):
 
 
 def fmt(value, failed):
-    return "FAILED" if failed else f"{value:,.1f}"
+    return "FAILED" if failed else (f"{value:,}" if isinstance(value, int) else f"{value:,.1f}")
 
 
 def print_table(names, results, args):
@@ -548,6 +831,12 @@ def print_table(names, results, args):
         if metric == "idle":
             continue
         ra, rb = results[a][metric], results[b][metric]
+        if metric == "mixed":
+            fa, fb = bool(ra.get("setup_failed")), bool(rb.get("setup_failed"))
+            rows.append(("mixed: commands completed (OK)", ra["done"], rb["done"], fa, fb, "higher is better"))
+            rows.append(("mixed: commands/s", ra["value"], rb["value"], fa, fb, "higher is better"))
+            rows.append(("mixed: protocol errors", ra["errors"], rb["errors"], fa, fb, "lower is better"))
+            continue
         rows.append((f"{metric}  cmd/s" if "logins" not in metric else metric, ra["value"], rb["value"],
                      ra["errors"] > 0, rb["errors"] > 0, "higher is better"))
         if "mb_per_s" in ra:
@@ -566,7 +855,22 @@ def print_table(names, results, args):
     for metric, va, vb, fa, fb, better in rows:
         ratio = "n/a" if fa or fb or not va else (f"{vb / va:.2f}" if abs(vb / va) >= 0.1 else f"{vb / va:.4f}")
         print(f"{metric:{width}}{fmt(va, fa):>12}  {fmt(vb, fb):>12}  {ratio:>26}  {better}")
-    failures = [(n, m, r) for n in names for m, r in results[n].items() if r.get("errors")]
+    if "mixed" in results[a]:
+        mixed = {n: results[n]["mixed"] for n in names}
+        print(f"\nProtocol errors in the mixed phase: " + ", ".join(
+            f"{n} {'setup FAILED' if m.get('setup_failed') else m['errors']}" for n, m in mixed.items()))
+        for n, m in mixed.items():
+            if m.get("setup_failed"):
+                continue
+            kinds = ", ".join(f"{k} {v}" for k, v in m["protocol_errors_by_kind"].items()) or "none"
+            print(f"  {n}: {kinds}; {m['sessions_alive']}/{m['sessions']} sessions to the end, "
+                  f"{m['sessions_agreeing_after_noop']} of them with a fresh SELECT's count after NOOP "
+                  f"(EXISTS {m['exists_after']}); completed {m['by_command']}, mean ms {m['mean_ms_by_command']}; untagged responses checked "
+                  f"{m['responses_checked']}")
+            for example in m["examples"][:5]:
+                print(f"      {example}")
+    failures = [(n, m, r) for n in names for m, r in results[n].items()
+                if r.get("errors") and (m != "mixed" or r.get("setup_failed"))]
     if failures:
         print("\nFailures (server, metric, errors, first errors as command -> response):")
         for n, m, r in failures:
@@ -601,7 +905,8 @@ async def run(args):
         print(f"measuring {server['name']} ...", file=sys.stderr, flush=True)
         results[server["name"]] = await measure(server, args, args.messages)
     names = [s["name"] for s in servers]
-    print(f"\n{args.messages} messages, {args.clients} concurrent clients, phases bounded by count and {args.seconds:.0f} s")
+    print(f"\n{args.messages} messages, {args.clients} concurrent clients, phases bounded by count and {args.seconds:.0f} s"
+          f" (mixed: {args.mixed_seconds:.0f} s)")
     print_table(names, results, args)
     print("\nSame answers? (hit counts of fixed queries, total size)")
     for query in checks[names[0]]:
@@ -627,9 +932,11 @@ def main():
     r.add_argument("--body-fetches", type=int, default=10000)
     r.add_argument("--searches", type=int, default=2000, help="per SEARCH criterion")
     r.add_argument("--seconds", type=float, default=30, help="time limit of each phase")
+    r.add_argument("--mixed-commands", type=int, default=100000, help="mixed phase: commands in total")
+    r.add_argument("--mixed-seconds", type=float, default=30, help="time limit of the mixed phase")
     r.add_argument("--idle", type=int, default=1000, help="IDLE connections (0 skips)")
     r.add_argument("--idle-seconds", type=float, default=180, help="time limit for opening them")
-    r.add_argument("--only", nargs="*", help="run only the phases whose name contains one of these")
+    r.add_argument("--only", nargs="*", help="run only the phase named so (mixed, idle) or those whose name contains it")
     r.add_argument("--json", help="also write the raw results here")
     args = parser.parse_args()
     if args.cmd == "maildir":

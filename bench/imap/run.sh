@@ -5,10 +5,11 @@
 # same client load (bench/imap/imap_bench.py), one table with the ratio MailCloud/Dovecot.
 # Run by hand as root, not in CI. Loopback only; stops what it started, by PID.
 #
-#   bash bench/imap/run.sh                         # the full run (~10 minutes on 2 cores)
+#   bash bench/imap/run.sh                         # the full run (~5 minutes on 2 cores)
 #   MESSAGES=200 bash bench/imap/run.sh --idle 100 --seconds 10   # a quick one
+#   MESSAGES=200 bash bench/imap/run.sh --only mixed --mixed-seconds 10  # only the mixed phase
 #   (arguments go to `imap_bench.py run`: --clients --logins --flag-fetches --body-fetches
-#    --searches --seconds --idle --idle-seconds --only --json)
+#    --searches --seconds --mixed-commands --mixed-seconds --idle --idle-seconds --only --json)
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
