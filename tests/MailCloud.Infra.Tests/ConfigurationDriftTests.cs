@@ -97,6 +97,26 @@ public sealed partial class ConfigurationDriftTests(CompiledTemplate template) :
     }
 
     [Fact]
+    public void GatewayListeners_KeepTheDefaultListenersBehaviour_AndTheLoadBalancerOutlastsTheirIdleTimeout()
+    {
+        // Matched by the standard port the load balancer exposes, which is DefaultListeners.Cloud's port.
+        foreach (var entry in template.Variable("listeners").AsArray())
+        {
+            var listener = entry!["listener"]!;
+            var publicPort = (int)entry["publicPort"]!;
+            var expected = Assert.Single(DefaultListeners.Cloud, l => l.Port == publicPort);
+            var idleTimeout = listener[nameof(ListenerOptions.IdleTimeout)] is { } idle
+                ? TimeSpan.Parse((string)idle!, System.Globalization.CultureInfo.InvariantCulture)
+                : new ListenerOptions().IdleTimeout;
+
+            Assert.Equal(expected.Protocol.ToString(), (string)listener[nameof(ListenerOptions.Protocol)]!);
+            Assert.Equal(expected.Tls.ToString(), (string)listener[nameof(ListenerOptions.Tls)]!);
+            Assert.Equal(expected.IdleTimeout, idleTimeout);
+            Assert.True((int)entry["idleTimeoutInMinutes"]! >= idleTimeout.TotalMinutes, $"The load balancer drops port {publicPort} before the gateway's idle timeout.");
+        }
+    }
+
+    [Fact]
     public void GatewayRoles_FitAciPortLimit_AndEveryListenerHasOne()
     {
         // Each role is a set of container groups with its own listeners; ACI opens at most five ports per
