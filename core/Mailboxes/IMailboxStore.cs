@@ -73,6 +73,22 @@ public interface IMailboxStore
         MailboxQuota quota,
         CancellationToken cancellationToken);
 
+    /// <summary>
+    /// The most messages <see cref="AppendManyAsync"/> takes: their rows, the folder row and the account
+    /// row are one entity group transaction (at most 100 entities), and 48 rows of the largest
+    /// captured headers (7 fields of 4,096 characters) stay under its 4 MiB payload.
+    /// </summary>
+    public const int MaxMessagesPerAppend = 48;
+
+    /// <summary>
+    /// Appends several messages atomically (IMAP MULTIAPPEND, RFC 3502 §6): the bytes of all are
+    /// uploaded first, then one transaction adds every row, moves the folder row and checks
+    /// <paramref name="quota"/> against their total on the account row. Either all are stored, with
+    /// consecutive UIDs in the given order, or none (the uploaded blobs are then deleted). At most
+    /// <see cref="MaxMessagesPerAppend"/> messages.
+    /// </summary>
+    Task<AppendManyResult> AppendManyAsync(string accountId, string folder, IReadOnlyList<AppendMessage> messages, MailboxQuota quota, CancellationToken cancellationToken);
+
     /// <summary>An append without a quota.</summary>
     Task<AppendResult> AppendAsync(string accountId, string folder, Stream content, MessageFlags flags, DateTimeOffset internalDate, string? idempotencyKey, CancellationToken cancellationToken) =>
         AppendAsync(accountId, folder, content, flags, internalDate, idempotencyKey, MailboxQuota.Unlimited, cancellationToken);

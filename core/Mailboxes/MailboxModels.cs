@@ -134,6 +134,12 @@ public readonly record struct RecentClaim(uint First, uint End);
 
 public sealed record AppendResult(uint UidValidity, uint Uid, bool AlreadyDelivered);
 
+/// <summary>One message of an <see cref="IMailboxStore.AppendManyAsync"/>: its bytes, flags and internal date.</summary>
+public sealed record AppendMessage(Stream Content, MessageFlags Flags, DateTimeOffset InternalDate);
+
+/// <summary>The UIDs an <see cref="IMailboxStore.AppendManyAsync"/> gave its messages, in order (consecutive).</summary>
+public sealed record AppendManyResult(uint UidValidity, IReadOnlyList<uint> Uids);
+
 public enum FlagChangeMode
 {
     Add,

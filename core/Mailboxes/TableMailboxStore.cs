@@ -24,9 +24,10 @@ namespace MailCloud.Core.Mailboxes;
 /// marker), folder row (UIDNEXT, HIGHESTMODSEQ, counts), account row (usage). A blob whose
 /// transaction was refused is deleted at once; one whose outcome is unknown is left for the sweep.
 /// Three requests (header query, upload, transaction), two once the committer holds the rows,
-/// whatever the folder's size. A delivery (<see cref="AppendAcceptedAsync"/>) uploads nothing: its
-/// row references the accepted spool blob and keeps the few trace lines delivery adds, so it is the
-/// transaction alone.</para>
+/// whatever the folder's size. A multi-append (<see cref="AppendManyAsync"/>, IMAP MULTIAPPEND)
+/// uploads every message, then commits all rows in one transaction, so it stores all or none. A
+/// delivery (<see cref="AppendAcceptedAsync"/>) uploads nothing: its row references the accepted
+/// spool blob and keeps the few trace lines delivery adds, so it is the transaction alone.</para>
 /// <para><b>Reads.</b> Status is the folder row; a snapshot is the folder row then one range
 /// query of the folder's message rows; <see cref="GetChangesAsync"/> is the same query limited to
 /// MODSEQ above a point.</para>
@@ -243,6 +244,79 @@ public sealed partial class TableMailboxStore : IMailboxStore
             message.Prefix.Length + message.Size,
             await HeaderCaptureStream.ParseAsync(message.Prefix, message.Head, cancellationToken).ConfigureAwait(false));
         return await AppendRowAsync(accountId, normalized, stored, flags, internalDate, idempotencyKey, quota, cancellationToken).ConfigureAwait(false);
+    });
+
+    public Task<AppendManyResult> AppendManyAsync(string accountId, string folder, IReadOnlyList<AppendMessage> messages, MailboxQuota quota, CancellationToken cancellationToken) => Guard(async () =>
+    {
+        ArgumentNullException.ThrowIfNull(messages);
+        ArgumentOutOfRangeException.ThrowIfZero(messages.Count, nameof(messages));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(messages.Count, IMailboxStore.MaxMessagesPerAppend, nameof(messages));
+        AccountIds.Validate(accountId);
+        var normalized = FolderName.Normalize(folder);
+        var blobs = messages.Select(_ => _blobs.NewReference(accountId)).ToArray();
+        var stored = new (long Size, SearchHeaders? Headers)[messages.Count];
+        try
+        {
+            // All bytes first: the rows are committed only once every blob exists (RFC 3502 §6: all or none).
+            await Parallel.ForAsync(0, messages.Count, Parallelism(cancellationToken), async (i, token) =>
+                stored[i] = await _blobs.UploadAsync(blobs[i], messages[i].Content, token).ConfigureAwait(false)).ConfigureAwait(false);
+        }
+        catch
+        {
+            // No transaction was sent, so no row references any of them.
+            await _blobs.DeleteUnreferencedAsync(blobs).ConfigureAwait(false);
+            throw;
+        }
+
+        try
+        {
+            return await SubmitAsync(accountId, new PartitionChange<AppendManyResult>(batch =>
+            {
+                var target = batch.Folder(normalized);
+                var account = batch.Account;
+                var total = stored.Sum(s => s.Size);
+                if (!quota.Allows(account.UsedBytes + total))
+                {
+                    throw new MailboxQuotaExceededException(account.UsedBytes, total, quota.MaxBytes);
+                }
+
+                batch.Touch(target);
+                var modSeq = ++target.HighestModSeq;
+                var uids = new List<uint>(messages.Count);
+                for (var i = 0; i < messages.Count; i++)
+                {
+                    var row = new MessageRow
+                    {
+                        FolderId = target.FolderId,
+                        Uid = target.UidNext++,
+                        Flags = messages[i].Flags,
+                        InternalDate = messages[i].InternalDate,
+                        Size = stored[i].Size,
+                        ModSeq = modSeq,
+                        Blob = blobs[i],
+                        Headers = stored[i].Headers,
+                    };
+                    target.Count(row, +1);
+                    batch.Add(TableTransactionActionType.Add, row.ToEntity(accountId));
+                    uids.Add(row.Uid);
+                }
+
+                batch.TouchAccount();
+                account.UsedBytes += total;
+                account.MessageCount += messages.Count;
+                return new AppendManyResult(target.UidValidity, uids);
+            })
+            {
+                OwnRows = messages.Count,
+                EstimatedBytes = Enumerable.Range(0, messages.Count).Sum(i => 1024 + (2 * (stored[i].Headers?.TotalLength ?? 0)) + (2 * messages[i].Flags.Keywords.Sum(k => k.Length + 1))),
+            }).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is MailboxException and not MailboxStoreUnavailableException or RowConflictException or ArgumentException)
+        {
+            // Refused for certain (over quota, no such folder, a row refused): none of the rows exists. A lost response leaves the blobs to the sweep.
+            await _blobs.DeleteUnreferencedAsync(blobs).ConfigureAwait(false);
+            throw;
+        }
     });
 
     /// <summary>

@@ -10,13 +10,13 @@ public sealed class ImapOptions
     /// <summary>Longest command line (without literals); a longer one is answered with BYE and the connection closed.</summary>
     [Range(1024, 1024 * 1024)] public int MaxLineLength { get; set; } = 64 * 1024;
 
-    /// <summary>Largest message APPEND takes; announced as APPENDLIMIT (RFC 7889).</summary>
+    /// <summary>Largest message APPEND takes, announced as APPENDLIMIT (RFC 7889), and the most octets of all messages of one APPEND (MULTIAPPEND, RFC 3502).</summary>
     [Range(1024, int.MaxValue)] public long AppendLimit { get; set; } = 50L * 1024 * 1024;
 
     /// <summary>Largest literal in any other command (search strings, mailbox names).</summary>
     [Range(1024, 16 * 1024 * 1024)] public int MaxLiteralSize { get; set; } = 64 * 1024;
 
-    /// <summary>Most bytes of lines and literals in one command (an APPEND's message aside).</summary>
+    /// <summary>Most bytes of lines and literals in one command (an APPEND's messages aside).</summary>
     [Range(64 * 1024, 64 * 1024 * 1024)] public int MaxCommandSize { get; set; } = 1024 * 1024;
 
     /// <summary>Largest literal before login (a user name or password); nothing larger has a reason to come before authentication.</summary>

@@ -84,6 +84,7 @@ public static class FetchCommand
             {
                 await using var content = await session.Store.OpenMessageAsync(message, cancellationToken: cancellationToken).ConfigureAwait(false);
                 structure = await MessageStructure.LoadAsync(content, message.Size, session.Options.LiteralMemoryThreshold, cancellationToken).ConfigureAwait(false);
+                CheckTransferEncodings(structure, request);
             }
             else if ((request.Attributes & FetchAttributes.Envelope) != 0)
             {
@@ -299,30 +300,112 @@ public static class FetchCommand
         }
     }
 
-    /// <summary>BINARY[part] and BINARY.SIZE[part] (RFC 3516): the part's content with its transfer encoding undone.</summary>
+    /// <summary>
+    /// BINARY[part] and BINARY.SIZE[part] (RFC 3516 §4.2): a leaf part's content with its transfer
+    /// encoding undone. A composite part (multipart, message/rfc822) and BINARY[] (the whole message)
+    /// are given as their octets, since a composite entity is never encoded (RFC 2045 §6.4); a part
+    /// that does not exist is empty, as Dovecot answers. A literal8 ("~{n}") only when the octets
+    /// hold a NUL, which a literal may not (RFC 3516 §4.3, RFC 9051 §4.3).
+    /// </summary>
     private static async Task WriteBinaryAsync(ImapSession session, MessageStructure structure, SectionRequest section, CancellationToken cancellationToken)
     {
-        var entity = section.Part.Count == 0 ? structure.Message.Body : structure.FindPart(section.Part);
-        if (entity is not MimePart part)
-        {
-            throw new ImapNoException("BINARY applies to a single-part section", "UNKNOWN-CTE");
-        }
-
-        await using var decoded = new FileStream(Path.GetTempFileName(), FileMode.Create, FileAccess.ReadWrite, FileShare.None, 81920, FileOptions.DeleteOnClose | FileOptions.Asynchronous);
-        if (part.Content is not null)
-        {
-            await part.Content.DecodeToAsync(decoded, cancellationToken).ConfigureAwait(false);
-        }
-
+        await using var content = await BinaryContentAsync(structure, section, session.Options.LiteralMemoryThreshold, cancellationToken).ConfigureAwait(false);
         if (section.Kind == SectionKind.BinarySize)
         {
-            session.Writer.Number(decoded.Length);
+            session.Writer.Number(content.Length);
             return;
         }
 
-        var (offset, length) = Partial(section, decoded.Length);
-        decoded.Position = offset;
-        await session.Writer.LiteralAsync(decoded, length, cancellationToken, binary: true).ConfigureAwait(false);
+        var (offset, length) = Partial(section, content.Length);
+        var binary = await ContainsNulAsync(content, offset, length, cancellationToken).ConfigureAwait(false);
+        content.Position = offset;
+        await session.Writer.LiteralAsync(content, length, cancellationToken, binary).ConfigureAwait(false);
+    }
+
+    /// <summary>The section's octets, decoded, in a seekable buffer: memory when small, else a temporary file deleted on dispose.</summary>
+    private static async Task<Stream> BinaryContentAsync(MessageStructure structure, SectionRequest section, int memoryThreshold, CancellationToken cancellationToken)
+    {
+        // A leaf part is decoded; the whole message or a composite part is copied from its raw range; a missing part is empty.
+        var entity = section.Part.Count == 0 ? null : structure.FindPart(section.Part);
+        var (start, length) = (0L, 0L);
+        if (section.Part.Count == 0)
+        {
+            var message = structure.OffsetsOf(structure.Message);
+            (start, length) = (message.Begin, message.End - message.Begin);
+        }
+        else if (entity is not null)
+        {
+            var part = structure.OffsetsOf(entity);
+            (start, length) = (part.HeadersEnd, part.BodyLength);
+        }
+
+        // Decoding never makes content longer than its encoded form.
+        Stream buffer = length <= memoryThreshold
+            ? new MemoryStream()
+            : new FileStream(Path.GetTempFileName(), FileMode.Create, FileAccess.ReadWrite, FileShare.None, 81920, FileOptions.DeleteOnClose | FileOptions.Asynchronous);
+        try
+        {
+            if (entity is MimePart leaf)
+            {
+                if (leaf.Content is not null)
+                {
+                    await leaf.Content.DecodeToAsync(buffer, cancellationToken).ConfigureAwait(false);
+                }
+            }
+            else if (length > 0)
+            {
+                await using var raw = structure.OpenRange(start, length);
+                await raw.CopyToAsync(buffer, cancellationToken).ConfigureAwait(false);
+            }
+
+            buffer.Position = 0;
+            return buffer;
+        }
+        catch
+        {
+            await buffer.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// RFC 3516 §4.2: BINARY of a leaf part whose Content-Transfer-Encoding the server cannot undo is
+    /// NO [UNKNOWN-CTE]. Checked before any of the message's FETCH response is written.
+    /// </summary>
+    private static void CheckTransferEncodings(MessageStructure structure, FetchRequest request)
+    {
+        foreach (var section in request.Sections.Where(s => s.Kind != SectionKind.Body && s.Part.Count > 0))
+        {
+            // MimeKit reads an encoding it does not know as Default, like a part without the field.
+            if (structure.FindPart(section.Part) is MimePart { ContentTransferEncoding: ContentEncoding.Default } part
+                && part.Headers.Contains(HeaderId.ContentTransferEncoding))
+            {
+                throw new ImapNoException("Unknown Content-Transfer-Encoding", "UNKNOWN-CTE");
+            }
+        }
+    }
+
+    private static async Task<bool> ContainsNulAsync(Stream content, long offset, long length, CancellationToken cancellationToken)
+    {
+        content.Position = offset;
+        var buffer = new byte[(int)Math.Min(Math.Max(length, 1), 81920)];
+        for (var remaining = length; remaining > 0;)
+        {
+            var read = await content.ReadAsync(buffer.AsMemory(0, (int)Math.Min(buffer.Length, remaining)), cancellationToken).ConfigureAwait(false);
+            if (read == 0)
+            {
+                break;
+            }
+
+            if (buffer.AsSpan(0, read).Contains((byte)0))
+            {
+                return true;
+            }
+
+            remaining -= read;
+        }
+
+        return false;
     }
 
     /// <summary>The byte range a partial fetch asks for, clipped to the section (RFC 9051 §6.4.5 "&lt;origin.size&gt;").</summary>

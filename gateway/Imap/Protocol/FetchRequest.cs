@@ -270,6 +270,11 @@ public sealed record FetchRequest(FetchAttributes Attributes, IReadOnlyList<Sect
             }
 
             reader.Expect('>');
+            if (kind == SectionKind.BinarySize)
+            {
+                // RFC 3516 §6: "BINARY.SIZE" section-binary, no partial.
+                throw new ImapSyntaxException("BINARY.SIZE takes no partial");
+            }
         }
 
         return new SectionRequest(kind, peek, part, text, fields, offset, length);

@@ -265,10 +265,16 @@ public sealed class ImapCommandReader
             return ReadQuotedRest();
         }
 
+        if (Peek() == (byte)'~')
+        {
+            // RFC 3516 §4.4: a literal8 is APPEND's message data only, never a string (Dovecot's words).
+            throw new ImapSyntaxException("literal8 not allowed here");
+        }
+
         return ReadLiteral().ToArray();
     }
 
-    /// <summary>A literal at this point: "{n}" (or "{n+}", "~{n}") ending the current line, whose octets follow.</summary>
+    /// <summary>A literal at this point: "{n}" (or "{n+}", or the literal8 "~{n}" of RFC 3516) ending the current line, whose octets follow.</summary>
     public ImapLiteral ReadLiteral()
     {
         if (!ImapFraming.TryGetLiteralMarker(Line[_position..], out _) || _lines[_lineIndex].Literal is not { } literal)

@@ -1,3 +1,4 @@
+using MailCloud.Core.Mailboxes;
 using MailCloud.Gateway.Imap.Commands;
 using MailCloud.Gateway.Imap.Protocol;
 
@@ -8,8 +9,10 @@ namespace MailCloud.Gateway.Imap.Session;
 /// (invariant 6: no client makes the gateway hold unbounded memory or disk). Judged by the
 /// session's state and the command named on the first line: a command unknown or not valid in the
 /// state gets no literal at all, a client that has not logged in gets only small ones, and every
-/// command has a cap on its lines and literals together. APPEND may carry one message literal up to
-/// APPENDLIMIT besides (RFC 7889; there is no MULTIAPPEND).
+/// command has a cap on its lines and literals together. APPEND's literals are its messages (RFC
+/// 3502 MULTIAPPEND): each up to APPENDLIMIT (RFC 7889), all of them together up to APPENDLIMIT as
+/// well, so a connection spools no more than one APPEND of the largest message would, and at most
+/// <see cref="IMailboxStore.MaxMessagesPerAppend"/> of them; its lines count against the command cap.
 /// </summary>
 internal sealed class CommandLiteralBudget
 {
@@ -21,7 +24,8 @@ internal sealed class CommandLiteralBudget
     private readonly long _commandLimit;
     private readonly long _messageLimit;
     private long _used;
-    private bool _messageTaken;
+    private long _messageBytes;
+    private int _messages;
 
     private CommandLiteralBudget(ImapCompletion? notAllowed, long literalLimit, long commandLimit, long messageLimit)
     {
@@ -65,20 +69,9 @@ internal sealed class CommandLiteralBudget
             return _notAllowed;
         }
 
-        if (_notAllowed is null && _messageLimit > 0 && marker.Length > _literalLimit)
+        if (_notAllowed is null && _messageLimit > 0)
         {
-            if (marker.Length > _messageLimit)
-            {
-                return ImapCompletion.No($"Message exceeds APPENDLIMIT {_messageLimit}", "TOOBIG");
-            }
-
-            if (_messageTaken)
-            {
-                return ImapCompletion.Bad("APPEND takes one message");
-            }
-
-            _messageTaken = true;
-            return null;
+            return AdmitMessage(marker.Length);
         }
 
         if (marker.Length > _literalLimit)
@@ -92,6 +85,35 @@ internal sealed class CommandLiteralBudget
         }
 
         _used += marker.Length;
+        return null;
+    }
+
+    /// <summary>An APPEND literal: a message (or the mailbox name, which counts the same).</summary>
+    private ImapCompletion? AdmitMessage(long length)
+    {
+        if (length > _messageLimit)
+        {
+            return ImapCompletion.No($"Message exceeds APPENDLIMIT {_messageLimit}", "TOOBIG");
+        }
+
+        // One more literal than messages: the mailbox name may be one.
+        if (++_messages > IMailboxStore.MaxMessagesPerAppend + 1)
+        {
+            return ImapCompletion.No($"APPEND takes at most {IMailboxStore.MaxMessagesPerAppend} messages", "LIMIT");
+        }
+
+        if (_messageBytes + length > _messageLimit)
+        {
+            // RFC 5530 §3 LIMIT: the client may append them in several commands.
+            return ImapCompletion.No($"The messages of one APPEND exceed {_messageLimit} octets together", "LIMIT");
+        }
+
+        if (_used > _commandLimit)
+        {
+            return ImapCompletion.Bad("Command too large");
+        }
+
+        _messageBytes += length;
         return null;
     }
 

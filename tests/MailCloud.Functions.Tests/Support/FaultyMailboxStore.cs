@@ -27,6 +27,7 @@ public sealed class FaultyMailboxStore(IMailboxStore inner, FailAfterAppend faul
         return faults.ShouldFail() ? throw new IOException("injected fault after the append was stored") : result;
     }
 
+    public Task<AppendManyResult> AppendManyAsync(string accountId, string folder, IReadOnlyList<AppendMessage> messages, MailboxQuota quota, CancellationToken cancellationToken) => inner.AppendManyAsync(accountId, folder, messages, quota, cancellationToken);
     public Task<IReadOnlyList<FolderInfo>> ListFoldersAsync(string accountId, CancellationToken cancellationToken) => inner.ListFoldersAsync(accountId, cancellationToken);
     public Task<FolderInfo> CreateFolderAsync(string accountId, string name, SpecialUse specialUse, CancellationToken cancellationToken) => inner.CreateFolderAsync(accountId, name, specialUse, cancellationToken);
     public Task RenameFolderAsync(string accountId, string oldName, string newName, CancellationToken cancellationToken) => inner.RenameFolderAsync(accountId, oldName, newName, cancellationToken);

@@ -104,17 +104,19 @@ public sealed class ImapLiteralLimitTests(AzuriteFixture azurite)
     }
 
     [Fact]
-    public async Task Append_takes_one_message_literal()
+    public async Task The_messages_of_one_append_stay_within_appendlimit_together()
     {
-        await using var server = await ImapTestServer.StartAsync(azurite);
+        await using var server = await ImapTestServer.StartAsync(azurite, new Dictionary<string, string?> { ["Imap:AppendLimit"] = "100000" });
         await using var client = await ImapRawClient.ConnectAsync(server.Port);
         await client.LoginAsync();
-        var message = TestMessages.Simple("first") + new string('z', 70 * 1024);
+        var message = TestMessages.Simple("first") + new string('z', 60 * 1024);
 
+        // MULTIAPPEND (RFC 3502): each message may have APPENDLIMIT octets, and so may all of them together,
+        // so one command spools no more than one APPEND of the largest message. The second is refused before it is sent.
         await client.SendAsync($"a1 APPEND INBOX {{{message.Length}}}\r\n");
         Assert.StartsWith("+", await client.ReadLineAsync(), StringComparison.Ordinal);
         await client.SendAsync(message + $" {{{message.Length}}}\r\n");
-        Assert.Equal("a1 BAD APPEND takes one message", await client.ReadLineAsync());
+        Assert.Equal("a1 NO [LIMIT] The messages of one APPEND exceed 100000 octets together", await client.ReadLineAsync());
 
         var status = await client.CommandAsync("a2", "STATUS INBOX (MESSAGES)");
         Assert.Equal("* STATUS \"INBOX\" (MESSAGES 0)", status[0]);

@@ -8,7 +8,7 @@ namespace MailCloud.Gateway.Tests.Imap;
 public sealed class ImapPythonClientTests(AzuriteFixture azurite)
 {
     [Fact]
-    public async Task Imaplib_logs_in_lists_fetches_searches_stores_copies_and_expunges()
+    public async Task Imaplib_logs_in_lists_fetches_binary_searches_stores_copies_and_expunges()
     {
         await using var server = await ImapTestServer.StartAsync(azurite);
         await server.AppendAsync(TestMessages.Multipart);

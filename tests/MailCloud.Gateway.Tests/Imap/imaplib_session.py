@@ -29,6 +29,13 @@ assert typ == "OK"
 response = data[0].decode()
 assert '"mixed"' in response and '"report.pdf"' in response and "<m1@example.org>" in response, response
 
+# BINARY (RFC 3516): the base64 attachment, decoded by the server.
+assert "BINARY" in imap.capabilities and "MULTIAPPEND" in imap.capabilities, imap.capabilities
+typ, data = imap.fetch("1", "(BINARY.PEEK[2] BINARY.SIZE[2])")
+assert typ == "OK" and data[0][0] == b"1 (BINARY[2] {19}", data
+assert data[0][1] == "%PDF-1.4\n%äüöß\n".encode(), data
+assert data[1] == b" BINARY.SIZE[2] 19)", data
+
 typ, data = imap.search(None, "UNSEEN")
 assert data == [b"1"], data
 typ, data = imap.store("1", "+FLAGS", "(\\Seen)")
