@@ -1,3 +1,4 @@
+using MailCloud.Core.IO;
 using MailCloud.Core.Spool;
 using MimeKit;
 
@@ -16,7 +17,7 @@ internal static class SpoolReading
     public static async Task<(HeaderList Headers, SpoolHead Head)> ReadHeadAndHeadersAsync(this ISpool spool, string spoolBlob, CancellationToken cancellationToken)
     {
         var head = await spool.ReadHeadAsync(spoolBlob, HeadBytes, cancellationToken).ConfigureAwait(false);
-        if (!head.IsWhole && !EndsHeaderSection(head.Bytes.Span))
+        if (!head.IsWhole && !HeaderSection.EndsWithin(head.Bytes.Span))
         {
             return (await spool.ReadHeadersAsync(spoolBlob, cancellationToken).ConfigureAwait(false), head);
         }
@@ -25,10 +26,6 @@ internal static class SpoolReading
         var parser = new MimeParser(bytes, MimeFormat.Entity);
         return (await parser.ParseHeadersAsync(cancellationToken).ConfigureAwait(false), head);
     }
-
-    /// <summary>RFC 5322 §2.1: an empty line ends the header section (a bare LF is accepted too).</summary>
-    private static bool EndsHeaderSection(ReadOnlySpan<byte> bytes) =>
-        bytes.IndexOf("\n\r\n"u8) >= 0 || bytes.IndexOf("\n\n"u8) >= 0;
 
     /// <summary>The message's header block only; the body is never downloaded past the first buffer.</summary>
     public static async Task<HeaderList> ReadHeadersAsync(this ISpool spool, string spoolBlob, CancellationToken cancellationToken)

@@ -94,18 +94,6 @@ internal sealed class HeaderCaptureStream(Stream inner) : ForwardOnlyReadStream
         return read.Length;
     }
 
-    /// <summary>RFC 5322 §2.1: the header ends at the first empty line (a bare LF is accepted too).</summary>
-    private bool FindHeaderEnd(int from)
-    {
-        var bytes = _header.GetBuffer().AsSpan(0, (int)_header.Length);
-        for (var i = from; i < bytes.Length - 1; i++)
-        {
-            if (bytes[i] == '\n' && (bytes[i + 1] == '\n' || (bytes[i + 1] == '\r' && i + 2 < bytes.Length && bytes[i + 2] == '\n')))
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
+    private bool FindHeaderEnd(int from) =>
+        HeaderSection.EndsWithin(_header.GetBuffer().AsSpan(from, (int)_header.Length - from));
 }
