@@ -69,6 +69,30 @@ public class BlobSpoolTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task The_head_of_a_message_is_its_first_bytes_and_its_whole_size_in_one_request()
+    {
+        var counter = new RequestCounter();
+        var storage = await azurite.CreateStorageAsync(counter);
+        var spool = CreateSpool(storage, Now);
+        var large = RandomNumberGenerator.GetBytes(100_000);
+        var small = "Subject: hi\r\n\r\nbody\r\n"u8.ToArray();
+        var largeBlob = await WriteAsync(spool, "head-large", large);
+        var smallBlob = await WriteAsync(spool, "head-small", small);
+
+        counter.Reset();
+        var largeHead = await spool.ReadHeadAsync(largeBlob, 4096, CancellationToken.None);
+        var smallHead = await spool.ReadHeadAsync(smallBlob, 4096, CancellationToken.None);
+
+        Assert.Equal(2, counter.Count);
+        Assert.Equal(large[..4096], largeHead.Bytes.ToArray());
+        Assert.Equal(large.Length, largeHead.Size);
+        Assert.False(largeHead.IsWhole);
+        Assert.Equal(small, smallHead.Bytes.ToArray());
+        Assert.True(smallHead.IsWhole);
+        await Assert.ThrowsAsync<SpoolMessageNotFoundException>(() => spool.ReadHeadAsync("2025/03/14/never-written.eml", 4096, CancellationToken.None));
+    }
+
+    [Fact]
     public async Task Synchronous_writes_are_kept_too()
     {
         var storage = await azurite.CreateStorageAsync();
@@ -226,10 +250,12 @@ public class BlobSpoolTests(AzuriteFixture azurite)
     private static BlobSpool CreateSpool(StorageClients storage, DateTimeOffset now) =>
         new(storage, new FixedTimeProvider(now), NullLogger<BlobSpool>.Instance);
 
-    private static async Task<string> WriteAsync(ISpool spool, string messageId)
+    private static Task<string> WriteAsync(ISpool spool, string messageId) => WriteAsync(spool, messageId, "data"u8.ToArray());
+
+    private static async Task<string> WriteAsync(ISpool spool, string messageId, byte[] content)
     {
         await using var writer = await spool.CreateAsync(messageId, CancellationToken.None);
-        await writer.Content.WriteAsync("data"u8.ToArray());
+        await writer.Content.WriteAsync(content);
         await writer.CommitAsync(CancellationToken.None);
         return writer.SpoolBlob;
     }

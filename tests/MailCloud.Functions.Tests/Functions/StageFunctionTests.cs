@@ -54,6 +54,27 @@ public sealed class StageFunctionTests(AzuriteFixture azurite)
         Assert.Empty(await host.ReadInboxAsync(alice.Id));
     }
 
+    [Fact]
+    public async Task Routed_message_whose_spool_blob_is_gone_is_dead_lettered_and_delivers_nothing()
+    {
+        await using var host = await PipelineTestHost.CreateAsync(azurite);
+        await host.Directory.AddDomainAsync("example.test", default);
+        var alice = await host.Directory.AddAccountAsync("alice@example.test", "pw-alice-12345", null, null, default);
+        var envelope = await host.SubmitAsync("sender@remote.test", ["alice@example.test"], PipelineTestHost.NewMessage("sender@remote.test", "alice@example.test", "gone"));
+        await host.Spool.DeleteAsync(envelope.SpoolBlob, CancellationToken.None);
+        var function = new RouteFunction(host.Services.GetRequiredService<StageInvoker>(), TimeProvider.System);
+        var actions = new RecordingMessageActions();
+        var message = ServiceBusModelFactory.ServiceBusReceivedMessage(body: EnvelopeSerializer.Serialize(envelope), messageId: envelope.MessageId, deliveryCount: 1);
+
+        await function.Run(message, actions, CancellationToken.None);
+
+        var (deadLettered, reason) = Assert.Single(actions.DeadLettered);
+        Assert.Same(message, deadLettered);
+        Assert.Contains(envelope.SpoolBlob, reason);
+        Assert.Empty(actions.Completed);
+        Assert.Empty(await host.ReadInboxAsync(alice.Id));
+    }
+
     /// <summary>Submits one message for alice@example.test and runs the Route function on it once.</summary>
     private static async Task<(Account Alice, ServiceBusReceivedMessage Message, RecordingMessageActions Actions)> RouteOneMessageToAliceAsync(PipelineTestHost host)
     {
