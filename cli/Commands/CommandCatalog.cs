@@ -9,6 +9,7 @@ public static class CommandCatalog
     [
         DevCommand.Create(),
         GatewayCommand.Create(),
+        PipelineCommand.Create(),
         DnsCommand.Create(),
         QueueCommands.Create(),
         .. DirectoryCommands.Create(),

@@ -98,34 +98,19 @@ public static class DevCommand
 
         // Environment variables still win, so a developer can change any setting of local mode.
         return new ConfigurationBuilder()
+            .AddInMemoryCollection(LocalPipelineSettings.For(paths))
             .AddInMemoryCollection(new Dictionary<string, string?>
             {
                 [$"{StorageOptions.SectionName}:ConnectionString"] = azurite.ConnectionString,
-                [$"{QueueingOptions.SectionName}:Transport"] = nameof(QueueTransportKind.StorageQueues),
                 [$"{GatewayOptions.SectionName}:HostName"] = "localhost",
                 [$"{GatewayOptions.SectionName}:Tls:CertificatePath"] = paths.DevCertificate,
                 [$"{GatewayOptions.SectionName}:HealthAddress"] = "127.0.0.1",
                 [$"{GatewayOptions.SectionName}:HealthPort"] = "2080",
-                [$"{PipelineOptions.SectionName}:HostName"] = "localhost",
                 // Kestrel's "Now listening on: http://..." lines would mislabel the mail ports; the summary lists them.
                 ["Logging:LogLevel:Microsoft.Hosting.Lifetime"] = "Warning",
-                [$"{PipelineOptions.SectionName}:SrsSecret"] = LoadOrCreateSecret(Path.Combine(paths.StateDirectory, "srs-secret")),
             })
             .AddConfiguration(CliConfiguration.Build())
             .Build();
-    }
-
-    /// <summary>A random secret made on first start and kept in the clone's state folder.</summary>
-    private static string LoadOrCreateSecret(string path)
-    {
-        if (File.Exists(path))
-        {
-            return File.ReadAllText(path).Trim();
-        }
-
-        var secret = Convert.ToHexString(RandomNumberGenerator.GetBytes(32));
-        File.WriteAllText(path, secret);
-        return secret;
     }
 
     /// <summary>Creates example.test with alice and bob on first start; returns the password to print.</summary>

@@ -19,10 +19,7 @@ public static class GatewayCommand
 {
     public static Command Create()
     {
-        var ensureStorage = new Option<bool>("--ensure-storage")
-        {
-            Description = "Create the storage containers and queues first if missing (a fresh Azurite; in Azure, Bicep creates them).",
-        };
+        var ensureStorage = StoragePreparation.CreateOption();
         var command = new Command("gateway", "Run the SMTP, IMAP and POP3 gateway (what the container runs).") { ensureStorage };
         command.SetAction(async (parse, cancellationToken) =>
         {

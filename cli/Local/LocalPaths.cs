@@ -21,6 +21,19 @@ public sealed class LocalPaths(string repositoryRoot)
     public static LocalPaths Discover() =>
         new(AzuriteLauncher.FindRepositoryRoot(Environment.CurrentDirectory is { } cwd && HasCheckout(cwd) ? cwd : AppContext.BaseDirectory));
 
+    /// <summary>The clone this runs from, or null when it runs from none (a published executable elsewhere).</summary>
+    public static LocalPaths? TryDiscover()
+    {
+        try
+        {
+            return Discover();
+        }
+        catch (DirectoryNotFoundException)
+        {
+            return null;
+        }
+    }
+
     private static bool HasCheckout(string dir)
     {
         try

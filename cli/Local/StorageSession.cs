@@ -34,11 +34,10 @@ public sealed class StorageSession : IAsyncDisposable
         var configuration = CliConfiguration.Build();
         AzuriteLauncher? own = null;
         string description;
-        var storage = configuration.GetSection(StorageOptions.SectionName).Get<StorageOptions>() ?? new StorageOptions();
         var overrides = new Dictionary<string, string?>();
-        if (storage.UsesConnectionString || storage.BlobServiceUri is not null)
+        if (IsConfigured(configuration))
         {
-            description = storage.BlobServiceUri?.ToString() ?? "the configured storage account";
+            description = configuration[$"{StorageOptions.SectionName}:BlobServiceUri"] ?? "the configured storage account";
         }
         else
         {
@@ -69,6 +68,13 @@ public sealed class StorageSession : IAsyncDisposable
         }
 
         return session;
+    }
+
+    /// <summary>Whether <paramref name="configuration"/> names a storage account (a connection string or a blob service URI).</summary>
+    public static bool IsConfigured(IConfiguration configuration)
+    {
+        var storage = configuration.GetSection(StorageOptions.SectionName).Get<StorageOptions>() ?? new StorageOptions();
+        return storage.UsesConnectionString || storage.BlobServiceUri is not null;
     }
 
     public async ValueTask DisposeAsync()

@@ -22,7 +22,10 @@ public sealed class MailCloudProcess(StorageOptions storage, IReadOnlyDictionary
     /// <summary>Runs with <paramref name="line"/> as the first line of standard input (e.g. for --password-stdin).</summary>
     public Task<CliResult> RunWithInputAsync(string line, params string[] arguments) => RunAsync(arguments, line);
 
-    private async Task<CliResult> RunAsync(string[] arguments, string? standardInput)
+    /// <summary>Starts a long-running command (<c>gateway</c>, <c>pipeline</c>) and returns at once.</summary>
+    public RunningMailCloud Start(params string[] arguments) => new(CreateStartInfo(arguments));
+
+    private ProcessStartInfo CreateStartInfo(string[] arguments)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -49,6 +52,12 @@ public sealed class MailCloudProcess(StorageOptions storage, IReadOnlyDictionary
             start.Environment[name] = value;
         }
 
+        return start;
+    }
+
+    private async Task<CliResult> RunAsync(string[] arguments, string? standardInput)
+    {
+        var start = CreateStartInfo(arguments);
         using var process = Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start");
         using var timeout = new CancellationTokenSource(Timeout);
         try
