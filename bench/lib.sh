@@ -29,8 +29,10 @@ start_azurite() {
   export Storage__ConnectionString="DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=$key;BlobEndpoint=http://127.0.0.1:$blob/devstoreaccount1;QueueEndpoint=http://127.0.0.1:$queue/devstoreaccount1;TableEndpoint=http://127.0.0.1:$table/devstoreaccount1;"
 }
 
-# Builds the mailcloud executable in Release under ARTIFACTS; sets MAILCLOUD to its path.
+# Builds the mailcloud executable in Release under ARTIFACTS; sets MAILCLOUD to its path. A MAILCLOUD
+# already set to an executable (e.g. CI's published one) is used as it is.
 build_mailcloud() {
+  if [ -n "${MAILCLOUD:-}" ] && [ -x "$MAILCLOUD" ]; then return 0; fi
   echo "building mailcloud (Release) ..." >&2
   dotnet build "$ROOT/cli/MailCloud.Cli.csproj" -c Release --artifacts-path "$ARTIFACTS" -v q -nologo >"$WORK/build.log" 2>&1 \
     || { tail -30 "$WORK/build.log" >&2; return 1; }
@@ -49,10 +51,11 @@ stop_pid() {
 
 # Starts a private Postfix under $WORK/postfix on a free loopback port (sets POSTFIX_PORT), not
 # chrooted, logging to $WORK/postfix.log, accepting example.test from loopback and handing it to
-# the transport given (e.g. "discard:benchmark" or "lmtp:inet:127.0.0.1:PORT"). Needs root;
-# stop it with `postfix -c "$WORK/postfix" stop`.
+# the transport given (e.g. "discard:benchmark" or "lmtp:inet:127.0.0.1:PORT"); a second argument,
+# if given, is more main.cf lines (e.g. short retry timers). Needs root; stop it with
+# `postfix -c "$WORK/postfix" stop`.
 start_postfix() {
-  local transport=$1
+  local transport=$1 extra=${2:-}
   POSTFIX_PORT=$(free_port)
   # Postfix's daemons run as the postfix user: they must reach the queue and data directories.
   chmod 755 "$WORK"
@@ -77,6 +80,7 @@ smtpd_client_connection_count_limit = 0
 smtpd_client_message_rate_limit = 0
 maillog_file = $WORK/postfix.log
 maillog_file_prefixes = $WORK
+$extra
 CONF
   postconf -c "$WORK/postfix" -F '*/*/chroot = n'
   sed -i -E "s/^smtp([[:space:]]+)inet/${POSTFIX_PORT}\1inet/" "$WORK/postfix/master.cf"

@@ -1,0 +1,56 @@
+#!/usr/bin/env python3
+"""Feeds the soak's Postfix: COUNT messages over SMTP on 127.0.0.1:PORT, each with a unique Message-ID.
+
+  generate.py PORT COUNT RATE RUN_ID
+
+At most RATE messages a second, in one SMTP session at a time (a new one every 100 messages).
+Prints one line per message Postfix accepted: its number, its Message-ID and Postfix's queue id (from
+the "250 2.0.0 Ok: queued as QID" reply). Postfix is never killed, so any failure ends the run with
+exit code 1 rather than sending a message twice.
+"""
+import random
+import smtplib
+import sys
+import time
+from email.message import EmailMessage
+from email.utils import formatdate
+
+port, count, rate, run_id = int(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3]), sys.argv[4]
+PER_SESSION = 100
+WORDS = "storage queue spool gateway pipeline route deliver relay bounce mailbox folder index blob".split()
+
+
+def build(number):
+    message = EmailMessage()
+    message["From"] = "soak-sender@remote.test"
+    message["To"] = "soak@example.test"
+    message["Subject"] = f"soak {run_id} message {number}"
+    message["Date"] = formatdate(localtime=False)
+    message["Message-ID"] = f"<{run_id}.{number}@soak.test>"
+    rng = random.Random(number)
+    lines = [" ".join(rng.choice(WORDS) for _ in range(12)) for _ in range(rng.randint(5, 40))]
+    message.set_content("\n".join(lines) + "\n")
+    return message
+
+
+start = time.monotonic()
+sent = 0
+while sent < count:
+    with smtplib.SMTP("127.0.0.1", port, local_hostname="generator.soak.test", timeout=60) as smtp:
+        smtp.ehlo()
+        for _ in range(min(PER_SESSION, count - sent)):
+            due = start + sent / rate
+            pause = due - time.monotonic()
+            if pause > 0:
+                time.sleep(pause)
+            message = build(sent)
+            code, reply = smtp.mail("soak-sender@remote.test")
+            if code == 250:
+                code, reply = smtp.rcpt("soak@example.test")
+            if code == 250:
+                code, reply = smtp.data(message.as_bytes())
+            if code != 250:
+                sys.exit(f"Postfix refused message {sent}: {code} {reply.decode(errors='replace')}")
+            queue_id = reply.decode().rsplit(" ", 1)[-1]
+            print(sent, message["Message-ID"].strip("<>"), queue_id, flush=True)
+            sent += 1
