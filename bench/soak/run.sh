@@ -129,6 +129,11 @@ restart_crashed() {
 }
 
 : >"$WORK/kills.txt"
+kill_now() { # name pid: SIGKILL, recorded (check.py reads the times), reaped
+  echo "$(date +%s.%N) $1" >>"$WORK/kills.txt"
+  log "kill -9 $1 (pid $2)"
+  kill -9 "$2"; wait "$2" 2>/dev/null || true
+}
 generator_done=false
 while true; do
   check_deadline
@@ -143,23 +148,17 @@ while true; do
   if restart_crashed gateway "$GATEWAY_PID" "$WORK/gateway.log"; then start_gateway; fi
   if restart_crashed pipeline "$PIPELINE_PID" "$WORK/pipeline.log"; then start_pipeline; fi
   if [ "$now" -ge "$next_gateway" ] && [ "$gateway_kills" -lt "$GATEWAY_KILLS" ]; then
-    echo "$(date +%s.%N) gateway" >>"$WORK/kills.txt"
-    kill -9 "$GATEWAY_PID"; wait "$GATEWAY_PID" 2>/dev/null || true
-    gateway_kills=$((gateway_kills + 1)); log "kill -9 gateway #$gateway_kills (pid $GATEWAY_PID)"
-    start_gateway
+    kill_now gateway "$GATEWAY_PID"; gateway_kills=$((gateway_kills + 1)); start_gateway
     next_gateway=$(( now + $(jitter "$GATEWAY_EVERY") ))
   fi
   if [ "$now" -ge "$next_pipeline" ] && [ "$pipeline_kills" -lt "$PIPELINE_KILLS" ]; then
-    echo "$(date +%s.%N) pipeline" >>"$WORK/kills.txt"
-    kill -9 "$PIPELINE_PID"; wait "$PIPELINE_PID" 2>/dev/null || true
-    pipeline_kills=$((pipeline_kills + 1)); log "kill -9 pipeline #$pipeline_kills (pid $PIPELINE_PID)"
-    start_pipeline
+    kill_now pipeline "$PIPELINE_PID"; pipeline_kills=$((pipeline_kills + 1)); start_pipeline
     next_pipeline=$(( now + $(jitter "$PIPELINE_EVERY") ))
   fi
   if [ "$now" -ge "$next_azurite" ] && [ "$azurite_restarts" -lt "$AZURITE_RESTARTS" ]; then
     echo "$(date +%s.%N) azurite" >>"$WORK/kills.txt"
-    stop_pid "$AZURITE_PID"
     azurite_restarts=$((azurite_restarts + 1)); log "restart Azurite #$azurite_restarts (pid $AZURITE_PID)"
+    stop_pid "$AZURITE_PID"
     start_azurite_persistent
     next_azurite=$(( now + $(jitter "$AZURITE_EVERY") ))
   fi
