@@ -1,13 +1,17 @@
 #!/usr/bin/env python3
 """Feeds the soak's Postfix: COUNT messages over SMTP on 127.0.0.1:PORT, each with a unique Message-ID.
 
-  generate.py PORT COUNT RATE RUN_ID
+  generate.py PORT COUNT RATE RUN_ID QUEUE_DIRECTORY BACKLOG
 
-At most RATE messages a second, in one SMTP session at a time (a new one every 100 messages).
+At most RATE messages a second, in one SMTP session at a time (a new one every 100 messages), and
+none while Postfix's queue (QUEUE_DIRECTORY) holds BACKLOG messages or more: a sender that outruns
+the receiver would only grow Postfix's queue, and each time the receiver dies Postfix defers every
+message it holds for that destination at once.
 Prints one line per message Postfix accepted: its number, its Message-ID and Postfix's queue id (from
 the "250 2.0.0 Ok: queued as QID" reply). Postfix is never killed, so any failure ends the run with
 exit code 1 rather than sending a message twice.
 """
+import os
 import random
 import smtplib
 import sys
@@ -16,8 +20,15 @@ from email.message import EmailMessage
 from email.utils import formatdate
 
 port, count, rate, run_id = int(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3]), sys.argv[4]
+queue_directory, backlog = sys.argv[5], int(sys.argv[6])
 PER_SESSION = 100
 WORDS = "storage queue spool gateway pipeline route deliver relay bounce mailbox folder index blob".split()
+
+
+def queued():
+    """Messages in Postfix's queue: the files of its incoming, active and deferred queues."""
+    return sum(len(files) for name in ("incoming", "active", "deferred")
+               for _, _, files in os.walk(os.path.join(queue_directory, name)))
 
 
 def build(number):
@@ -39,8 +50,10 @@ while sent < count:
     with smtplib.SMTP("127.0.0.1", port, local_hostname="generator.soak.test", timeout=60) as smtp:
         smtp.ehlo()
         for _ in range(min(PER_SESSION, count - sent)):
-            due = start + sent / rate
-            pause = due - time.monotonic()
+            if sent % 20 == 0:
+                while queued() >= backlog:
+                    time.sleep(0.2)
+            pause = start + sent / rate - time.monotonic()
             if pause > 0:
                 time.sleep(pause)
             message = build(sent)

@@ -17,7 +17,8 @@ set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 MESSAGES=${MESSAGES:-10000}
-RATE=${RATE:-50}                       # messages a second the generator hands to Postfix
+RATE=${RATE:-50}                       # messages a second the generator hands to Postfix, at most
+BACKLOG=${BACKLOG:-300}                # and none while Postfix's queue holds this many
 GATEWAY_EVERY=${GATEWAY_EVERY:-20}
 PIPELINE_EVERY=${PIPELINE_EVERY:-30}
 AZURITE_EVERY=${AZURITE_EVERY:-60}
@@ -103,12 +104,13 @@ start_postfix "smtp:[127.0.0.1]:$GW_SMTP" "minimal_backoff_time = 2s
 maximal_backoff_time = 10s
 queue_run_delay = 2s
 smtp_connect_timeout = 5s
-smtp_data_done_timeout = 120s"
+smtp_data_done_timeout = 120s
+smtp_destination_concurrency_failed_cohort_limit = 100"
 postfix_queue_empty() { postqueue -c "$WORK/postfix" -p 2>/dev/null | grep -q "Mail queue is empty"; }
 
 # --- the flow, and the killing ------------------------------------------------------------------
 log "sending $MESSAGES messages at up to $RATE/s through Postfix (127.0.0.1:$POSTFIX_PORT) to the gateway (127.0.0.1:$GW_SMTP)"
-python3 "$HERE/generate.py" "$POSTFIX_PORT" "$MESSAGES" "$RATE" "$RUN_ID" >"$WORK/generated.txt" 2>"$WORK/generator.log" &
+python3 "$HERE/generate.py" "$POSTFIX_PORT" "$MESSAGES" "$RATE" "$RUN_ID" "$WORK/postfix-queue" "$BACKLOG" >"$WORK/generated.txt" 2>"$WORK/generator.log" &
 GENERATOR_PID=$!
 
 jitter() { echo $(( $1 * 3 / 4 + RANDOM % ($1 / 2 + 1) )); }  # ~interval: 75%..125%
