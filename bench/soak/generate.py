@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
 """Feeds the soak's Postfix: COUNT messages over SMTP on 127.0.0.1:PORT, each with a unique Message-ID.
 
-  generate.py PORT COUNT RATE RUN_ID QUEUE_DIRECTORY BACKLOG
+  generate.py PORT COUNT RATE RUN_ID QUEUE_DIRECTORY BACKLOG [SECONDS]
 
 At most RATE messages a second, in one SMTP session at a time (a new one every 100 messages), and
 none while Postfix's queue (QUEUE_DIRECTORY) holds BACKLOG messages or more: a sender that outruns
 the receiver would only grow Postfix's queue, and each time the receiver dies Postfix defers every
-message it holds for that destination at once.
+message it holds for that destination at once. With SECONDS, it stops early (exit 0) once it has
+been sending that long, and says so on standard error: a soak on a slow machine still ends in time.
 Prints one line per message Postfix accepted: its number, its Message-ID and Postfix's queue id (from
 the "250 2.0.0 Ok: queued as QID" reply). Postfix is never killed, so any failure ends the run with
 exit code 1 rather than sending a message twice.
@@ -21,6 +22,7 @@ from email.utils import formatdate
 
 port, count, rate, run_id = int(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3]), sys.argv[4]
 queue_directory, backlog = sys.argv[5], int(sys.argv[6])
+seconds = float(sys.argv[7]) if len(sys.argv) > 7 else float("inf")
 PER_SESSION = 100
 WORDS = "storage queue spool gateway pipeline route deliver relay bounce mailbox folder index blob".split()
 
@@ -46,10 +48,12 @@ def build(number):
 
 start = time.monotonic()
 sent = 0
-while sent < count:
+while sent < count and time.monotonic() - start < seconds:
     with smtplib.SMTP("127.0.0.1", port, local_hostname="generator.soak.test", timeout=60) as smtp:
         smtp.ehlo()
         for _ in range(min(PER_SESSION, count - sent)):
+            if time.monotonic() - start >= seconds:
+                break
             if sent % 20 == 0:
                 while queued() >= backlog:
                     time.sleep(0.2)
@@ -67,3 +71,6 @@ while sent < count:
             queue_id = reply.decode().rsplit(" ", 1)[-1]
             print(sent, message["Message-ID"].strip("<>"), queue_id, flush=True)
             sent += 1
+
+if sent < count:
+    print(f"stopped after {seconds:.0f} s: {sent} of {count} messages sent", file=sys.stderr)

@@ -19,6 +19,7 @@ ROOT=$(cd "$HERE/../.." && pwd)
 MESSAGES=${MESSAGES:-10000}
 RATE=${RATE:-50}                       # messages a second the generator hands to Postfix, at most
 BACKLOG=${BACKLOG:-300}                # and none while Postfix's queue holds this many
+GENERATE_FOR=${GENERATE_FOR:-}         # seconds: stop generating early (the check covers what was sent)
 GATEWAY_EVERY=${GATEWAY_EVERY:-20}
 PIPELINE_EVERY=${PIPELINE_EVERY:-30}
 AZURITE_EVERY=${AZURITE_EVERY:-60}
@@ -110,7 +111,7 @@ postfix_queue_empty() { postqueue -c "$WORK/postfix" -p 2>/dev/null | grep -q "M
 
 # --- the flow, and the killing ------------------------------------------------------------------
 log "sending $MESSAGES messages at up to $RATE/s through Postfix (127.0.0.1:$POSTFIX_PORT) to the gateway (127.0.0.1:$GW_SMTP)"
-python3 "$HERE/generate.py" "$POSTFIX_PORT" "$MESSAGES" "$RATE" "$RUN_ID" "$WORK/postfix-queue" "$BACKLOG" >"$WORK/generated.txt" 2>"$WORK/generator.log" &
+python3 "$HERE/generate.py" "$POSTFIX_PORT" "$MESSAGES" "$RATE" "$RUN_ID" "$WORK/postfix-queue" "$BACKLOG" $GENERATE_FOR >"$WORK/generated.txt" 2>"$WORK/generator.log" &
 GENERATOR_PID=$!
 
 jitter() { echo $(( $1 * 3 / 4 + RANDOM % ($1 / 2 + 1) )); }  # ~interval: 75%..125%
@@ -143,7 +144,7 @@ while true; do
   if ! $generator_done && ! kill -0 "$GENERATOR_PID" 2>/dev/null; then
     wait "$GENERATOR_PID" || { log "the generator failed:"; cat "$WORK/generator.log" >&2; exit 1; }
     GENERATOR_PID="" generator_done=true
-    log "generator done: $(wc -l <"$WORK/generated.txt") messages queued in Postfix"
+    log "generator done: $(wc -l <"$WORK/generated.txt") messages queued in Postfix $(cat "$WORK/generator.log")"
   fi
   if $generator_done && postfix_queue_empty; then break; fi
 
