@@ -53,7 +53,9 @@ public interface IMailboxStore
 
     /// <summary>
     /// The messages appended or changed since <paramref name="sinceModSeq"/> (their MODSEQ is
-    /// higher), for an incremental refresh: the folder row, then one filtered query.
+    /// higher) and the UIDs expunged since, for an incremental refresh (RFC 7162 QRESYNC): the folder
+    /// row, then one filtered query of the message rows and one range query of the folder's expunge
+    /// tombstones, in that order (so no expunge committed before a change the list shows is missed).
     /// </summary>
     Task<FolderChanges> GetChangesAsync(string accountId, string folder, ulong sinceModSeq, CancellationToken cancellationToken);
 
@@ -131,7 +133,10 @@ public interface IMailboxStore
     /// <summary>Moves message rows atomically (up to 48 messages per transaction); the bytes stay where they are.</summary>
     Task<CopyResult> MoveAsync(string accountId, string sourceFolder, IReadOnlyCollection<uint> uids, string destinationFolder, CancellationToken cancellationToken);
 
-    /// <summary>Removes messages flagged \Deleted (only those in <paramref name="uids"/> when given). Returns the UIDs removed, ascending.</summary>
+    /// <summary>
+    /// Removes messages flagged \Deleted (only those in <paramref name="uids"/> when given), each transaction
+    /// with a tombstone naming the UIDs it removed at its new MODSEQ. Returns the UIDs removed, ascending.
+    /// </summary>
     Task<IReadOnlyList<uint>> ExpungeAsync(string accountId, string folder, IReadOnlyCollection<uint>? uids, CancellationToken cancellationToken);
 
     /// <summary>The account row's usage: one point read.</summary>

@@ -1,3 +1,4 @@
+using Azure;
 using Azure.Data.Tables;
 using MailCloud.Core.Configuration;
 using MailCloud.Core.Mailboxes.Naming;
@@ -37,8 +38,11 @@ public sealed partial class TableMailboxStore : IMailboxStore
     /// <summary>Message rows one transaction carries, leaving room for the folder and account rows.</summary>
     private const int RowsPerTransaction = PartitionCommitter.MaxEntities - 2;
 
-    /// <summary>A MOVE writes two rows per message (delete, insert) plus two folder rows.</summary>
-    private const int MovesPerTransaction = (PartitionCommitter.MaxEntities - 2) / 2;
+    /// <summary>An EXPUNGE's message rows per transaction: one entity goes to its tombstone.</summary>
+    private const int ExpungesPerTransaction = RowsPerTransaction - 1;
+
+    /// <summary>A MOVE writes two rows per message (delete, insert), the source's tombstone, two folder rows and room for the account row.</summary>
+    private const int MovesPerTransaction = (PartitionCommitter.MaxEntities - 4) / 2;
 
     /// <summary>A RENAME or CREATE moves this many folder rows at most in its one transaction.</summary>
     private const int MaxFolderRowsPerChange = PartitionCommitter.MaxEntities - 2;
@@ -149,6 +153,7 @@ public sealed partial class TableMailboxStore : IMailboxStore
         var rows = await _index.QueryMessagesAsync(accountId, folderId, null, CancellationToken.None).ConfigureAwait(false);
         await DeleteRowsAsync(accountId, MailboxKeys.MessagesOf(folderId)).ConfigureAwait(false);
         await DeleteRowsAsync(accountId, MailboxKeys.MarkersOf(folderId)).ConfigureAwait(false);
+        await DeleteRowsAsync(accountId, MailboxKeys.TombstonesOf(folderId)).ConfigureAwait(false);
         await _blobs.DeleteUnreferencedAsync(rows.Select(r => r.Blob)).ConfigureAwait(false);
         LogFolderDeleted(normalized, rows.Count, accountId);
         return true;
@@ -216,7 +221,23 @@ public sealed partial class TableMailboxStore : IMailboxStore
     {
         var row = await ReadFolderAsync(accountId, folder, cancellationToken).ConfigureAwait(false);
         var changed = await _index.QueryMessagesAsync(accountId, row.FolderId, sinceModSeq, cancellationToken).ConfigureAwait(false);
-        return new FolderChanges(Cover(row.ToStatus(), changed), [.. changed.Select(m => m.ToSummary())]);
+
+        // After the message rows: every expunge committed before a change the list shows is found
+        // (each change moves the folder row, so commits are ordered by MODSEQ). Tombstones are not
+        // covered by the status: a later expunge may be seen early, and is simply seen again.
+        var tombstones = await _index.QueryTombstonesAsync(accountId, row.FolderId, sinceModSeq, null, cancellationToken).ConfigureAwait(false);
+        var floor = row.VanishedFloor;
+        if (sinceModSeq < row.HighestModSeq && sinceModSeq >= floor)
+        {
+            // A prune running meanwhile may have raised the floor and removed tombstones this query missed.
+            floor = (await _index.ReadFolderRowAsync(accountId, row.FolderId, cancellationToken).ConfigureAwait(false))?.VanishedFloor ?? ulong.MaxValue;
+        }
+
+        return new FolderChanges(Cover(row.ToStatus(), changed), [.. changed.Select(m => m.ToSummary())])
+        {
+            Vanished = [.. tombstones.SelectMany(t => t.Uids).Distinct().Order()],
+            VanishedExact = sinceModSeq >= floor,
+        };
     });
 
     public Task<AppendResult> AppendAsync(string accountId, string folder, Stream content, MessageFlags flags, DateTimeOffset internalDate, string? idempotencyKey, MailboxQuota quota, CancellationToken cancellationToken) => Guard(async () =>
@@ -558,6 +579,7 @@ public sealed partial class TableMailboxStore : IMailboxStore
         ArgumentNullException.ThrowIfNull(uids);
         var (source, destination, _) = await ReadPairAsync(accountId, sourceFolder, destinationFolder, cancellationToken).ConfigureAwait(false);
         var mapping = new List<(uint, uint)>();
+        var tombstones = 0;
         foreach (var chunk in uids.Distinct().Order().Chunk(MovesPerTransaction))
         {
             // RFC 6851 §3.3: moved messages leave the source whatever their flags; one transaction moves row and counts.
@@ -571,7 +593,8 @@ public sealed partial class TableMailboxStore : IMailboxStore
                     return pairs;
                 }
 
-                batch.Touch(from).HighestModSeq++;
+                RecordExpunge(batch, from, rows.Select(r => r.Uid));
+                tombstones = from.TombstoneCount;
                 var addedAt = ++batch.Touch(to).HighestModSeq;
                 foreach (var message in rows)
                 {
@@ -586,13 +609,14 @@ public sealed partial class TableMailboxStore : IMailboxStore
                 return pairs;
             })
             {
-                OwnRows = 2 * rows.Count,
+                OwnRows = (2 * rows.Count) + 1,
                 SharedRows = 2,
                 EstimatedBytes = rows.Sum(r => r.EstimatedBytes),
                 ConflictKeys = [.. rows.Select(r => r.RowKey)],
             }, cancellationToken).ConfigureAwait(false));
         }
 
+        await PruneTombstonesAsync(accountId, source.FolderId, tombstones).ConfigureAwait(false);
         return new CopyResult(destination.UidValidity, mapping);
     });
 
@@ -603,7 +627,8 @@ public sealed partial class TableMailboxStore : IMailboxStore
             ? await _index.QueryMessagesAsync(accountId, row.FolderId, null, cancellationToken).ConfigureAwait(false)
             : await _index.ReadMessagesAsync(accountId, row.FolderId, uids, cancellationToken).ConfigureAwait(false);
         var removed = new List<uint>();
-        foreach (var chunk in rows.Where(r => r.Flags.Has(SystemFlags.Deleted)).Chunk(RowsPerTransaction))
+        var tombstones = 0;
+        foreach (var chunk in rows.Where(r => r.Flags.Has(SystemFlags.Deleted)).Chunk(ExpungesPerTransaction))
         {
             var gone = await WithRowRetriesAsync(accountId, row.FolderId, [.. chunk.Select(r => r.Uid)], current => new PartitionChange<List<MessageRow>>(batch =>
             {
@@ -616,7 +641,8 @@ public sealed partial class TableMailboxStore : IMailboxStore
                     return doomed;
                 }
 
-                batch.Touch(target).HighestModSeq++;
+                RecordExpunge(batch, target, doomed.Select(m => m.Uid));
+                tombstones = target.TombstoneCount;
                 var account = batch.TouchAccount();
                 foreach (var message in doomed)
                 {
@@ -629,13 +655,14 @@ public sealed partial class TableMailboxStore : IMailboxStore
                 return doomed;
             })
             {
-                OwnRows = current.Count,
+                OwnRows = current.Count + 1,
                 ConflictKeys = [.. current.Select(r => r.RowKey)],
             }, cancellationToken, [.. chunk]).ConfigureAwait(false);
             removed.AddRange(gone.Select(m => m.Uid));
             await _blobs.DeleteUnreferencedAsync(gone.Select(m => m.Blob)).ConfigureAwait(false);
         }
 
+        await PruneTombstonesAsync(accountId, row.FolderId, tombstones).ConfigureAwait(false);
         return (IReadOnlyList<uint>)removed;
     });
 
@@ -799,6 +826,64 @@ public sealed partial class TableMailboxStore : IMailboxStore
         return true;
     }
 
+    /// <summary>
+    /// The expunge's MODSEQ on the folder row and, in the same transaction, its tombstone naming the
+    /// UIDs (RFC 7162 §3.2.5: what vanished since a MODSEQ). The caller deletes the message rows.
+    /// </summary>
+    private static void RecordExpunge(PartitionBatch batch, FolderRow folder, IEnumerable<uint> uids)
+    {
+        var modSeq = ++batch.Touch(folder).HighestModSeq;
+        folder.TombstoneCount++;
+        batch.Add(TableTransactionActionType.Add, new TombstoneRow { FolderId = folder.FolderId, ModSeq = modSeq, Uids = [.. uids] }.ToEntity(batch.AccountId));
+    }
+
+    /// <summary>
+    /// Keeps a folder's tombstones to <see cref="MailboxStoreOptions.MaxTombstonesPerFolder"/>: deletes the
+    /// oldest beyond it and raises the folder's VANISHED floor to the newest one deleted, in one transaction
+    /// with the folder row per chunk. Best effort after the expunge that went past the limit (a failure
+    /// leaves extra tombstones for the next expunge to prune).
+    /// </summary>
+    private async Task PruneTombstonesAsync(string accountId, string folderId, int tombstones)
+    {
+        var excess = tombstones - _options.MaxTombstonesPerFolder;
+        if (excess <= 0)
+        {
+            return;
+        }
+
+        try
+        {
+            var oldest = await _index.QueryTombstonesAsync(accountId, folderId, 0, excess, CancellationToken.None).ConfigureAwait(false);
+            foreach (var chunk in oldest.Chunk(RowsPerTransaction))
+            {
+                await SubmitAsync(accountId, new PartitionChange<bool>(batch =>
+                {
+                    if (batch.FolderById(folderId) is not { } folder)
+                    {
+                        return false;
+                    }
+
+                    batch.Touch(folder).VanishedFloor = Math.Max(folder.VanishedFloor, chunk[^1].ModSeq);
+                    folder.TombstoneCount -= chunk.Length;
+                    foreach (var tombstone in chunk)
+                    {
+                        batch.Add(TableTransactionActionType.Delete, new TableEntity(accountId, tombstone.RowKey) { ETag = ETag.All });
+                    }
+
+                    return true;
+                })
+                {
+                    OwnRows = chunk.Length,
+                    ConflictKeys = [.. chunk.Select(t => t.RowKey)],
+                }).ConfigureAwait(false);
+            }
+        }
+        catch (Exception e) when (e is MailboxStoreUnavailableException or RowConflictException || StorageFailures.IsStorageFailure(e))
+        {
+            LogPruneFailed(e, folderId, accountId);
+        }
+    }
+
     /// <summary>Deletes every row of a range of the partition (a deleted folder's messages or markers), 100 per transaction.</summary>
     private async Task DeleteRowsAsync(string accountId, string prefix)
     {
@@ -822,6 +907,9 @@ public sealed partial class TableMailboxStore : IMailboxStore
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Deleted folder {Folder} ({MessageCount} messages) for account {AccountId}")]
     private partial void LogFolderDeleted(string folder, int messageCount, string accountId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Pruning the expunge tombstones of folder {FolderId} for account {AccountId} failed")]
+    private partial void LogPruneFailed(Exception exception, string folderId, string accountId);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Delivery already stored as UID {Uid} for account {AccountId}")]
     private partial void LogAlreadyDelivered(uint uid, string accountId);

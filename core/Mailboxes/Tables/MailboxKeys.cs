@@ -9,7 +9,8 @@ namespace MailCloud.Core.Mailboxes.Tables;
 /// (folder ids are Guids, UIDs are zero-padded numbers, markers are hashes), never from a
 /// client's text, and sorts so that one range query reads one kind of row:
 /// <c>A</c> the account row, <c>F:&lt;folderId&gt;</c> folder rows, <c>M:&lt;folderId&gt;:&lt;uid, 10 digits&gt;</c>
-/// message rows (ascending by UID), <c>D:&lt;folderId&gt;:&lt;sha256(key)&gt;</c> delivery markers.
+/// message rows (ascending by UID), <c>D:&lt;folderId&gt;:&lt;sha256(key)&gt;</c> delivery markers,
+/// <c>V:&lt;folderId&gt;:&lt;modseq, 20 digits&gt;</c> expunge tombstones (ascending by MODSEQ).
 /// </summary>
 internal static class MailboxKeys
 {
@@ -18,7 +19,9 @@ internal static class MailboxKeys
     private const string FolderPrefix = "F:";
     private const string MessagePrefix = "M:";
     private const string MarkerPrefix = "D:";
+    private const string TombstonePrefix = "V:";
     private const int UidDigits = 10;
+    private const int ModSeqDigits = 20;
 
     /// <summary>Lower bound of the range holding the account row and every folder row ("A" sorts before "F:").</summary>
     public const string HeaderRangeStart = Account;
@@ -39,6 +42,12 @@ internal static class MailboxKeys
     public static string MessagesOf(string folderId) => MessagePrefix + folderId + ":";
 
     public static string MarkersOf(string folderId) => MarkerPrefix + folderId + ":";
+
+    /// <summary>Prefix of a folder's tombstone rows, which sort by MODSEQ.</summary>
+    public static string TombstonesOf(string folderId) => TombstonePrefix + folderId + ":";
+
+    public static string Tombstone(string folderId, ulong modSeq) =>
+        TombstonesOf(folderId) + modSeq.ToString("D" + ModSeqDigits, CultureInfo.InvariantCulture);
 
     public static string RangeEnd(string prefix) => prefix + "~";
 
