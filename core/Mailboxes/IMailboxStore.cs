@@ -31,7 +31,14 @@ public interface IMailboxStore
 
     Task DeleteFolderAsync(string accountId, string name, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Subscribes an existing folder's name, or unsubscribes any name (RFC 9051 §6.3.7). Subscriptions are
+    /// names, kept apart from the folders: DELETE and RENAME leave them where they are.
+    /// </summary>
     Task SetSubscribedAsync(string accountId, string name, bool subscribed, CancellationToken cancellationToken);
+
+    /// <summary>Every subscribed name, ascending, whether a folder has it or not (LSUB, LIST (SUBSCRIBED) \NonExistent, RFC 5258 §3).</summary>
+    Task<IReadOnlyList<string>> ListSubscriptionsAsync(string accountId, CancellationToken cancellationToken);
 
     /// <summary>Counters and change token from the folder row; one small query.</summary>
     Task<FolderStatus> GetStatusAsync(string accountId, string folder, CancellationToken cancellationToken);

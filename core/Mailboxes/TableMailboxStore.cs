@@ -71,10 +71,18 @@ public sealed partial class TableMailboxStore : IMailboxStore
     {
         AccountIds.Validate(accountId);
         var state = await _index.ReadHeaderAsync(accountId, cancellationToken).ConfigureAwait(false);
+        var subscribed = state.SubscribedNames();
         return (IReadOnlyList<FolderInfo>)[.. state.Folders
             .OrderBy(f => FolderName.IsInbox(f.Name) ? 0 : 1)
             .ThenBy(f => f.Name, StringComparer.Ordinal)
-            .Select(f => f.ToInfo())];
+            .Select(f => f.ToInfo() with { Subscribed = subscribed.Contains(f.Name) })];
+    });
+
+    public Task<IReadOnlyList<string>> ListSubscriptionsAsync(string accountId, CancellationToken cancellationToken) => Guard(async () =>
+    {
+        AccountIds.Validate(accountId);
+        var state = await _index.ReadHeaderAsync(accountId, cancellationToken).ConfigureAwait(false);
+        return (IReadOnlyList<string>)[.. state.SubscribedNames().Order(StringComparer.Ordinal)];
     });
 
     public Task<FolderInfo> CreateFolderAsync(string accountId, string name, SpecialUse specialUse, CancellationToken cancellationToken) => Guard(async () =>
@@ -116,13 +124,14 @@ public sealed partial class TableMailboxStore : IMailboxStore
         var from = FolderName.Normalize(oldName);
         var to = FolderName.Normalize(newName);
         var state = await _index.ReadHeaderAsync(accountId, cancellationToken).ConfigureAwait(false);
+        var legacySubscriptions = state.Folders.Count(f => FolderName.IsSameOrBelow(f.Name, from) && f.Subscribed);
         var moving = state.Folders.Count(f => FolderName.IsSameOrBelow(f.Name, from)) + to.Split(FolderName.Delimiter).Length + 1;
-        if (moving > MaxFolderRowsPerChange)
+        if (moving + legacySubscriptions > MaxFolderRowsPerChange)
         {
             throw new FolderOperationNotAllowedException(from, $"renaming more than {MaxFolderRowsPerChange} folders at once is not supported");
         }
 
-        await SubmitAsync(accountId, new PartitionChange<bool>(batch => Rename(batch, from, to)) { OwnRows = 0, SharedRows = moving }).ConfigureAwait(false);
+        await SubmitAsync(accountId, new PartitionChange<bool>(batch => Rename(batch, from, to)) { OwnRows = legacySubscriptions, SharedRows = moving }).ConfigureAwait(false);
         LogFolderRenamed(from, to, accountId);
         return true;
     });
@@ -140,13 +149,16 @@ public sealed partial class TableMailboxStore : IMailboxStore
             }
 
             var folder = batch.Folder(normalized);
+
+            // RFC 9051 §6.3.7: the subscription outlives the folder; an older flag on the row becomes a row of its own.
+            KeepLegacySubscription(batch, folder);
             batch.DeleteFolder(folder);
             var account = batch.TouchAccount();
             account.FolderCount--;
             account.UsedBytes -= folder.TotalSize;
             account.MessageCount -= folder.MessageCount;
             return folder.FolderId;
-        }) { OwnRows = 0 }).ConfigureAwait(false);
+        }) { OwnRows = 1 }).ConfigureAwait(false);
 
         // The folder row is gone, so nothing reaches these rows and blobs any more; a crash here
         // leaves unreachable rows and blobs for the sweep, never a half-deleted visible folder.
@@ -163,16 +175,45 @@ public sealed partial class TableMailboxStore : IMailboxStore
     {
         AccountIds.Validate(accountId);
         var normalized = FolderName.Normalize(name);
-        return await SubmitAsync(accountId, new PartitionChange<bool>(batch =>
+        var key = MailboxKeys.Subscription(normalized);
+        var existing = subscribed
+            ? null
+            : (await _index.ReadHeaderAsync(accountId, cancellationToken).ConfigureAwait(false)).Subscriptions.FirstOrDefault(s => s.Name == normalized);
+        try
         {
-            var folder = batch.Folder(normalized);
-            if (folder.Subscribed != subscribed)
+            return await SubmitAsync(accountId, new PartitionChange<bool>(batch =>
             {
-                batch.Touch(folder).Subscribed = subscribed;
-            }
+                var folder = batch.FindFolder(normalized);
+                if (subscribed)
+                {
+                    // RFC 9051 §6.3.7: SUBSCRIBE names an existing mailbox; UNSUBSCRIBE any name, existing or not.
+                    _ = folder ?? throw new FolderNotFoundException(normalized);
+                    batch.Add(TableTransactionActionType.UpsertReplace, SubscriptionRow.ToEntity(accountId, normalized));
+                    return true;
+                }
 
+                if (folder is { Subscribed: true })
+                {
+                    batch.Touch(folder).Subscribed = false;
+                }
+
+                if (existing is not null)
+                {
+                    batch.Add(TableTransactionActionType.Delete, new TableEntity(accountId, key) { ETag = existing.ETag });
+                }
+
+                return true;
+            })
+            {
+                OwnRows = 1,
+                ConflictKeys = [key],
+            }).ConfigureAwait(false);
+        }
+        catch (RowConflictException) when (!subscribed)
+        {
+            // The subscription row changed or went since it was read: another UNSUBSCRIBE (or SUBSCRIBE) won the race.
             return true;
-        }) { OwnRows = 0 }).ConfigureAwait(false);
+        }
     });
 
     public Task<FolderStatus> GetStatusAsync(string accountId, string folder, CancellationToken cancellationToken) => Guard(async () =>
@@ -775,10 +816,20 @@ public sealed partial class TableMailboxStore : IMailboxStore
         }
     }
 
-    private static FolderRow NewFolder(PartitionBatch batch, string name, SpecialUse specialUse, bool subscribed = false)
+    /// <summary>Migration on write: a folder row's older Subscribed flag becomes a subscription row of its current name, in this change's transaction.</summary>
+    private static void KeepLegacySubscription(PartitionBatch batch, FolderRow folder)
+    {
+        if (folder.Subscribed)
+        {
+            batch.Touch(folder).Subscribed = false;
+            batch.Add(TableTransactionActionType.UpsertReplace, SubscriptionRow.ToEntity(batch.AccountId, folder.Name));
+        }
+    }
+
+    private static FolderRow NewFolder(PartitionBatch batch, string name, SpecialUse specialUse)
     {
         var account = batch.TouchAccount();
-        var folder = new FolderRow { FolderId = MailboxKeys.NewFolderId(), Name = name, UidValidity = account.NextUidValidity++, SpecialUse = specialUse, Subscribed = subscribed };
+        var folder = new FolderRow { FolderId = MailboxKeys.NewFolderId(), Name = name, UidValidity = account.NextUidValidity++, SpecialUse = specialUse };
         account.FolderCount++;
         batch.InsertFolder(folder);
         return folder;
@@ -809,17 +860,19 @@ public sealed partial class TableMailboxStore : IMailboxStore
             NewFolder(batch, superior, SpecialUse.None);
         }
 
+        // Subscriptions stay with the names (as Dovecot keeps them): an older flag on a renamed row becomes a row under the old name.
         if (FolderName.IsInbox(from))
         {
-            var subscribed = source.Subscribed;
+            KeepLegacySubscription(batch, source);
             batch.Touch(source).Name = to;
             source.SpecialUse = SpecialUse.None;
-            NewFolder(batch, FolderName.Inbox, SpecialUse.Inbox, subscribed);
+            NewFolder(batch, FolderName.Inbox, SpecialUse.Inbox);
             return true;
         }
 
         foreach (var folder in batch.Folders.Where(f => FolderName.IsSameOrBelow(f.Name, from)).ToList())
         {
+            KeepLegacySubscription(batch, folder);
             batch.Touch(folder).Name = to + folder.Name[from.Length..];
         }
 

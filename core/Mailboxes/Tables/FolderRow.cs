@@ -19,6 +19,8 @@ internal sealed class FolderRow
     public int UnseenCount { get; set; }
     public long TotalSize { get; set; }
     public SpecialUse SpecialUse { get; set; }
+
+    /// <summary>The older place of a subscription (see <see cref="SubscriptionRow"/>): read, and cleared when it becomes a row; never set.</summary>
     public bool Subscribed { get; set; }
 
     /// <summary>The lowest UID no IMAP session has yet claimed as \Recent (RFC 3501 §2.3.2); 1 for a new folder.</summary>

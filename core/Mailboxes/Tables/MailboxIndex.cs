@@ -29,8 +29,8 @@ internal sealed class MailboxIndex(TableClient table, TimeProvider clock)
     public TableClient Table { get; } = table;
 
     /// <summary>
-    /// The account row and every folder row, in one query. A new account gets its account row
-    /// and the special-use folders in one transaction (RFC 6154), raced safely by Add.
+    /// The account row, every subscription and every folder row, in one query. A new account gets its account
+    /// row and the special-use folders, subscribed, in one transaction (RFC 6154), raced safely by Add.
     /// </summary>
     public async Task<PartitionState> ReadHeaderAsync(string accountId, CancellationToken cancellationToken)
     {
@@ -193,8 +193,9 @@ internal sealed class MailboxIndex(TableClient table, TimeProvider clock)
         var actions = new List<TableTransactionAction>();
         foreach (var (name, use) in DefaultFolders)
         {
-            var folder = new FolderRow { FolderId = MailboxKeys.NewFolderId(), Name = name, UidValidity = account.NextUidValidity++, SpecialUse = use, Subscribed = true };
+            var folder = new FolderRow { FolderId = MailboxKeys.NewFolderId(), Name = name, UidValidity = account.NextUidValidity++, SpecialUse = use };
             actions.Add(new TableTransactionAction(TableTransactionActionType.Add, folder.ToEntity(accountId)));
+            actions.Add(new TableTransactionAction(TableTransactionActionType.Add, SubscriptionRow.ToEntity(accountId, name)));
         }
 
         actions.Add(new TableTransactionAction(TableTransactionActionType.Add, account.ToEntity(accountId)));
