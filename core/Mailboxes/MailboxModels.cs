@@ -86,8 +86,14 @@ public sealed record MessageBlobReference(string Container, string Name);
 /// </summary>
 public sealed record SearchHeaders(string? From, string? To, string? Cc, string? Bcc, string? Subject, string? Date, string? MessageId, bool Truncated)
 {
+    /// <summary>In-Reply-To as written (THREAD=REFERENCES, RFC 5256 §3); null when absent, and for rows captured before it was kept.</summary>
+    public string? InReplyTo { get; init; }
+
+    /// <summary>References as written, unfolded; null as <see cref="InReplyTo"/>.</summary>
+    public string? References { get; init; }
+
     public int TotalLength => (From?.Length ?? 0) + (To?.Length ?? 0) + (Cc?.Length ?? 0) + (Bcc?.Length ?? 0)
-        + (Subject?.Length ?? 0) + (Date?.Length ?? 0) + (MessageId?.Length ?? 0);
+        + (Subject?.Length ?? 0) + (Date?.Length ?? 0) + (MessageId?.Length ?? 0) + (InReplyTo?.Length ?? 0) + (References?.Length ?? 0);
 }
 
 /// <summary>One message as listed in a folder: everything IMAP needs without opening the message blob.</summary>

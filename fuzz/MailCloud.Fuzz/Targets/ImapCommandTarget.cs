@@ -89,6 +89,9 @@ public static class ImapCommandTarget
             case "SEARCH":
                 SearchRequest.Parse(reader);
                 break;
+            case "THREAD":
+                ThreadRequest.Parse(reader);
+                break;
             case "STORE":
                 ReadStore(reader);
                 break;
