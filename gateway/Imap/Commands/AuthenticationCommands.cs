@@ -151,7 +151,7 @@ public static class AuthenticationCommands
         return await AuthenticateUserAsync(session, parts[1], parts[2], cancellationToken).ConfigureAwait(false);
     }
 
-    // RFC 5161 ENABLE, with IMAP4rev2 (RFC 9051 §6.3.1), UTF8=ACCEPT (RFC 6855) and CONDSTORE (RFC 7162).
+    // RFC 5161 ENABLE, with IMAP4rev2 (RFC 9051 §6.3.1), UTF8=ACCEPT (RFC 6855), CONDSTORE and QRESYNC (RFC 7162 §3.2.3: QRESYNC implies CONDSTORE).
     public static Task<ImapCompletion> EnableAsync(ImapSession session, ImapCommand command, CancellationToken cancellationToken)
     {
         var enabled = new List<string>();
@@ -172,6 +172,11 @@ public static class AuthenticationCommands
                 case "CONDSTORE":
                     session.EnableCondStore();
                     enabled.Add("CONDSTORE");
+                    break;
+                case "QRESYNC":
+                    session.EnableCondStore();
+                    session.QresyncEnabled = true;
+                    enabled.Add("QRESYNC");
                     break;
             }
         }

@@ -8,7 +8,7 @@ using MimeKit;
 namespace MailCloud.Gateway.Imap.Commands;
 
 /// <summary>
-/// FETCH and UID FETCH (RFC 9051 §6.4.5, BINARY RFC 3516, CHANGEDSINCE RFC 7162 §3.1.4).
+/// FETCH and UID FETCH (RFC 9051 §6.4.5, BINARY RFC 3516, CHANGEDSINCE RFC 7162 §3.1.4, VANISHED §3.2.6).
 /// Flags, dates, sizes, UIDs and mod-sequences come from the folder listing; the message is
 /// opened only for items that need its content, and a whole message streams from storage.
 /// </summary>
@@ -20,6 +20,12 @@ public static class FetchCommand
         var set = command.Arguments.ReadSequenceSet();
         command.Arguments.ExpectSpace();
         var request = FetchRequest.Parse(command.Arguments);
+        if (request.Vanished && (!command.Uid || !session.QresyncEnabled))
+        {
+            // RFC 7162 §3.2.6: a UID FETCH modifier, and only once QRESYNC is enabled (§3.2.3).
+            throw new ImapSyntaxException(command.Uid ? "QRESYNC not enabled" : "VANISHED is a UID FETCH modifier");
+        }
+
         if (request.ChangedSince is not null || (request.Attributes & FetchAttributes.ModSeq) != 0)
         {
             session.EnableCondStore();
@@ -36,6 +42,12 @@ public static class FetchCommand
                 await selected.RefreshAsync(cancellationToken).ConfigureAwait(false);
                 request = request with { Attributes = request.Attributes | FetchAttributes.Flags };
             }
+        }
+
+        if (request is { Vanished: true, ChangedSince: { } vanishedSince })
+        {
+            // §3.2.6: the UIDs of the set expunged since, before the FETCH responses.
+            await QresyncResponses.WriteVanishedEarlierAsync(session, vanishedSince, set, cancellationToken).ConfigureAwait(false);
         }
 
         if ((request.Attributes & FetchAttributes.Flags) != 0)

@@ -79,6 +79,9 @@ public sealed partial class ImapSession
         }
     }
 
+    /// <summary>ENABLE QRESYNC (RFC 7162 §3.2.3; implies CONDSTORE): VANISHED instead of EXPUNGE, and the QRESYNC SELECT parameter.</summary>
+    public bool QresyncEnabled { get; set; }
+
     /// <summary>UTF-8 mailbox names and strings (IMAP4rev2 or ENABLE UTF8=ACCEPT, RFC 6855).</summary>
     public bool Utf8Enabled
     {
@@ -98,7 +101,7 @@ public sealed partial class ImapSession
     {
         get
         {
-            var capabilities = new StringBuilder("IMAP4rev1 IMAP4rev2 LITERAL- SASL-IR ID ENABLE IDLE NAMESPACE UNSELECT UIDPLUS MULTIAPPEND BINARY MOVE SPECIAL-USE ESEARCH CONDSTORE UTF8=ACCEPT LIST-EXTENDED LIST-STATUS QUOTA QUOTA=RES-STORAGE STATUS=SIZE OBJECTID CREATE-SPECIAL-USE SORT SORT=DISPLAY ESORT THREAD=ORDEREDSUBJECT COMPRESS=DEFLATE");
+            var capabilities = new StringBuilder("IMAP4rev1 IMAP4rev2 LITERAL- SASL-IR ID ENABLE IDLE NAMESPACE UNSELECT UIDPLUS MULTIAPPEND BINARY MOVE SPECIAL-USE ESEARCH CONDSTORE QRESYNC UTF8=ACCEPT LIST-EXTENDED LIST-STATUS QUOTA QUOTA=RES-STORAGE STATUS=SIZE OBJECTID CREATE-SPECIAL-USE SORT SORT=DISPLAY ESORT THREAD=ORDEREDSUBJECT THREAD=REFERENCES COMPRESS=DEFLATE");
             capabilities.Append(" APPENDLIMIT=").Append(Options.AppendLimit);
             if (State == ImapState.NotAuthenticated)
             {
@@ -269,7 +272,13 @@ public sealed partial class ImapSession
     /// <summary>Writes EXPUNGE, EXISTS and FETCH FLAGS for changes the client has not been told about (RFC 9051 §7.5).</summary>
     public void WriteUpdates(MailboxUpdates updates)
     {
-        foreach (var sequenceNumber in updates.ExpungedSequenceNumbers)
+        if (QresyncEnabled && updates.ExpungedUids.Count > 0)
+        {
+            // RFC 7162 §3.2.10: once QRESYNC is enabled, VANISHED (without EARLIER) replaces EXPUNGE.
+            Writer.Raw("* VANISHED ").Raw(SequenceSet.Format(updates.ExpungedUids)).Crlf();
+        }
+
+        foreach (var sequenceNumber in QresyncEnabled ? [] : updates.ExpungedSequenceNumbers)
         {
             Writer.Raw("* ").Number(sequenceNumber).Raw(" EXPUNGE").Crlf();
         }
