@@ -19,7 +19,7 @@ public sealed partial class ImapSession
 {
     private readonly ImapCommandTable _commands;
     private readonly ILogger _logger;
-    private int _badCommands;
+    private readonly ErrorBudget _errors;
 
     internal ImapSession(IProtocolConnection connection, ImapServices services, ImapCommandTable commands, ILogger logger)
     {
@@ -27,6 +27,7 @@ public sealed partial class ImapSession
         Services = services;
         _commands = commands;
         _logger = logger;
+        _errors = new ErrorBudget(services.Options.MaxBadCommands);
         Writer = new ImapResponseWriter(connection.Output);
     }
 
@@ -249,7 +250,7 @@ public sealed partial class ImapSession
         WriteCompletion(tag, completion);
     }
 
-    /// <summary>Writes a tagged completion; consecutive BADs past the limit end the session.</summary>
+    /// <summary>Writes a tagged completion; BAD (syntax or state) counts toward <see cref="ImapOptions.MaxBadCommands"/> (<see cref="ErrorBudget"/>), OK starts the count again.</summary>
     private void WriteCompletion(string tag, ImapCompletion completion)
     {
         Writer.Raw(tag).Raw(completion.Status switch { ImapStatus.Ok => " OK ", ImapStatus.No => " NO ", _ => " BAD " });
@@ -259,8 +260,13 @@ public sealed partial class ImapSession
         }
 
         Writer.Raw(completion.Text).Crlf();
-        _badCommands = completion.Status == ImapStatus.Bad ? _badCommands + 1 : 0;
-        if (_badCommands >= Options.MaxBadCommands)
+        var outcome = completion.Status switch
+        {
+            ImapStatus.Ok => CommandOutcome.Success,
+            ImapStatus.Bad => CommandOutcome.ProtocolError,
+            _ => CommandOutcome.Refusal,
+        };
+        if (_errors.Record(outcome))
         {
             throw new ImapProtocolViolationException("Too many invalid commands");
         }
@@ -589,7 +595,7 @@ public sealed partial class ImapSession
     {
         Writer.Raw(response).Crlf();
         await Writer.FlushAsync(cancellationToken).ConfigureAwait(false);
-        if (++_badCommands >= Options.MaxBadCommands)
+        if (_errors.Record(CommandOutcome.ProtocolError))
         {
             throw new ImapProtocolViolationException("Too many invalid commands");
         }

@@ -20,7 +20,8 @@ internal sealed partial class Pop3Session(IProtocolConnection connection, Pop3Se
     private readonly ConnectionInput _input = new(connection);
     private string? _user;
     private Maildrop? _maildrop;
-    private int _badCommands;
+    private readonly ErrorBudget _errors = new(services.Options.MaxBadCommands);
+    private CommandOutcome _outcome;
 
     public async Task RunAsync(CancellationToken stopping)
     {
@@ -38,11 +39,18 @@ internal sealed partial class Pop3Session(IProtocolConnection connection, Pop3Se
                     return;
                 }
 
+                _outcome = CommandOutcome.Success;
                 var keepGoing = status == LineStatus.TooLong
                     ? BadCommand("Line too long")
                     : await HandleLineAsync(line, cancellationToken).ConfigureAwait(false);
                 if (!keepGoing)
                 {
+                    break;
+                }
+
+                if (_errors.Record(_outcome))
+                {
+                    Pop3Reply.Error(connection.Output, "Too many bad commands; closing");
                     break;
                 }
             }
@@ -427,22 +435,23 @@ internal sealed partial class Pop3Session(IProtocolConnection connection, Pop3Se
         return true;
     }
 
+    /// <summary>Answers -ERR to a well-formed command that is refused: not counted (<see cref="ErrorBudget"/>).</summary>
     private bool Error(string text, string? code = null)
     {
         Pop3Reply.Error(connection.Output, text, code);
+        if (_outcome == CommandOutcome.Success)
+        {
+            _outcome = CommandOutcome.Refusal;
+        }
+
         return true;
     }
 
-    /// <summary>Answers -ERR; past the limit of bad commands, says so and ends the session.</summary>
+    /// <summary>Answers -ERR to a malformed or misplaced command: counted toward <see cref="Pop3Options.MaxBadCommands"/>.</summary>
     private bool BadCommand(string text)
     {
-        if (++_badCommands >= services.Options.MaxBadCommands)
-        {
-            Pop3Reply.Error(connection.Output, "Too many bad commands; closing");
-            return false;
-        }
-
         Pop3Reply.Error(connection.Output, text);
+        _outcome = CommandOutcome.ProtocolError;
         return true;
     }
 

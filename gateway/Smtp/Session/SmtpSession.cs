@@ -46,7 +46,7 @@ internal sealed partial class SmtpSession
     private bool _extended;
     private Account? _user;
     private SmtpTransaction? _transaction;
-    private int _errors;
+    private readonly ErrorBudget _errors;
     private bool _closing;
 
     public SmtpSession(IProtocolConnection connection, SmtpSessionServices services, CancellationToken stopping)
@@ -56,6 +56,7 @@ internal sealed partial class SmtpSession
         _services = services;
         _stopping = stopping;
         _logger = services.Logger;
+        _errors = new ErrorBudget(services.Options.MaxErrors);
     }
 
     private SmtpRole Role => _connection.Listener.SmtpRole;
@@ -240,7 +241,7 @@ internal sealed partial class SmtpSession
         {
             if (await GetDirectoryAsync().ConfigureAwait(false) is not { } directory)
             {
-                Write(SmtpReplies.DirectoryUnavailable);
+                Reply(SmtpReplies.DirectoryUnavailable);
                 return;
             }
 
@@ -275,7 +276,7 @@ internal sealed partial class SmtpSession
 
         if (_transaction.Recipients.Count >= _services.Options.MaxRecipients)
         {
-            Write(SmtpReplies.TooManyRecipients);
+            Reply(SmtpReplies.TooManyRecipients);
             return;
         }
 
@@ -297,7 +298,7 @@ internal sealed partial class SmtpSession
 
         if (await GetDirectoryAsync().ConfigureAwait(false) is not { } directory)
         {
-            Write(SmtpReplies.DirectoryUnavailable);
+            Reply(SmtpReplies.DirectoryUnavailable);
             return;
         }
 
@@ -317,7 +318,7 @@ internal sealed partial class SmtpSession
         if (_transaction.AddRecipient(recipient.Key, entry, _services.Acceptor.MaxEnvelopeSize) == RecipientAddition.EnvelopeFull)
         {
             // The envelope must fit on the queue; the client sends this one and the rest in another transaction.
-            Write(SmtpReplies.TooManyRecipients);
+            Reply(SmtpReplies.TooManyRecipients);
             return;
         }
 
@@ -633,7 +634,7 @@ internal sealed partial class SmtpSession
         catch (DirectoryUnavailableException ex)
         {
             LogDirectoryUnavailable(ex);
-            Write(SmtpReplies.AuthenticationUnavailable);
+            Reply(SmtpReplies.AuthenticationUnavailable);
             return;
         }
 
@@ -723,16 +724,16 @@ internal sealed partial class SmtpSession
         }
     }
 
-    /// <summary>Writes a reply; refusals count toward <see cref="SmtpOptions.MaxErrors"/>, after which the session ends with 421.</summary>
+    /// <summary>Writes a command's reply; syntax and sequence errors count toward <see cref="SmtpOptions.MaxErrors"/> (<see cref="ErrorBudget"/>), after which the session ends with 421.</summary>
     private void Reply(SmtpReply reply)
     {
         Write(reply);
-        if (reply.IsPositive || ++_errors < _services.Options.MaxErrors)
+        if (!_errors.Record(reply.Outcome))
         {
             return;
         }
 
-        LogTooManyErrors(_errors);
+        LogTooManyErrors(_errors.Errors);
         Write(SmtpReplies.TooManyErrors);
         _closing = true;
     }
