@@ -98,22 +98,15 @@ var queueNames = {
 var deploymentContainerName = 'functions-deployment'
 var healthPort = 8080
 
-// Gateway:Listeners, one per mail port: `listener` holds ListenerOptions' properties by name (they become
-// Gateway__Listeners__<i>__<property>); `publicPort` is what the load balancer exposes; `role` is the
+// Gateway:Listeners, one per mail port, from the list the gateway's own defaults are built from
+// (gateway/Hosting/DefaultListeners.cs): `listener` holds ListenerOptions' properties by name (they become
+// Gateway__Listeners__<i>__<property>); `publicPort` is what the load balancer exposes, mapped onto the
+// listener's port (the container runs as non-root, which cannot bind ports below 1024, so each listener
+// uses 2000 + its standard port, 2525 for 25; gateway/Dockerfile EXPOSEs the same ports); `role` is the
 // container group set that serves it (ACI opens at most five ports per group, health port included);
-// `idleTimeoutInMinutes` is the load balancer's for the flow (IMAP IDLE clients re-issue every 29 minutes,
-// RFC 2177), never below the listener's own IdleTimeout, which matches gateway/Hosting/DefaultListeners.cs
-// (checked by tests/MailCloud.Infra.Tests): IMAP's autologout is at least 30 minutes (RFC 9051 §5.4). The container runs as non-root, which cannot bind ports below 1024, so each listener uses
-// 2000 + its standard port (gateway/Dockerfile EXPOSEs the same ports).
-var listeners = [
-  { role: 'smtp', publicPort: 25, idleTimeoutInMinutes: 10, listener: { Name: 'smtp', Protocol: 'Smtp', SmtpRole: 'Mx', Address: '0.0.0.0', Port: 2525, Tls: 'StartTls' } }
-  { role: 'smtp', publicPort: 587, idleTimeoutInMinutes: 10, listener: { Name: 'submission', Protocol: 'Smtp', SmtpRole: 'Submission', Address: '0.0.0.0', Port: 2587, Tls: 'StartTls' } }
-  { role: 'smtp', publicPort: 465, idleTimeoutInMinutes: 10, listener: { Name: 'submissions', Protocol: 'Smtp', SmtpRole: 'Submission', Address: '0.0.0.0', Port: 2465, Tls: 'Implicit' } }
-  { role: 'mailbox', publicPort: 143, idleTimeoutInMinutes: 30, listener: { Name: 'imap', Protocol: 'Imap', Address: '0.0.0.0', Port: 2143, Tls: 'StartTls', IdleTimeout: '00:30:00' } }
-  { role: 'mailbox', publicPort: 993, idleTimeoutInMinutes: 30, listener: { Name: 'imaps', Protocol: 'Imap', Address: '0.0.0.0', Port: 2993, Tls: 'Implicit', IdleTimeout: '00:30:00' } }
-  { role: 'mailbox', publicPort: 110, idleTimeoutInMinutes: 10, listener: { Name: 'pop3', Protocol: 'Pop3', Address: '0.0.0.0', Port: 2110, Tls: 'StartTls', IdleTimeout: '00:10:00' } }
-  { role: 'mailbox', publicPort: 995, idleTimeoutInMinutes: 10, listener: { Name: 'pop3s', Protocol: 'Pop3', Address: '0.0.0.0', Port: 2995, Tls: 'Implicit', IdleTimeout: '00:10:00' } }
-]
+// `idleTimeoutInMinutes` is the load balancer's for the flow, a minute past the listener's IdleTimeout so
+// the gateway closes first and says why (IMAP's is 30 minutes, RFC 9051 §5.4; IDLE keepalives every two).
+var listeners = loadJsonContent('../gateway/Hosting/listeners.json')
 
 resource resourceGroup 'Microsoft.Resources/resourceGroups@2025-04-01' = {
   name: 'rg-${environmentName}'

@@ -1,22 +1,42 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
 namespace MailCloud.Gateway.Hosting;
 
-/// <summary>The listener sets the gateway uses when configuration names none.</summary>
+/// <summary>
+/// The listener sets the gateway uses when configuration names none. Both come from one list,
+/// <c>listeners.json</c> beside this file, which <c>infra/main.bicep</c> loads too: what Azure runs,
+/// what the container starts with no configuration, and what <c>mailcloud dev</c> opens are the same
+/// listeners with the same timeouts.
+/// </summary>
 public static class DefaultListeners
 {
-    /// <summary>The container in Azure: well-known ports on every interface.</summary>
-    public static IReadOnlyList<ListenerOptions> Cloud { get; } = Build("0.0.0.0", 25, 587, 465, 143, 993, 110, 995);
+    private static readonly JsonSerializerOptions JsonOptions = new()
+    {
+        PropertyNameCaseInsensitive = true,
+        Converters = { new JsonStringEnumConverter() },
+    };
 
-    /// <summary>Local mode: loopback only, unprivileged ports.</summary>
-    public static IReadOnlyList<ListenerOptions> Dev { get; } = Build("127.0.0.1", 2525, 2587, 2465, 2143, 2993, 2110, 2995);
+    /// <summary>The standard listeners with what the load balancer in front of each needs.</summary>
+    public static IReadOnlyList<StandardListener> Standard { get; } = Load();
 
-    /// <summary>A fresh, mutable copy of a set (options are mutable; the defaults must not be).</summary>
-    public static List<ListenerOptions> Copy(IReadOnlyList<ListenerOptions> set) =>
+    /// <summary>
+    /// The container: every interface, and 2000 + the standard port (2525 for 25), because the image
+    /// runs as non-root, which cannot bind ports below 1024; the load balancer maps the public ports.
+    /// </summary>
+    public static IReadOnlyList<ListenerOptions> Cloud { get; } = [.. Standard.Select(s => s.Listener)];
+
+    /// <summary>Local mode: the same listeners on loopback only.</summary>
+    public static IReadOnlyList<ListenerOptions> Dev { get; } = Copy(Cloud, address: "127.0.0.1");
+
+    /// <summary>A fresh, mutable copy of a set (options are mutable; the defaults must not be), on another <paramref name="address"/> if given.</summary>
+    public static List<ListenerOptions> Copy(IReadOnlyList<ListenerOptions> set, string? address = null) =>
         [.. set.Select(l => new ListenerOptions
         {
             Name = l.Name,
             Protocol = l.Protocol,
             SmtpRole = l.SmtpRole,
-            Address = l.Address,
+            Address = address ?? l.Address,
             Port = l.Port,
             Tls = l.Tls,
             MaxConnections = l.MaxConnections,
@@ -26,17 +46,21 @@ public static class DefaultListeners
             TlsHandshakeTimeout = l.TlsHandshakeTimeout,
         })];
 
-    private static IReadOnlyList<ListenerOptions> Build(string address, int mx, int submission, int submissions, int imap, int imaps, int pop3, int pop3s) =>
-    [
-        new() { Name = ListenerNames.Mx, Protocol = MailProtocol.Smtp, SmtpRole = SmtpRole.Mx, Address = address, Port = mx },
-        new() { Name = ListenerNames.Submission, Protocol = MailProtocol.Smtp, SmtpRole = SmtpRole.Submission, Address = address, Port = submission },
-        new() { Name = ListenerNames.Submissions, Protocol = MailProtocol.Smtp, SmtpRole = SmtpRole.Submission, Address = address, Port = submissions, Tls = TlsMode.Implicit },
-        new() { Name = ListenerNames.Imap, Protocol = MailProtocol.Imap, Address = address, Port = imap, IdleTimeout = TimeSpan.FromMinutes(30) },
-        new() { Name = ListenerNames.Imaps, Protocol = MailProtocol.Imap, Address = address, Port = imaps, Tls = TlsMode.Implicit, IdleTimeout = TimeSpan.FromMinutes(30) },
-        new() { Name = ListenerNames.Pop3, Protocol = MailProtocol.Pop3, Address = address, Port = pop3, IdleTimeout = TimeSpan.FromMinutes(10) },
-        new() { Name = ListenerNames.Pop3s, Protocol = MailProtocol.Pop3, Address = address, Port = pop3s, Tls = TlsMode.Implicit, IdleTimeout = TimeSpan.FromMinutes(10) },
-    ];
+    private static List<StandardListener> Load()
+    {
+        using var json = typeof(DefaultListeners).Assembly.GetManifestResourceStream("MailCloud.Gateway.Hosting.listeners.json")
+            ?? throw new InvalidOperationException("listeners.json is not embedded in the gateway assembly.");
+        return JsonSerializer.Deserialize<List<StandardListener>>(json, JsonOptions)
+            ?? throw new InvalidOperationException("listeners.json is empty.");
+    }
 }
+
+/// <summary>One entry of <c>listeners.json</c>.</summary>
+/// <param name="Role">The set of gateway container groups in Azure that serves it (infra/modules/gateway.bicep).</param>
+/// <param name="PublicPort">The standard port clients connect to, which the load balancer exposes.</param>
+/// <param name="IdleTimeoutInMinutes">The load balancer's idle timeout for the flow: a minute past the listener's, so the gateway closes first and says why.</param>
+/// <param name="Listener">The listener itself, by <see cref="ListenerOptions"/> property name.</param>
+public sealed record StandardListener(string Role, int PublicPort, int IdleTimeoutInMinutes, ListenerOptions Listener);
 
 /// <summary>The names of the default listeners, as used in configuration and logs.</summary>
 public static class ListenerNames

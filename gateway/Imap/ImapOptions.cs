@@ -40,13 +40,11 @@ public sealed class ImapOptions
     /// <summary>Memory for BODYSTRUCTURE answers shared by all sessions (a message is parsed once, not on every FETCH).</summary>
     [Range(0, long.MaxValue)] public long BodyStructureCacheBytes { get; set; } = 16L * 1024 * 1024;
 
-    /// <summary>An IDLE is ended with BYE after this long (RFC 2177 asks clients to re-issue IDLE within 29 minutes).</summary>
-    public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromMinutes(30);
-
     /// <summary>
     /// How often an IDLE says "* OK Still here" (RFC 2177 §3 allows untagged responses at any time):
     /// at most two minutes, so no NAT or load balancer on the way (Azure's idle timeout is at least
-    /// four) drops a quiet connection, and shorter than <see cref="IdleTimeout"/>.
+    /// four) drops a quiet connection. (How long an IDLE may last is the listener's
+    /// <see cref="Hosting.ListenerOptions.IdleTimeout"/>: one setting for the autologout timer.)
     /// </summary>
     public TimeSpan IdleKeepaliveInterval { get; set; } = TimeSpan.FromMinutes(2);
 

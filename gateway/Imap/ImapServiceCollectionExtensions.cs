@@ -13,10 +13,10 @@ public static class ImapServiceCollectionExtensions
         services.AddOptions<ImapOptions>()
             .BindConfiguration(ImapOptions.SectionName)
             .ValidateDataAnnotations()
-            .Validate(o => o.ChangePollInterval > TimeSpan.Zero && o.IdleTimeout > TimeSpan.Zero, "Imap:ChangePollInterval and Imap:IdleTimeout must be positive.")
+            .Validate(o => o.ChangePollInterval > TimeSpan.Zero, "Imap:ChangePollInterval must be positive.")
             .Validate(
-                o => o.IdleKeepaliveInterval > TimeSpan.Zero && o.IdleKeepaliveInterval <= ImapOptions.MaxIdleKeepaliveInterval && o.IdleKeepaliveInterval < o.IdleTimeout,
-                "Imap:IdleKeepaliveInterval must be positive, at most two minutes, and shorter than Imap:IdleTimeout.")
+                o => o.IdleKeepaliveInterval > TimeSpan.Zero && o.IdleKeepaliveInterval <= ImapOptions.MaxIdleKeepaliveInterval,
+                "Imap:IdleKeepaliveInterval must be positive and at most two minutes.")
             .ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<FolderWatcherRegistry>();

@@ -97,22 +97,22 @@ public sealed partial class ConfigurationDriftTests(CompiledTemplate template) :
     }
 
     [Fact]
-    public void GatewayListeners_KeepTheDefaultListenersBehaviour_AndTheLoadBalancerOutlastsTheirIdleTimeout()
+    public void GatewayListeners_AreTheGatewaysDefaults_AndTheLoadBalancerOutlastsTheirIdleTimeout()
     {
-        // Matched by the standard port the load balancer exposes, which is DefaultListeners.Cloud's port.
-        foreach (var entry in template.Variable("listeners").AsArray())
+        // main.bicep loads gateway/Hosting/listeners.json, the list DefaultListeners is built from.
+        var listeners = template.Variable("listeners").AsArray();
+        Assert.Equal(DefaultListeners.Standard.Count, listeners.Count);
+        for (var i = 0; i < listeners.Count; i++)
         {
-            var listener = entry!["listener"]!;
-            var publicPort = (int)entry["publicPort"]!;
-            var expected = Assert.Single(DefaultListeners.Cloud, l => l.Port == publicPort);
-            var idleTimeout = listener[nameof(ListenerOptions.IdleTimeout)] is { } idle
-                ? TimeSpan.Parse((string)idle!, System.Globalization.CultureInfo.InvariantCulture)
-                : new ListenerOptions().IdleTimeout;
-
-            Assert.Equal(expected.Protocol.ToString(), (string)listener[nameof(ListenerOptions.Protocol)]!);
-            Assert.Equal(expected.Tls.ToString(), (string)listener[nameof(ListenerOptions.Tls)]!);
-            Assert.Equal(expected.IdleTimeout, idleTimeout);
-            Assert.True((int)entry["idleTimeoutInMinutes"]! >= idleTimeout.TotalMinutes, $"The load balancer drops port {publicPort} before the gateway's idle timeout.");
+            var entry = listeners[i]!;
+            var expected = DefaultListeners.Standard[i];
+            var listener = entry["listener"]!;
+            Assert.Equal(expected.Listener.Name, (string)listener[nameof(ListenerOptions.Name)]!);
+            Assert.Equal(expected.Listener.Port, (int)listener[nameof(ListenerOptions.Port)]!);
+            Assert.Equal(expected.PublicPort, (int)entry["publicPort"]!);
+            Assert.Equal(expected.Role, (string)entry["role"]!);
+            var idleTimeout = TimeSpan.Parse((string)listener[nameof(ListenerOptions.IdleTimeout)]!, System.Globalization.CultureInfo.InvariantCulture);
+            Assert.True((int)entry["idleTimeoutInMinutes"]! > idleTimeout.TotalMinutes, $"The load balancer drops port {expected.PublicPort} before the gateway's idle timeout.");
         }
     }
 

@@ -5,8 +5,8 @@ namespace MailCloud.Gateway.Imap.Commands;
 /// <summary>
 /// IDLE (RFC 2177, RFC 9051 §6.3.13): reports changes of the selected folder as the folder's
 /// watcher sees them, says "* OK Still here" every <see cref="ImapOptions.IdleKeepaliveInterval"/>,
-/// and ends with BYE after <see cref="ImapOptions.IdleTimeout"/> unless the client sends DONE first.
-/// Both timings run on the injected <see cref="TimeProvider"/>.
+/// and ends with BYE when the client has been silent for the listener's idle timeout (the autologout
+/// timer, RFC 9051 §5.4) unless it sends DONE first. Both timings run on the injected <see cref="TimeProvider"/>.
 /// </summary>
 public static class IdleCommand
 {
@@ -14,7 +14,7 @@ public static class IdleCommand
     {
         command.Arguments.ExpectEnd();
         var time = session.Services.Time;
-        using var limit = new CancellationTokenSource(session.Options.IdleTimeout, time);
+        using var limit = new CancellationTokenSource(Limit(session.Connection.Listener.IdleTimeout), time);
         using var idling = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, limit.Token);
         var keepalive = Task.Delay(session.Options.IdleKeepaliveInterval, time, idling.Token);
         session.Writer.Raw("+ idling").Crlf();
@@ -69,4 +69,11 @@ public static class IdleCommand
             await idling.CancelAsync().ConfigureAwait(false);
         }
     }
+
+    /// <summary>
+    /// A second before the connection's idle timer would drop the silent client, so the BYE is
+    /// written first (half the timeout for one shorter than two seconds).
+    /// </summary>
+    private static TimeSpan Limit(TimeSpan idleTimeout) =>
+        idleTimeout > TimeSpan.FromSeconds(2) ? idleTimeout - TimeSpan.FromSeconds(1) : idleTimeout / 2;
 }

@@ -81,10 +81,27 @@ public sealed class GatewayConfigurationTests : IDisposable
     [Fact]
     public void The_default_sets_cover_every_protocol_port()
     {
-        Assert.Equal([25, 587, 465, 143, 993, 110, 995], DefaultListeners.Cloud.Select(l => l.Port));
-        Assert.Equal([2525, 2587, 2465, 2143, 2993, 2110, 2995], DefaultListeners.Dev.Select(l => l.Port));
+        Assert.Equal([25, 587, 465, 143, 993, 110, 995], DefaultListeners.Standard.Select(l => l.PublicPort));
+        // The container runs as non-root: unprivileged ports, the same ones local mode uses on loopback.
+        Assert.Equal([2525, 2587, 2465, 2143, 2993, 2110, 2995], DefaultListeners.Cloud.Select(l => l.Port));
+        Assert.Equal(DefaultListeners.Cloud.Select(l => l.Port), DefaultListeners.Dev.Select(l => l.Port));
+        Assert.All(DefaultListeners.Cloud, l => Assert.Equal("0.0.0.0", l.Address));
         Assert.All(DefaultListeners.Dev, l => Assert.Equal("127.0.0.1", l.Address));
-        Assert.Equal(TlsMode.Implicit, DefaultListeners.Cloud.Single(l => l.Port == 465).Tls);
-        Assert.Equal(SmtpRole.Submission, DefaultListeners.Cloud.Single(l => l.Port == 587).SmtpRole);
+        Assert.Equal(TlsMode.Implicit, DefaultListeners.Cloud.Single(l => l.Port == 2465).Tls);
+        Assert.Equal(SmtpRole.Submission, DefaultListeners.Cloud.Single(l => l.Port == 2587).SmtpRole);
+        Assert.Equal(
+            [ListenerNames.Mx, ListenerNames.Submission, ListenerNames.Submissions, ListenerNames.Imap, ListenerNames.Imaps, ListenerNames.Pop3, ListenerNames.Pop3s],
+            DefaultListeners.Cloud.Select(l => l.Name));
+    }
+
+    [Fact]
+    public void Imap_listeners_keep_a_silent_client_for_30_minutes_and_a_session_for_a_day()
+    {
+        // RFC 9051 §5.4: the autologout timer is at least 30 minutes; IDLE clients stay connected for days.
+        Assert.All(DefaultListeners.Cloud.Where(l => l.Protocol == MailProtocol.Imap), l =>
+        {
+            Assert.Equal(TimeSpan.FromMinutes(30), l.IdleTimeout);
+            Assert.Equal(TimeSpan.FromDays(1), l.SessionTimeout);
+        });
     }
 }

@@ -32,7 +32,7 @@ public sealed partial class CompiledTemplate : IAsyncLifetime
     public Task DisposeAsync() => Task.CompletedTask;
 
     public JsonNode Variable(string name) =>
-        Template["variables"]?[name] ?? throw new KeyNotFoundException($"main.bicep has no variable '{name}'.");
+        Resolve(Template["variables"]?[name]) ?? throw new KeyNotFoundException($"main.bicep has no variable '{name}'.");
 
     /// <summary>A module's (nested deployment's) parameter value, with plain variable references resolved.</summary>
     public JsonNode? ModuleParameter(string module, string parameter) =>
