@@ -1,4 +1,3 @@
-using MailCloud.Core.Directory;
 using MailCloud.Core.Mailboxes;
 using MailCloud.Gateway.Hosting;
 using MailCloud.Gateway.Imap.Commands;
@@ -18,8 +17,7 @@ internal sealed class ImapSessionHandler : IProtocolSessionHandler
 
     public ImapSessionHandler(
         IMailboxStore store,
-        IMailDirectory directory,
-        IAuthenticationThrottle throttle,
+        UserAuthenticator authenticator,
         FolderWatcherRegistry watchers,
         MessageHeaderCache headers,
         BodyStructureCache bodyStructures,
@@ -29,7 +27,7 @@ internal sealed class ImapSessionHandler : IProtocolSessionHandler
         TimeProvider time,
         ILogger<ImapSession> logger)
     {
-        _services = new ImapServices(store, directory, throttle, watchers, headers, bodyStructures, options.Value, gatewayOptions.Value, certificate, time);
+        _services = new ImapServices(store, authenticator, watchers, headers, bodyStructures, options.Value, gatewayOptions.Value, certificate, time);
         _logger = logger;
     }
 

@@ -1,8 +1,8 @@
-using MailCloud.Core.Directory;
 using MailCloud.Core.Mailboxes;
 using MailCloud.Gateway.Hosting;
 using MailCloud.Gateway.Pop3.Protocol;
 using MailCloud.Gateway.Pop3.Session;
+using MailCloud.Gateway.Security;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -11,14 +11,12 @@ namespace MailCloud.Gateway.Pop3;
 /// <summary>Runs a <see cref="Pop3Session"/> for every connection on a POP3 listener.</summary>
 internal sealed class Pop3SessionHandler(
     IMailboxStore store,
-    IMailDirectory directory,
-    IAuthenticationThrottle throttle,
+    UserAuthenticator authenticator,
     IOptions<Pop3Options> options,
     IOptions<GatewayOptions> gatewayOptions,
-    TimeProvider time,
     ILogger<Pop3SessionHandler> logger) : IProtocolSessionHandler
 {
-    private readonly Pop3Services _services = new(store, directory, throttle, options.Value, gatewayOptions.Value, time);
+    private readonly Pop3Services _services = new(store, authenticator, options.Value, gatewayOptions.Value);
 
     public MailProtocol Protocol => MailProtocol.Pop3;
 

@@ -1,15 +1,13 @@
-using MailCloud.Core.Directory;
 using MailCloud.Core.Mailboxes;
 using MailCloud.Gateway.Hosting;
 using MailCloud.Gateway.Security;
 
 namespace MailCloud.Gateway.Imap.Session;
 
-/// <summary>What sessions share: storage, the directory, the login throttle, folder watchers, the header and body-structure caches, options and the clock.</summary>
+/// <summary>What sessions share: storage, the user authenticator, folder watchers, the header and body-structure caches, options and the clock.</summary>
 internal sealed record ImapServices(
     IMailboxStore Store,
-    IMailDirectory Directory,
-    IAuthenticationThrottle Throttle,
+    UserAuthenticator Authenticator,
     FolderWatcherRegistry Watchers,
     MessageHeaderCache Headers,
     BodyStructureCache BodyStructures,

@@ -6,6 +6,7 @@ using MailCloud.Core.Mailboxes;
 using MailCloud.Gateway.Hosting;
 using MailCloud.Gateway.Imap.Commands;
 using MailCloud.Gateway.Imap.Protocol;
+using MailCloud.Gateway.Security;
 using Microsoft.Extensions.Logging;
 
 namespace MailCloud.Gateway.Imap.Session;
@@ -88,8 +89,7 @@ public sealed partial class ImapSession
     }
 
     /// <summary>Plaintext passwords are refused before TLS, except from loopback when allowed (RFC 9051 §6.2.3 LOGINDISABLED).</summary>
-    public bool PlaintextAuthAllowed =>
-        Connection.IsSecure || (Services.GatewayOptions.AllowPlaintextAuthOnLoopback && IPAddress.IsLoopback(Connection.RemoteEndPoint.Address));
+    public bool PlaintextAuthAllowed => Services.Authenticator.PlaintextAllowed(Connection);
 
     public bool CanStartTls =>
         !Connection.IsSecure && Connection.Listener.Tls == TlsMode.StartTls && Services.Certificate.AuthenticationOptions is not null;
@@ -108,7 +108,7 @@ public sealed partial class ImapSession
                     capabilities.Append(" STARTTLS");
                 }
 
-                capabilities.Append(PlaintextAuthAllowed ? " AUTH=PLAIN" : " LOGINDISABLED");
+                capabilities.Append(PlaintextAuthAllowed ? string.Concat(SaslExchange.MechanismNames.Select(m => " AUTH=" + m)) : " LOGINDISABLED");
             }
 
             return capabilities.ToString();
@@ -434,7 +434,16 @@ public sealed partial class ImapSession
 
     public string EncodeMailboxName(string name) => Utf8Enabled ? name : ModifiedUtf7.Encode(name);
 
-    /// <summary>Reads one line from the client (the continuation of AUTHENTICATE, or DONE after IDLE).</summary>
+    /// <summary>RFC 9051 §6.2.2: an AUTHENTICATE challenge ("+ " and base64), and the client's response line.</summary>
+    public async ValueTask<string?> ChallengeAsync(string challenge, CancellationToken cancellationToken)
+    {
+        Writer.Raw("+ ").Raw(challenge).Crlf();
+        await FlushAsync(cancellationToken).ConfigureAwait(false);
+        return await ReadLineAsync(cancellationToken).ConfigureAwait(false)
+            ?? throw new OperationCanceledException("The client went away during AUTHENTICATE.");
+    }
+
+    /// <summary>Reads one line from the client (DONE after IDLE, an AUTHENTICATE response); replies written so far are sent first.</summary>
     public async Task<string?> ReadLineAsync(CancellationToken cancellationToken)
     {
         var line = await ReadLineBytesAsync(cancellationToken).ConfigureAwait(false);
