@@ -5,7 +5,7 @@ using MailCloud.Gateway.Security;
 namespace MailCloud.Gateway.Imap.Commands;
 
 /// <summary>Any-state and not-authenticated commands (RFC 9051 §6.1, §6.2), ENABLE (RFC 5161) and ID (RFC 2971).</summary>
-public static class AuthenticationCommands
+internal static class AuthenticationCommands
 {
     // RFC 9051 §6.1.1
     public static Task<ImapCompletion> CapabilityAsync(ImapSession session, ImapCommand command, CancellationToken cancellationToken)
@@ -72,13 +72,7 @@ public static class AuthenticationCommands
             return ImapCompletion.Bad("STARTTLS is not available");
         }
 
-        if (session.HasPendingInput())
-        {
-            throw new ImapProtocolViolationException("Commands pipelined after STARTTLS");
-        }
-
         session.Writer.Raw(command.Tag).Raw(" OK Begin TLS negotiation now").Crlf();
-        await session.FlushAsync(cancellationToken).ConfigureAwait(false);
         await session.StartTlsAsync(cancellationToken).ConfigureAwait(false);
         return ImapCompletion.AlreadySent;
     }

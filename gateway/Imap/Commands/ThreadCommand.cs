@@ -9,7 +9,7 @@ namespace MailCloud.Gateway.Imap.Commands;
 /// date order, and the groups in the sent date order of their parents. Like SORT, from the index
 /// rows alone.
 /// </summary>
-public static class ThreadCommand
+internal static class ThreadCommand
 {
     private static readonly SortCriterion[] SubjectThenDate = [new(SortKey.Subject, false), new(SortKey.Date, false)];
 

@@ -10,7 +10,7 @@ namespace MailCloud.Gateway.Imap.Session;
 /// them in; it lists the folder again only when messages disappeared (an expunge) or the UIDs
 /// were reassigned. Then it tells each subscriber. Sessions share the snapshot instead of holding copies.
 /// </summary>
-public sealed class FolderWatcher : IAsyncDisposable
+internal sealed partial class FolderWatcher : IAsyncDisposable
 {
     private readonly IMailboxStore _store;
     private readonly TimeSpan _interval;
@@ -153,7 +153,7 @@ public sealed class FolderWatcher : IAsyncDisposable
                 catch (Exception e) when (e is not OperationCanceledException)
                 {
                     // A folder deleted or renamed under us, or storage briefly unavailable: keep the last snapshot.
-                    _logger.LogWarning(e, "Polling folder {Folder} of account {AccountId} failed", Folder, AccountId);
+                    LogPollFailed(e, Folder, AccountId);
                 }
             }
         }
@@ -173,4 +173,7 @@ public sealed class FolderWatcher : IAsyncDisposable
         _stop.Dispose();
         _refreshGate.Dispose();
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Polling folder {Folder} of account {AccountId} failed")]
+    private partial void LogPollFailed(Exception exception, string folder, string accountId);
 }

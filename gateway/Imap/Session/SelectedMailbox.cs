@@ -6,7 +6,7 @@ namespace MailCloud.Gateway.Imap.Session;
 /// What changed in the selected folder since the session last told its client; <see cref="Recent"/>
 /// is the number of \Recent messages when it changed with <see cref="Exists"/> (RFC 3501 §7.3.2).
 /// </summary>
-public sealed record MailboxUpdates(IReadOnlyList<uint> ExpungedSequenceNumbers, int? Exists, int? Recent, IReadOnlyList<(uint SequenceNumber, MessageSummary Message)> FlagChanges);
+internal sealed record MailboxUpdates(IReadOnlyList<uint> ExpungedSequenceNumbers, int? Exists, int? Recent, IReadOnlyList<(uint SequenceNumber, MessageSummary Message)> FlagChanges);
 
 /// <summary>
 /// A session's view of its selected folder (RFC 9051 §2.3.1.2): the sequence-number-to-UID map
@@ -14,7 +14,7 @@ public sealed record MailboxUpdates(IReadOnlyList<uint> ExpungedSequenceNumbers,
 /// data comes from the shared snapshot of the folder's <see cref="FolderWatcher"/>; the session
 /// keeps only the UID map.
 /// </summary>
-public sealed class SelectedMailbox : IAsyncDisposable
+internal sealed class SelectedMailbox : IAsyncDisposable
 {
     private readonly FolderLease _lease;
     private readonly SemaphoreSlim _changed = new(0, 1);

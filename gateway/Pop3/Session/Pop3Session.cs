@@ -10,7 +10,7 @@ namespace MailCloud.Gateway.Pop3.Session;
 /// One POP3 conversation (RFC 1939): AUTHORIZATION, then TRANSACTION on a fixed view of INBOX,
 /// then UPDATE on QUIT, where (and only where) the messages marked with DELE are removed.
 /// </summary>
-internal sealed partial class Pop3Session(IProtocolConnection connection, Pop3Services services, ILogger logger)
+internal sealed partial class Pop3Session(IProtocolConnection connection, Pop3Services services, ILogger<Pop3Session> logger)
 {
     private const string Inbox = "INBOX";
     private const int ReadBlock = 64 * 1024;
@@ -246,10 +246,13 @@ internal sealed partial class Pop3Session(IProtocolConnection connection, Pop3Se
         }
 
         Pop3Reply.Ok(connection.Output, "Begin TLS negotiation");
-        await connection.Output.FlushAsync(cancellationToken).ConfigureAwait(false);
-        _input.DiscardBuffered();
         _user = null;
-        await connection.StartTlsAsync(cancellationToken).ConfigureAwait(false);
+        var injected = await _input.StartTlsAsync(cancellationToken).ConfigureAwait(false);
+        if (injected > 0)
+        {
+            LogDiscardedInjection(connection.ConnectionId, injected);
+        }
+
         return true;
     }
 
@@ -439,6 +442,9 @@ internal sealed partial class Pop3Session(IProtocolConnection connection, Pop3Se
 
     [LoggerMessage(Level = LogLevel.Information, Message = "POP3 {ConnectionId}: removed {Count} messages at QUIT")]
     private partial void LogRemoved(string connectionId, int count);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "POP3 {ConnectionId}: discarded {Count} bytes pipelined after STLS (command injection guard)")]
+    private partial void LogDiscardedInjection(string connectionId, long count);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "POP3 {ConnectionId}: storage failed during {Operation}")]
     private partial void LogStorageFailed(Exception exception, string connectionId, string operation);

@@ -39,7 +39,7 @@ internal sealed partial class SmtpSession
 
     private readonly IProtocolConnection _connection;
     private readonly SmtpInput _input;
-    private readonly SmtpSessionServices _services;
+    private readonly SmtpServices _services;
     private readonly CancellationToken _stopping;
     private readonly ILogger _logger;
     private string? _helo;
@@ -49,13 +49,13 @@ internal sealed partial class SmtpSession
     private readonly ErrorBudget _errors;
     private bool _closing;
 
-    public SmtpSession(IProtocolConnection connection, SmtpSessionServices services, CancellationToken stopping)
+    public SmtpSession(IProtocolConnection connection, SmtpServices services, ILogger<SmtpSession> logger, CancellationToken stopping)
     {
         _connection = connection;
         _input = new SmtpInput(connection);
         _services = services;
         _stopping = stopping;
-        _logger = services.Logger;
+        _logger = logger;
         _errors = new ErrorBudget(services.Options.MaxErrors);
     }
 
@@ -555,17 +555,14 @@ internal sealed partial class SmtpSession
             return;
         }
 
-        var injected = _input.DiscardBuffered();
-        if (injected > 0)
-        {
-            LogDiscardedInjection(injected);
-        }
-
         Write(new SmtpReply(220, "2.0.0", "Ready to start TLS"));
-        await _connection.Output.FlushAsync(_connection.ConnectionClosed).ConfigureAwait(false);
         try
         {
-            await _connection.StartTlsAsync(_connection.ConnectionClosed).ConfigureAwait(false);
+            var injected = await _input.StartTlsAsync(_connection.ConnectionClosed).ConfigureAwait(false);
+            if (injected > 0)
+            {
+                LogDiscardedInjection(injected);
+            }
         }
         catch (AuthenticationException ex)
         {
