@@ -4,7 +4,7 @@ using MailCloud.Gateway.Imap.Session;
 namespace MailCloud.Gateway.Imap.Commands;
 
 /// <summary>EXPUNGE and UID EXPUNGE (RFC 9051 §6.4.3, §6.4.9), CLOSE (§6.4.1), UNSELECT (§6.4.2) and CHECK (RFC 3501 §6.4.1).</summary>
-public static class ExpungeCommands
+internal static class ExpungeCommands
 {
     // RFC 3501 §6.4.1: nothing to checkpoint (every change is already durable); like NOOP, it
     // reports what changed, expunges included, through the session's update report.

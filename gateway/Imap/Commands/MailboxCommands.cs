@@ -5,7 +5,7 @@ using MailCloud.Gateway.Imap.Session;
 namespace MailCloud.Gateway.Imap.Commands;
 
 /// <summary>Authenticated-state commands on mailboxes (RFC 9051 §6.3), except LIST and APPEND.</summary>
-public static class MailboxCommands
+internal static class MailboxCommands
 {
     // RFC 9051 §6.3.2 SELECT and §6.3.3 EXAMINE; RFC 7162 §3.1.8 (CONDSTORE) and §3.2.5 (QRESYNC) parameters.
     public static async Task<ImapCompletion> SelectAsync(ImapSession session, ImapCommand command, CancellationToken cancellationToken)

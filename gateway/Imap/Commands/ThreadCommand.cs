@@ -11,7 +11,7 @@ namespace MailCloud.Gateway.Imap.Commands;
 /// at append (rows from before that have none, so they thread by subject only). Like SORT, from the
 /// index rows alone.
 /// </summary>
-public static class ThreadCommand
+internal static class ThreadCommand
 {
     private static readonly SortCriterion[] SubjectThenDate = [new(SortKey.Subject, false), new(SortKey.Date, false)];
 

@@ -10,7 +10,7 @@ namespace MailCloud.Gateway.Imap.Session;
 /// expunged since (the store's tombstones), merging both in; it lists the folder again only when
 /// that cannot account for the folder (tombstones pruned past its MODSEQ, a race) or the UIDs were reassigned. Then it tells each subscriber. Sessions share the snapshot instead of holding copies.
 /// </summary>
-public sealed class FolderWatcher : IAsyncDisposable
+internal sealed partial class FolderWatcher : IAsyncDisposable
 {
     private readonly IMailboxStore _store;
     private readonly TimeSpan _interval;
@@ -158,7 +158,7 @@ public sealed class FolderWatcher : IAsyncDisposable
                 catch (Exception e) when (e is not OperationCanceledException)
                 {
                     // A folder deleted or renamed under us, or storage briefly unavailable: keep the last snapshot.
-                    _logger.LogWarning(e, "Polling folder {Folder} of account {AccountId} failed", Folder, AccountId);
+                    LogPollFailed(e, Folder, AccountId);
                 }
             }
         }
@@ -178,4 +178,7 @@ public sealed class FolderWatcher : IAsyncDisposable
         _stop.Dispose();
         _refreshGate.Dispose();
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Polling folder {Folder} of account {AccountId} failed")]
+    private partial void LogPollFailed(Exception exception, string folder, string accountId);
 }

@@ -7,7 +7,7 @@ namespace MailCloud.Gateway.Imap.Session;
 /// is the number of \Recent messages when it changed with <see cref="Exists"/> (RFC 3501 §7.3.2).
 /// <see cref="ExpungedUids"/> are the UIDs of the expunged messages, ascending (RFC 7162 §3.2.10 VANISHED).
 /// </summary>
-public sealed record MailboxUpdates(IReadOnlyList<uint> ExpungedSequenceNumbers, int? Exists, int? Recent, IReadOnlyList<(uint SequenceNumber, MessageSummary Message)> FlagChanges)
+internal sealed record MailboxUpdates(IReadOnlyList<uint> ExpungedSequenceNumbers, int? Exists, int? Recent, IReadOnlyList<(uint SequenceNumber, MessageSummary Message)> FlagChanges)
 {
     public IReadOnlyList<uint> ExpungedUids { get; init; } = [];
 }
@@ -18,7 +18,7 @@ public sealed record MailboxUpdates(IReadOnlyList<uint> ExpungedSequenceNumbers,
 /// data comes from the shared snapshot of the folder's <see cref="FolderWatcher"/>; the session
 /// keeps only the UID map.
 /// </summary>
-public sealed class SelectedMailbox : IAsyncDisposable
+internal sealed class SelectedMailbox : IAsyncDisposable
 {
     private readonly FolderLease _lease;
     private readonly SemaphoreSlim _changed = new(0, 1);
