@@ -1,4 +1,5 @@
 using MailCloud.Core;
+using MailCloud.Core.Authentication;
 using MailCloud.Core.Diagnostics;
 using MailCloud.Gateway.Hosting;
 using MailCloud.Gateway.Smtp;
@@ -29,7 +30,8 @@ public static class GatewayApplication
         builder.Services.AddMailCloudTelemetry(builder.Configuration, "mailcloud-gateway");
         builder.Services.AddLogEscaping();
         builder.Services.AddGateway(builder.Configuration, defaultListeners);
-        builder.Services.AddSmtp(builder.Configuration);
+        builder.Services.AddMessageAuthentication(builder.Configuration);
+        builder.Services.AddSmtp();
         configureServices?.Invoke(builder.Services);
 
         var app = builder.Build();

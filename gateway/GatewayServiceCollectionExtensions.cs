@@ -13,7 +13,7 @@ public static class GatewayServiceCollectionExtensions
     /// <summary>
     /// The connection framework: Kestrel listeners from <see cref="GatewayOptions"/> (or
     /// <paramref name="defaultListeners"/> when configuration names none), TLS, limits, PROXY
-    /// protocol, the authentication throttle and the health checks. Protocols register their
+    /// protocol, the user authenticator with its throttle, and the health checks. Protocols register their
     /// <see cref="IProtocolSessionHandler"/> separately (AddSmtp, AddImap, AddPop3).
     /// </summary>
     public static IServiceCollection AddGateway(this IServiceCollection services, IConfiguration configuration, IReadOnlyList<ListenerOptions> defaultListeners)
@@ -41,6 +41,7 @@ public static class GatewayServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<ServerCertificate>();
         services.AddSingleton<IAuthenticationThrottle, AuthenticationThrottle>();
+        services.AddSingleton<UserAuthenticator>();
         services.AddSingleton<BoundListeners>();
         services.AddSingleton<IConfigureOptions<KestrelServerOptions>, KestrelListenerSetup>();
         services.AddHealthChecks().AddCheck<StorageReadinessCheck>("storage", tags: [ReadinessTag]);

@@ -278,6 +278,9 @@ module functions 'modules/functions.bicep' = {
         // The Relay's EHLO name; receiving servers compare it with the egress IP's PTR.
         Pipeline__HostName: empty(relayHostName) ? hostName : relayHostName
         Pipeline__SrsSecret: '@Microsoft.KeyVault(SecretUri=${secrets.outputs.srsSecretUri})'
+        // The client-setup documents (ClientSetupFunction) name the gateway as the mail host; the
+        // ports are the public ones, ClientSetupOptions' defaults.
+        ClientSetup__MailHost: hostName
       },
       smartHostSettings,
       dkimSettings
@@ -342,6 +345,8 @@ output AZURE_STORAGE_BLOB_ENDPOINT string = storage.outputs.blobServiceUri
 output AZURE_SERVICEBUS_NAMESPACE string = serviceBus.outputs.serviceBusNamespaceName
 output AZURE_SERVICEBUS_FULLY_QUALIFIED_NAMESPACE string = serviceBus.outputs.serviceBusFullyQualifiedNamespace
 output AZURE_FUNCTION_APP_NAME string = functions.outputs.functionAppName
+// Where autoconfig.<domain>, autodiscover.<domain> and mta-sts.<domain> point (`mailcloud dns --web-host`).
+output CLIENT_SETUP_HOST_NAME string = functions.outputs.defaultHostName
 output GATEWAY_HOST_NAME string = hostName
 output GATEWAY_FQDN string = gateway.outputs.fqdn
 output GATEWAY_IP_ADDRESS string = gateway.outputs.publicIpAddress

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Security.Cryptography;
 using MailCloud.Cli.Local;
+using MailCloud.Core.ClientSetup;
 using MailCloud.Core.Configuration;
 using MailCloud.Core.Directory;
 using MailCloud.Core.Local;
@@ -56,13 +57,7 @@ public static class DevCommand
         try
         {
             var configuration = BuildConfiguration(paths, azurite);
-            await using var app = GatewayApplication.Build(configuration, DefaultListeners.Dev, services =>
-            {
-                services.AddImap();
-                services.AddPop3();
-                services.AddMailPipeline(configuration);
-                services.AddLocalPipelineRunner();
-            });
+            await using var app = BuildApp(configuration, DefaultListeners.Dev);
 
             if (await PreviousMailboxLayout.IsPresentAsync(app.Services.GetRequiredService<StorageClients>(), cancellationToken))
             {
@@ -88,6 +83,24 @@ public static class DevCommand
         }
     }
 
+    /// <summary>
+    /// Everything local mode runs in one host: the gateway with IMAP and POP3, the pipeline stages
+    /// pumped from the queues, and the client-setup documents on the HTTP port beside /healthz.
+    /// </summary>
+    public static WebApplication BuildApp(IConfiguration configuration, IReadOnlyList<ListenerOptions> listeners)
+    {
+        var app = GatewayApplication.Build(configuration, listeners, services =>
+        {
+            services.AddImap();
+            services.AddPop3();
+            services.AddMailPipeline(configuration);
+            services.AddLocalPipelineRunner();
+            services.AddClientSetup(configuration);
+        });
+        app.MapClientSetup();
+        return app;
+    }
+
     private static IConfiguration BuildConfiguration(LocalPaths paths, AzuriteLauncher azurite)
     {
         if (!File.Exists(paths.DevCertificate))
@@ -106,12 +119,22 @@ public static class DevCommand
                 [$"{GatewayOptions.SectionName}:Tls:CertificatePath"] = paths.DevCertificate,
                 [$"{GatewayOptions.SectionName}:HealthAddress"] = "127.0.0.1",
                 [$"{GatewayOptions.SectionName}:HealthPort"] = "2080",
+                [$"{ClientSetupOptions.SectionName}:MailHost"] = "localhost",
+                [$"{ClientSetupOptions.SectionName}:ImapsPort"] = DevPort(ListenerNames.Imaps),
+                [$"{ClientSetupOptions.SectionName}:ImapPort"] = DevPort(ListenerNames.Imap),
+                [$"{ClientSetupOptions.SectionName}:Pop3sPort"] = DevPort(ListenerNames.Pop3s),
+                [$"{ClientSetupOptions.SectionName}:Pop3Port"] = DevPort(ListenerNames.Pop3),
+                [$"{ClientSetupOptions.SectionName}:SubmissionsPort"] = DevPort(ListenerNames.Submissions),
+                [$"{ClientSetupOptions.SectionName}:SubmissionPort"] = DevPort(ListenerNames.Submission),
                 // Kestrel's "Now listening on: http://..." lines would mislabel the mail ports; the summary lists them.
                 ["Logging:LogLevel:Microsoft.Hosting.Lifetime"] = "Warning",
             })
             .AddConfiguration(CliConfiguration.Build())
             .Build();
     }
+
+    private static string DevPort(string listener) =>
+        DefaultListeners.Dev.Single(l => l.Name == listener).Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>Creates example.test with alice and bob on first start; returns the password to print.</summary>
     private static async Task<string> SeedAsync(IServiceProvider services, LocalPaths paths, string? requested, CancellationToken cancellationToken)

@@ -5,6 +5,7 @@ using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text;
 using MailCloud.Core.Addresses;
+using MailCloud.Core.ClientSetup;
 
 namespace MailCloud.Cli.Commands;
 
@@ -31,6 +32,15 @@ public static class DnsCommand
         {
             Description = "A domain whose SPF record is included, e.g. the smart host's (repeatable).",
         };
+        var webHost = new Option<string?>("--web-host")
+        {
+            Description = "The host serving autoconfig, autodiscover and the MTA-STS policy, target of their CNAMEs (azd: CLIENT_SETUP_HOST_NAME).",
+        };
+        var mtaStsMode = new Option<MtaStsMode>("--mta-sts-mode")
+        {
+            Description = "The MTA-STS mode the policy is served with (ClientSetup:MtaStsMode), which its id= follows.",
+            DefaultValueFactory = _ => MtaStsMode.Testing,
+        };
         var dkimKey = new Option<FileInfo?>("--dkim-key") { Description = "The DKIM private key (PEM, RSA) whose public half is published." };
         var selector = new Option<string>("--selector")
         {
@@ -40,7 +50,7 @@ public static class DnsCommand
 
         var command = new Command("dns", "Print the DNS records to publish for a mail domain: MX, SPF, DKIM, DMARC, SRV (RFC 6186/8314), MTA-STS, TLS-RPT.")
         {
-            domain, mxHost, gatewayIp, spfInclude, dkimKey, selector,
+            domain, mxHost, gatewayIp, spfInclude, dkimKey, selector, webHost, mtaStsMode,
         };
 
         command.SetAction(parseResult =>
@@ -55,8 +65,10 @@ public static class DnsCommand
                     parseResult.GetValue(gatewayIp),
                     parseResult.GetValue(spfInclude) ?? [],
                     parseResult.GetValue(selector) ?? DefaultSelector,
-                    parseResult.GetValue(dkimKey) is { } keyFile ? DkimPublicKey.FromPemFile(keyFile.FullName) : null);
-                foreach (var line in MailDnsRecords.Render(request, DateTimeOffset.UtcNow))
+                    parseResult.GetValue(dkimKey) is { } keyFile ? DkimPublicKey.FromPemFile(keyFile.FullName) : null,
+                    parseResult.GetValue(webHost),
+                    parseResult.GetValue(mtaStsMode));
+                foreach (var line in MailDnsRecords.Render(request))
                 {
                     output.WriteLine(line);
                 }
@@ -83,10 +95,19 @@ public sealed record DnsRecordRequest(
     IPAddress? GatewayAddress,
     IReadOnlyList<string> SpfIncludes,
     string Selector,
-    string? DkimPublicKey)
+    string? DkimPublicKey,
+    string? WebHost,
+    MtaStsMode MtaStsMode)
 {
     public static DnsRecordRequest Create(
-        string domain, string? mxHost, string? gatewayIp, IEnumerable<string> spfIncludes, string selector, string? dkimPublicKey)
+        string domain,
+        string? mxHost,
+        string? gatewayIp,
+        IEnumerable<string> spfIncludes,
+        string selector,
+        string? dkimPublicKey,
+        string? webHost = null,
+        MtaStsMode mtaStsMode = MtaStsMode.Testing)
     {
         var zone = NormalizedDomain(domain, "domain");
         var host = string.IsNullOrWhiteSpace(mxHost) ? $"mail.{zone}" : NormalizedDomain(mxHost, "--mx-host");
@@ -103,7 +124,8 @@ public sealed record DnsRecordRequest(
             throw new DnsRecordException($"--selector '{selector}' is not a valid DKIM selector.");
         }
 
-        return new DnsRecordRequest(zone, host, address, spfIncludes.Select(SpfDomain).ToList(), selector.ToLowerInvariant(), dkimPublicKey);
+        var web = string.IsNullOrWhiteSpace(webHost) ? null : NormalizedDomain(webHost, "--web-host");
+        return new DnsRecordRequest(zone, host, address, spfIncludes.Select(SpfDomain).ToList(), selector.ToLowerInvariant(), dkimPublicKey, web, mtaStsMode);
     }
 
     /// <summary>
@@ -176,7 +198,7 @@ public static class MailDnsRecords
 {
     private const int Ttl = 3600;
 
-    public static IEnumerable<string> Render(DnsRecordRequest request, DateTimeOffset now)
+    public static IEnumerable<string> Render(DnsRecordRequest request)
     {
         var domain = request.Domain;
         var mx = Absolute(request.MxHost);
@@ -222,17 +244,33 @@ public static class MailDnsRecords
         yield return Record($"_imap._tcp.{domain}", "SRV", $"10 1 143 {mx}");
         yield return Record($"_pop3s._tcp.{domain}", "SRV", $"20 1 995 {mx}");
         yield return Record($"_pop3._tcp.{domain}", "SRV", $"30 1 110 {mx}");
-        yield return "; Thunderbird-style autoconfig is fetched over HTTPS from this name; it needs a web host that serves /mail/config-v1.1.xml.";
-        yield return Record($"autoconfig.{domain}", "CNAME", mx);
 
         yield return "";
-        yield return "; MTA-STS (RFC 8461): senders require TLS to our MX. Change id= whenever the policy changes.";
-        yield return Record($"_mta-sts.{domain}", "TXT", Quote($"v=STSv1; id={now.UtcDateTime.ToString("yyyyMMddHHmmss", CultureInfo.InvariantCulture)}"));
-        yield return $"; Serve this policy at https://mta-sts.{domain}/.well-known/mta-sts.txt (start with mode: testing, then enforce):";
-        yield return ";   version: STSv1";
-        yield return ";   mode: testing";
-        yield return $";   mx: {request.MxHost}";
-        yield return ";   max_age: 604800";
+        yield return "; Client setup over HTTPS (ClientSetupFunction): Thunderbird autoconfig, Outlook autodiscover, MTA-STS.";
+        var policy = new ClientSetupOptions { MailHost = request.MxHost, MtaStsMode = request.MtaStsMode };
+        if (request.WebHost is { } web)
+        {
+            yield return Record($"autoconfig.{domain}", "CNAME", Absolute(web));
+            yield return Record($"autodiscover.{domain}", "CNAME", Absolute(web));
+            yield return Record($"_autodiscover._tcp.{domain}", "SRV", $"0 0 443 {Absolute($"autodiscover.{domain}")}");
+            yield return Record($"mta-sts.{domain}", "CNAME", Absolute(web));
+        }
+        else
+        {
+            yield return "; give --web-host <host> (azd env get-value CLIENT_SETUP_HOST_NAME) to print the autoconfig, autodiscover and mta-sts names.";
+        }
+
+        yield return "; Each of those names needs a TLS certificate on the web host (a custom domain with a managed certificate).";
+        yield return $"; Apple devices: https://autoconfig.{domain}/mail/profile.mobileconfig?emailaddress=<address> downloads a profile.";
+
+        yield return "";
+        yield return $"; MTA-STS (RFC 8461): senders require TLS to our MX. id= follows the policy served at https://mta-sts.{domain}/.well-known/mta-sts.txt:";
+        foreach (var line in ClientSetupDocuments.MtaStsPolicy(policy).Split("\r\n", StringSplitOptions.RemoveEmptyEntries))
+        {
+            yield return $";   {line}";
+        }
+
+        yield return Record($"_mta-sts.{domain}", "TXT", Quote($"v=STSv1; id={ClientSetupDocuments.MtaStsPolicyId(policy)}"));
 
         yield return "";
         yield return "; TLS-RPT (RFC 8460): where senders report TLS failures delivering to us.";

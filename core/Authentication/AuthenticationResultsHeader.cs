@@ -1,4 +1,5 @@
 using System.Text;
+using MailCloud.Core.Authentication.Arc;
 using MailCloud.Core.Authentication.Dkim;
 using MailCloud.Core.Authentication.Dmarc;
 using MailCloud.Core.Authentication.Spf;
@@ -13,7 +14,8 @@ public static class AuthenticationResultsHeader
 {
     public const string FieldName = "Authentication-Results";
 
-    public static string Build(string authservId, SpfCheck? spf, IReadOnlyList<DkimCheck> dkim, DmarcCheck? dmarc)
+    /// <param name="arc">The ARC chain's result (RFC 8617 §10.2); recorded only when the message carries a chain or its check said why not.</param>
+    public static string Build(string authservId, SpfCheck? spf, IReadOnlyList<DkimCheck> dkim, DmarcCheck? dmarc, ArcCheck? arc = null)
     {
         var results = new List<string>();
         if (spf is not null)
@@ -53,6 +55,11 @@ public static class AuthenticationResultsHeader
         {
             var policy = dmarc.Policy is { } p ? $" (p={p.ToString().ToLowerInvariant()} dis={dmarc.Disposition.ToString().ToLowerInvariant()})" : Comment(dmarc.Reason);
             results.Add($"dmarc={Name(dmarc.Result)}{policy} header.from={Value(dmarc.FromDomain ?? "")}");
+        }
+
+        if (arc is { } chain && (chain.Instances > 0 || chain.Reason is not null))
+        {
+            results.Add($"arc={chain.Result.ToString().ToLowerInvariant()}{Comment(chain.Reason ?? $"i={chain.Instances}")}");
         }
 
         return results.Count == 0

@@ -1,3 +1,4 @@
+using MailCloud.Core.Authentication.Arc;
 using MailCloud.Core.Authentication.Dkim;
 using MailCloud.Core.Authentication.Dmarc;
 using MailCloud.Core.Authentication.Dns;
@@ -24,6 +25,7 @@ public static class AuthenticationServiceCollectionExtensions
         services.AddSingleton<SpfEvaluator>();
         services.AddSingleton<DkimKeyLocator>();
         services.AddSingleton<DkimChecker>();
+        services.AddSingleton<ArcChecker>();
         services.AddSingleton(_ => PublicSuffixList.LoadEmbedded());
         services.AddSingleton<DmarcEvaluator>();
         services.AddSingleton<MessageAuthenticator>();

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net;
+using MailCloud.Core.Authentication.Arc;
 using MailCloud.Core.Authentication.Dkim;
 using MailCloud.Core.Authentication.Dmarc;
 using MailCloud.Core.Authentication.Spf;
@@ -10,7 +11,7 @@ using MimeKit;
 namespace MailCloud.Core.Authentication;
 
 /// <summary>The verdict on one arriving message, and the header that records it.</summary>
-public sealed record AuthenticationVerdict(SpfCheck Spf, IReadOnlyList<DkimCheck> Dkim, DmarcCheck Dmarc, string Header)
+public sealed record AuthenticationVerdict(SpfCheck Spf, IReadOnlyList<DkimCheck> Dkim, DmarcCheck Dmarc, ArcCheck Arc, string Header)
 {
     /// <summary>DMARC p=reject applied: refuse at the end of DATA (RFC 7489 §6.6.4).</summary>
     public bool Reject => Dmarc.Disposition == DmarcDisposition.Reject;
@@ -30,7 +31,7 @@ public sealed record AuthenticationVerdict(SpfCheck Spf, IReadOnlyList<DkimCheck
 /// SPF at MAIL FROM, then DKIM and DMARC on the message once DATA has ended, for mail arriving on
 /// the MX. DNS failures never lose mail: they come out as temperror, and temperror never rejects.
 /// </summary>
-public sealed partial class MessageAuthenticator(SpfEvaluator spf, DkimChecker dkim, DmarcEvaluator dmarc, ILogger<MessageAuthenticator> logger)
+public sealed partial class MessageAuthenticator(SpfEvaluator spf, DkimChecker dkim, DmarcEvaluator dmarc, ArcChecker arc, ILogger<MessageAuthenticator> logger)
 {
     private static readonly IdnMapping Idn = new();
 
@@ -43,11 +44,13 @@ public sealed partial class MessageAuthenticator(SpfEvaluator spf, DkimChecker d
     {
         IReadOnlyList<DkimCheck> signatures;
         DmarcCheck policy;
+        ArcCheck chain;
         try
         {
             var parsed = await MimeMessage.LoadAsync(ParserOptions.Default, message, persistent: true, cancellationToken).ConfigureAwait(false);
             signatures = await dkim.VerifyAsync(parsed, cancellationToken).ConfigureAwait(false);
             policy = await dmarc.EvaluateAsync(FromDomains(parsed), sender, signatures, cancellationToken).ConfigureAwait(false);
+            chain = await arc.VerifyAsync(parsed, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -55,11 +58,12 @@ public sealed partial class MessageAuthenticator(SpfEvaluator spf, DkimChecker d
             LogVerificationFailed(ex);
             signatures = [];
             policy = new DmarcCheck(DmarcResult.TempError, null, Reason: "verification failed");
+            chain = new ArcCheck(ArcResult.None, 0, "verification failed");
         }
 
-        var header = AuthenticationResultsHeader.Build(authservId, sender, signatures, policy);
-        LogVerdict(sender.Result, string.Join(",", signatures.Select(s => s.Result)), policy.Result, policy.Disposition, policy.FromDomain);
-        return new AuthenticationVerdict(sender, signatures, policy, header);
+        var header = AuthenticationResultsHeader.Build(authservId, sender, signatures, policy, chain);
+        LogVerdict(sender.Result, string.Join(",", signatures.Select(s => s.Result)), policy.Result, policy.Disposition, policy.FromDomain, chain.Result);
+        return new AuthenticationVerdict(sender, signatures, policy, chain, header);
     }
 
     /// <summary>Every domain of every From field (RFC 7489 §6.6.1), as A-labels.</summary>
@@ -92,6 +96,6 @@ public sealed partial class MessageAuthenticator(SpfEvaluator spf, DkimChecker d
     [LoggerMessage(Level = LogLevel.Error, Message = "DKIM/DMARC verification failed; recording temperror")]
     private partial void LogVerificationFailed(Exception exception);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Authentication: spf={Spf} dkim={Dkim} dmarc={Dmarc} disposition={Disposition} from={FromDomain}")]
-    private partial void LogVerdict(SpfResult spf, string dkim, DmarcResult dmarc, DmarcDisposition disposition, string? fromDomain);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Authentication: spf={Spf} dkim={Dkim} dmarc={Dmarc} disposition={Disposition} from={FromDomain} arc={Arc}")]
+    private partial void LogVerdict(SpfResult spf, string dkim, DmarcResult dmarc, DmarcDisposition disposition, string? fromDomain, ArcResult arc);
 }

@@ -31,7 +31,14 @@ public interface IMailboxStore
 
     Task DeleteFolderAsync(string accountId, string name, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Subscribes an existing folder's name, or unsubscribes any name (RFC 9051 §6.3.7). Subscriptions are
+    /// names, kept apart from the folders: DELETE and RENAME leave them where they are.
+    /// </summary>
     Task SetSubscribedAsync(string accountId, string name, bool subscribed, CancellationToken cancellationToken);
+
+    /// <summary>Every subscribed name, ascending, whether a folder has it or not (LSUB, LIST (SUBSCRIBED) \NonExistent, RFC 5258 §3).</summary>
+    Task<IReadOnlyList<string>> ListSubscriptionsAsync(string accountId, CancellationToken cancellationToken);
 
     /// <summary>Counters and change token from the folder row; one small query.</summary>
     Task<FolderStatus> GetStatusAsync(string accountId, string folder, CancellationToken cancellationToken);
@@ -53,7 +60,9 @@ public interface IMailboxStore
 
     /// <summary>
     /// The messages appended or changed since <paramref name="sinceModSeq"/> (their MODSEQ is
-    /// higher), for an incremental refresh: the folder row, then one filtered query.
+    /// higher) and the UIDs expunged since, for an incremental refresh (RFC 7162 QRESYNC): the folder
+    /// row, then one filtered query of the message rows and one range query of the folder's expunge
+    /// tombstones, in that order (so no expunge committed before a change the list shows is missed).
     /// </summary>
     Task<FolderChanges> GetChangesAsync(string accountId, string folder, ulong sinceModSeq, CancellationToken cancellationToken);
 
@@ -76,7 +85,7 @@ public interface IMailboxStore
     /// <summary>
     /// The most messages <see cref="AppendManyAsync"/> takes: their rows, the folder row and the account
     /// row are one entity group transaction (at most 100 entities), and 48 rows of the largest
-    /// captured headers (7 fields of 4,096 characters) stay under its 4 MiB payload.
+    /// captured headers (9 fields of 4,096 characters, about 37 KB each as JSON) stay under its 4 MiB payload.
     /// </summary>
     public const int MaxMessagesPerAppend = 48;
 
@@ -131,7 +140,10 @@ public interface IMailboxStore
     /// <summary>Moves message rows atomically (up to 48 messages per transaction); the bytes stay where they are.</summary>
     Task<CopyResult> MoveAsync(string accountId, string sourceFolder, IReadOnlyCollection<uint> uids, string destinationFolder, CancellationToken cancellationToken);
 
-    /// <summary>Removes messages flagged \Deleted (only those in <paramref name="uids"/> when given). Returns the UIDs removed, ascending.</summary>
+    /// <summary>
+    /// Removes messages flagged \Deleted (only those in <paramref name="uids"/> when given), each transaction
+    /// with a tombstone naming the UIDs it removed at its new MODSEQ. Returns the UIDs removed, ascending.
+    /// </summary>
     Task<IReadOnlyList<uint>> ExpungeAsync(string accountId, string folder, IReadOnlyCollection<uint>? uids, CancellationToken cancellationToken);
 
     /// <summary>The account row's usage: one point read.</summary>

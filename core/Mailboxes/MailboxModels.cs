@@ -68,6 +68,12 @@ public sealed record FolderStatus(
 
     /// <summary>The folder's generated id (<see cref="FolderInfo.FolderId"/>).</summary>
     public string FolderId { get; init; } = "";
+
+    /// <summary>
+    /// The lowest MODSEQ since which the store knows every expunge of the folder (its tombstones go
+    /// back that far): <see cref="IMailboxStore.GetChangesAsync"/> from here on names what vanished exactly.
+    /// </summary>
+    public ulong VanishedFloor { get; init; }
 }
 
 /// <summary>Where a message's bytes are: a blob of the storage account, never rewritten.</summary>
@@ -80,8 +86,14 @@ public sealed record MessageBlobReference(string Container, string Name);
 /// </summary>
 public sealed record SearchHeaders(string? From, string? To, string? Cc, string? Bcc, string? Subject, string? Date, string? MessageId, bool Truncated)
 {
+    /// <summary>In-Reply-To as written (THREAD=REFERENCES, RFC 5256 §3); null when absent, and for rows captured before it was kept.</summary>
+    public string? InReplyTo { get; init; }
+
+    /// <summary>References as written, unfolded; null as <see cref="InReplyTo"/>.</summary>
+    public string? References { get; init; }
+
     public int TotalLength => (From?.Length ?? 0) + (To?.Length ?? 0) + (Cc?.Length ?? 0) + (Bcc?.Length ?? 0)
-        + (Subject?.Length ?? 0) + (Date?.Length ?? 0) + (MessageId?.Length ?? 0);
+        + (Subject?.Length ?? 0) + (Date?.Length ?? 0) + (MessageId?.Length ?? 0) + (InReplyTo?.Length ?? 0) + (References?.Length ?? 0);
 }
 
 /// <summary>One message as listed in a folder: everything IMAP needs without opening the message blob.</summary>
@@ -114,10 +126,17 @@ public sealed record FolderSnapshot(FolderStatus Status, IReadOnlyList<MessageSu
 
 /// <summary>
 /// The messages of a folder added or changed (flags) after a MODSEQ, ascending by UID, with the
-/// folder's status read before them. Expunged messages are not in it: a reader that sees
-/// <see cref="FolderStatus.MessageCount"/> below what it can account for lists the UIDs again.
+/// folder's status read before them, and the UIDs expunged after that MODSEQ (ascending) from the
+/// folder's tombstones. <see cref="VanishedExact"/> is false when the MODSEQ lies below the
+/// tombstones' reach (<see cref="FolderStatus.VanishedFloor"/>): <see cref="Vanished"/> may then miss
+/// some, and a reader compares UIDs against a listing instead (RFC 7162 §3.2.5.2).
 /// </summary>
-public sealed record FolderChanges(FolderStatus Status, IReadOnlyList<MessageSummary> Changed);
+public sealed record FolderChanges(FolderStatus Status, IReadOnlyList<MessageSummary> Changed)
+{
+    public IReadOnlyList<uint> Vanished { get; init; } = [];
+
+    public bool VanishedExact { get; init; }
+}
 
 /// <summary>
 /// A message already in Blob Storage, as accepted into the spool, for a delivery that references

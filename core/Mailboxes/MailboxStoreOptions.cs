@@ -22,4 +22,12 @@ public sealed class MailboxStoreOptions
     /// <summary>Messages up to this size are uploaded in one request; larger ones are staged in blocks of this size.</summary>
     [Range(64 * 1024, 100 * 1024 * 1024)]
     public int UploadBlockBytes { get; set; } = 4 * 1024 * 1024;
+
+    /// <summary>
+    /// Expunge tombstones a folder keeps (one per expunging transaction, up to 97 UIDs each). Past it the
+    /// oldest are pruned and the folder's VANISHED floor rises: a client resynchronising from an older
+    /// MODSEQ gets the UID comparison instead of the exact list (RFC 7162 §3.2.5.2).
+    /// </summary>
+    [Range(1, 100_000)]
+    public int MaxTombstonesPerFolder { get; set; } = 1_000;
 }

@@ -1,3 +1,4 @@
+using Azure;
 using Azure.Data.Tables;
 using MailCloud.Core.Configuration;
 using MailCloud.Core.Mailboxes.Naming;
@@ -37,8 +38,11 @@ public sealed partial class TableMailboxStore : IMailboxStore
     /// <summary>Message rows one transaction carries, leaving room for the folder and account rows.</summary>
     private const int RowsPerTransaction = PartitionCommitter.MaxEntities - 2;
 
-    /// <summary>A MOVE writes two rows per message (delete, insert) plus two folder rows.</summary>
-    private const int MovesPerTransaction = (PartitionCommitter.MaxEntities - 2) / 2;
+    /// <summary>An EXPUNGE's message rows per transaction: one entity goes to its tombstone.</summary>
+    private const int ExpungesPerTransaction = RowsPerTransaction - 1;
+
+    /// <summary>A MOVE writes two rows per message (delete, insert), the source's tombstone, two folder rows and room for the account row.</summary>
+    private const int MovesPerTransaction = (PartitionCommitter.MaxEntities - 4) / 2;
 
     /// <summary>A RENAME or CREATE moves this many folder rows at most in its one transaction.</summary>
     private const int MaxFolderRowsPerChange = PartitionCommitter.MaxEntities - 2;
@@ -67,10 +71,18 @@ public sealed partial class TableMailboxStore : IMailboxStore
     {
         AccountIds.Validate(accountId);
         var state = await _index.ReadHeaderAsync(accountId, cancellationToken).ConfigureAwait(false);
+        var subscribed = state.SubscribedNames();
         return (IReadOnlyList<FolderInfo>)[.. state.Folders
             .OrderBy(f => FolderName.IsInbox(f.Name) ? 0 : 1)
             .ThenBy(f => f.Name, StringComparer.Ordinal)
-            .Select(f => f.ToInfo())];
+            .Select(f => f.ToInfo() with { Subscribed = subscribed.Contains(f.Name) })];
+    });
+
+    public Task<IReadOnlyList<string>> ListSubscriptionsAsync(string accountId, CancellationToken cancellationToken) => Guard(async () =>
+    {
+        AccountIds.Validate(accountId);
+        var state = await _index.ReadHeaderAsync(accountId, cancellationToken).ConfigureAwait(false);
+        return (IReadOnlyList<string>)[.. state.SubscribedNames().Order(StringComparer.Ordinal)];
     });
 
     public Task<FolderInfo> CreateFolderAsync(string accountId, string name, SpecialUse specialUse, CancellationToken cancellationToken) => Guard(async () =>
@@ -112,13 +124,14 @@ public sealed partial class TableMailboxStore : IMailboxStore
         var from = FolderName.Normalize(oldName);
         var to = FolderName.Normalize(newName);
         var state = await _index.ReadHeaderAsync(accountId, cancellationToken).ConfigureAwait(false);
+        var legacySubscriptions = state.Folders.Count(f => FolderName.IsSameOrBelow(f.Name, from) && f.Subscribed);
         var moving = state.Folders.Count(f => FolderName.IsSameOrBelow(f.Name, from)) + to.Split(FolderName.Delimiter).Length + 1;
-        if (moving > MaxFolderRowsPerChange)
+        if (moving + legacySubscriptions > MaxFolderRowsPerChange)
         {
             throw new FolderOperationNotAllowedException(from, $"renaming more than {MaxFolderRowsPerChange} folders at once is not supported");
         }
 
-        await SubmitAsync(accountId, new PartitionChange<bool>(batch => Rename(batch, from, to)) { OwnRows = 0, SharedRows = moving }).ConfigureAwait(false);
+        await SubmitAsync(accountId, new PartitionChange<bool>(batch => Rename(batch, from, to)) { OwnRows = legacySubscriptions, SharedRows = moving }).ConfigureAwait(false);
         LogFolderRenamed(from, to, accountId);
         return true;
     });
@@ -136,19 +149,23 @@ public sealed partial class TableMailboxStore : IMailboxStore
             }
 
             var folder = batch.Folder(normalized);
+
+            // RFC 9051 §6.3.7: the subscription outlives the folder; an older flag on the row becomes a row of its own.
+            KeepLegacySubscription(batch, folder);
             batch.DeleteFolder(folder);
             var account = batch.TouchAccount();
             account.FolderCount--;
             account.UsedBytes -= folder.TotalSize;
             account.MessageCount -= folder.MessageCount;
             return folder.FolderId;
-        }) { OwnRows = 0 }).ConfigureAwait(false);
+        }) { OwnRows = 1 }).ConfigureAwait(false);
 
         // The folder row is gone, so nothing reaches these rows and blobs any more; a crash here
         // leaves unreachable rows and blobs for the sweep, never a half-deleted visible folder.
         var rows = await _index.QueryMessagesAsync(accountId, folderId, null, CancellationToken.None).ConfigureAwait(false);
         await DeleteRowsAsync(accountId, MailboxKeys.MessagesOf(folderId)).ConfigureAwait(false);
         await DeleteRowsAsync(accountId, MailboxKeys.MarkersOf(folderId)).ConfigureAwait(false);
+        await DeleteRowsAsync(accountId, MailboxKeys.TombstonesOf(folderId)).ConfigureAwait(false);
         await _blobs.DeleteUnreferencedAsync(rows.Select(r => r.Blob)).ConfigureAwait(false);
         LogFolderDeleted(normalized, rows.Count, accountId);
         return true;
@@ -158,16 +175,45 @@ public sealed partial class TableMailboxStore : IMailboxStore
     {
         AccountIds.Validate(accountId);
         var normalized = FolderName.Normalize(name);
-        return await SubmitAsync(accountId, new PartitionChange<bool>(batch =>
+        var key = MailboxKeys.Subscription(normalized);
+        var existing = subscribed
+            ? null
+            : (await _index.ReadHeaderAsync(accountId, cancellationToken).ConfigureAwait(false)).Subscriptions.FirstOrDefault(s => s.Name == normalized);
+        try
         {
-            var folder = batch.Folder(normalized);
-            if (folder.Subscribed != subscribed)
+            return await SubmitAsync(accountId, new PartitionChange<bool>(batch =>
             {
-                batch.Touch(folder).Subscribed = subscribed;
-            }
+                var folder = batch.FindFolder(normalized);
+                if (subscribed)
+                {
+                    // RFC 9051 §6.3.7: SUBSCRIBE names an existing mailbox; UNSUBSCRIBE any name, existing or not.
+                    _ = folder ?? throw new FolderNotFoundException(normalized);
+                    batch.Add(TableTransactionActionType.UpsertReplace, SubscriptionRow.ToEntity(accountId, normalized));
+                    return true;
+                }
 
+                if (folder is { Subscribed: true })
+                {
+                    batch.Touch(folder).Subscribed = false;
+                }
+
+                if (existing is not null)
+                {
+                    batch.Add(TableTransactionActionType.Delete, new TableEntity(accountId, key) { ETag = existing.ETag });
+                }
+
+                return true;
+            })
+            {
+                OwnRows = 1,
+                ConflictKeys = [key],
+            }).ConfigureAwait(false);
+        }
+        catch (RowConflictException) when (!subscribed)
+        {
+            // The subscription row changed or went since it was read: another UNSUBSCRIBE (or SUBSCRIBE) won the race.
             return true;
-        }) { OwnRows = 0 }).ConfigureAwait(false);
+        }
     });
 
     public Task<FolderStatus> GetStatusAsync(string accountId, string folder, CancellationToken cancellationToken) => Guard(async () =>
@@ -216,7 +262,23 @@ public sealed partial class TableMailboxStore : IMailboxStore
     {
         var row = await ReadFolderAsync(accountId, folder, cancellationToken).ConfigureAwait(false);
         var changed = await _index.QueryMessagesAsync(accountId, row.FolderId, sinceModSeq, cancellationToken).ConfigureAwait(false);
-        return new FolderChanges(Cover(row.ToStatus(), changed), [.. changed.Select(m => m.ToSummary())]);
+
+        // After the message rows: every expunge committed before a change the list shows is found
+        // (each change moves the folder row, so commits are ordered by MODSEQ). Tombstones are not
+        // covered by the status: a later expunge may be seen early, and is simply seen again.
+        var tombstones = await _index.QueryTombstonesAsync(accountId, row.FolderId, sinceModSeq, null, cancellationToken).ConfigureAwait(false);
+        var floor = row.VanishedFloor;
+        if (sinceModSeq < row.HighestModSeq && sinceModSeq >= floor)
+        {
+            // A prune running meanwhile may have raised the floor and removed tombstones this query missed.
+            floor = (await _index.ReadFolderRowAsync(accountId, row.FolderId, cancellationToken).ConfigureAwait(false))?.VanishedFloor ?? ulong.MaxValue;
+        }
+
+        return new FolderChanges(Cover(row.ToStatus(), changed), [.. changed.Select(m => m.ToSummary())])
+        {
+            Vanished = [.. tombstones.SelectMany(t => t.Uids).Distinct().Order()],
+            VanishedExact = sinceModSeq >= floor,
+        };
     });
 
     public Task<AppendResult> AppendAsync(string accountId, string folder, Stream content, MessageFlags flags, DateTimeOffset internalDate, string? idempotencyKey, MailboxQuota quota, CancellationToken cancellationToken) => Guard(async () =>
@@ -558,6 +620,7 @@ public sealed partial class TableMailboxStore : IMailboxStore
         ArgumentNullException.ThrowIfNull(uids);
         var (source, destination, _) = await ReadPairAsync(accountId, sourceFolder, destinationFolder, cancellationToken).ConfigureAwait(false);
         var mapping = new List<(uint, uint)>();
+        var tombstones = 0;
         foreach (var chunk in uids.Distinct().Order().Chunk(MovesPerTransaction))
         {
             // RFC 6851 §3.3: moved messages leave the source whatever their flags; one transaction moves row and counts.
@@ -571,7 +634,8 @@ public sealed partial class TableMailboxStore : IMailboxStore
                     return pairs;
                 }
 
-                batch.Touch(from).HighestModSeq++;
+                RecordExpunge(batch, from, rows.Select(r => r.Uid));
+                tombstones = from.TombstoneCount;
                 var addedAt = ++batch.Touch(to).HighestModSeq;
                 foreach (var message in rows)
                 {
@@ -586,13 +650,14 @@ public sealed partial class TableMailboxStore : IMailboxStore
                 return pairs;
             })
             {
-                OwnRows = 2 * rows.Count,
+                OwnRows = (2 * rows.Count) + 1,
                 SharedRows = 2,
                 EstimatedBytes = rows.Sum(r => r.EstimatedBytes),
                 ConflictKeys = [.. rows.Select(r => r.RowKey)],
             }, cancellationToken).ConfigureAwait(false));
         }
 
+        await PruneTombstonesAsync(accountId, source.FolderId, tombstones).ConfigureAwait(false);
         return new CopyResult(destination.UidValidity, mapping);
     });
 
@@ -603,7 +668,8 @@ public sealed partial class TableMailboxStore : IMailboxStore
             ? await _index.QueryMessagesAsync(accountId, row.FolderId, null, cancellationToken).ConfigureAwait(false)
             : await _index.ReadMessagesAsync(accountId, row.FolderId, uids, cancellationToken).ConfigureAwait(false);
         var removed = new List<uint>();
-        foreach (var chunk in rows.Where(r => r.Flags.Has(SystemFlags.Deleted)).Chunk(RowsPerTransaction))
+        var tombstones = 0;
+        foreach (var chunk in rows.Where(r => r.Flags.Has(SystemFlags.Deleted)).Chunk(ExpungesPerTransaction))
         {
             var gone = await WithRowRetriesAsync(accountId, row.FolderId, [.. chunk.Select(r => r.Uid)], current => new PartitionChange<List<MessageRow>>(batch =>
             {
@@ -616,7 +682,8 @@ public sealed partial class TableMailboxStore : IMailboxStore
                     return doomed;
                 }
 
-                batch.Touch(target).HighestModSeq++;
+                RecordExpunge(batch, target, doomed.Select(m => m.Uid));
+                tombstones = target.TombstoneCount;
                 var account = batch.TouchAccount();
                 foreach (var message in doomed)
                 {
@@ -629,13 +696,14 @@ public sealed partial class TableMailboxStore : IMailboxStore
                 return doomed;
             })
             {
-                OwnRows = current.Count,
+                OwnRows = current.Count + 1,
                 ConflictKeys = [.. current.Select(r => r.RowKey)],
             }, cancellationToken, [.. chunk]).ConfigureAwait(false);
             removed.AddRange(gone.Select(m => m.Uid));
             await _blobs.DeleteUnreferencedAsync(gone.Select(m => m.Blob)).ConfigureAwait(false);
         }
 
+        await PruneTombstonesAsync(accountId, row.FolderId, tombstones).ConfigureAwait(false);
         return (IReadOnlyList<uint>)removed;
     });
 
@@ -748,10 +816,20 @@ public sealed partial class TableMailboxStore : IMailboxStore
         }
     }
 
-    private static FolderRow NewFolder(PartitionBatch batch, string name, SpecialUse specialUse, bool subscribed = false)
+    /// <summary>Migration on write: a folder row's older Subscribed flag becomes a subscription row of its current name, in this change's transaction.</summary>
+    private static void KeepLegacySubscription(PartitionBatch batch, FolderRow folder)
+    {
+        if (folder.Subscribed)
+        {
+            batch.Touch(folder).Subscribed = false;
+            batch.Add(TableTransactionActionType.UpsertReplace, SubscriptionRow.ToEntity(batch.AccountId, folder.Name));
+        }
+    }
+
+    private static FolderRow NewFolder(PartitionBatch batch, string name, SpecialUse specialUse)
     {
         var account = batch.TouchAccount();
-        var folder = new FolderRow { FolderId = MailboxKeys.NewFolderId(), Name = name, UidValidity = account.NextUidValidity++, SpecialUse = specialUse, Subscribed = subscribed };
+        var folder = new FolderRow { FolderId = MailboxKeys.NewFolderId(), Name = name, UidValidity = account.NextUidValidity++, SpecialUse = specialUse };
         account.FolderCount++;
         batch.InsertFolder(folder);
         return folder;
@@ -782,21 +860,81 @@ public sealed partial class TableMailboxStore : IMailboxStore
             NewFolder(batch, superior, SpecialUse.None);
         }
 
+        // Subscriptions stay with the names (as Dovecot keeps them): an older flag on a renamed row becomes a row under the old name.
         if (FolderName.IsInbox(from))
         {
-            var subscribed = source.Subscribed;
+            KeepLegacySubscription(batch, source);
             batch.Touch(source).Name = to;
             source.SpecialUse = SpecialUse.None;
-            NewFolder(batch, FolderName.Inbox, SpecialUse.Inbox, subscribed);
+            NewFolder(batch, FolderName.Inbox, SpecialUse.Inbox);
             return true;
         }
 
         foreach (var folder in batch.Folders.Where(f => FolderName.IsSameOrBelow(f.Name, from)).ToList())
         {
+            KeepLegacySubscription(batch, folder);
             batch.Touch(folder).Name = to + folder.Name[from.Length..];
         }
 
         return true;
+    }
+
+    /// <summary>
+    /// The expunge's MODSEQ on the folder row and, in the same transaction, its tombstone naming the
+    /// UIDs (RFC 7162 §3.2.5: what vanished since a MODSEQ). The caller deletes the message rows.
+    /// </summary>
+    private static void RecordExpunge(PartitionBatch batch, FolderRow folder, IEnumerable<uint> uids)
+    {
+        var modSeq = ++batch.Touch(folder).HighestModSeq;
+        folder.TombstoneCount++;
+        batch.Add(TableTransactionActionType.Add, new TombstoneRow { FolderId = folder.FolderId, ModSeq = modSeq, Uids = [.. uids] }.ToEntity(batch.AccountId));
+    }
+
+    /// <summary>
+    /// Keeps a folder's tombstones to <see cref="MailboxStoreOptions.MaxTombstonesPerFolder"/>: deletes the
+    /// oldest beyond it and raises the folder's VANISHED floor to the newest one deleted, in one transaction
+    /// with the folder row per chunk. Best effort after the expunge that went past the limit (a failure
+    /// leaves extra tombstones for the next expunge to prune).
+    /// </summary>
+    private async Task PruneTombstonesAsync(string accountId, string folderId, int tombstones)
+    {
+        var excess = tombstones - _options.MaxTombstonesPerFolder;
+        if (excess <= 0)
+        {
+            return;
+        }
+
+        try
+        {
+            var oldest = await _index.QueryTombstonesAsync(accountId, folderId, 0, excess, CancellationToken.None).ConfigureAwait(false);
+            foreach (var chunk in oldest.Chunk(RowsPerTransaction))
+            {
+                await SubmitAsync(accountId, new PartitionChange<bool>(batch =>
+                {
+                    if (batch.FolderById(folderId) is not { } folder)
+                    {
+                        return false;
+                    }
+
+                    batch.Touch(folder).VanishedFloor = Math.Max(folder.VanishedFloor, chunk[^1].ModSeq);
+                    folder.TombstoneCount -= chunk.Length;
+                    foreach (var tombstone in chunk)
+                    {
+                        batch.Add(TableTransactionActionType.Delete, new TableEntity(accountId, tombstone.RowKey) { ETag = ETag.All });
+                    }
+
+                    return true;
+                })
+                {
+                    OwnRows = chunk.Length,
+                    ConflictKeys = [.. chunk.Select(t => t.RowKey)],
+                }).ConfigureAwait(false);
+            }
+        }
+        catch (Exception e) when (e is MailboxStoreUnavailableException or RowConflictException || StorageFailures.IsStorageFailure(e))
+        {
+            LogPruneFailed(e, folderId, accountId);
+        }
     }
 
     /// <summary>Deletes every row of a range of the partition (a deleted folder's messages or markers), 100 per transaction.</summary>
@@ -822,6 +960,9 @@ public sealed partial class TableMailboxStore : IMailboxStore
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Deleted folder {Folder} ({MessageCount} messages) for account {AccountId}")]
     private partial void LogFolderDeleted(string folder, int messageCount, string accountId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Pruning the expunge tombstones of folder {FolderId} for account {AccountId} failed")]
+    private partial void LogPruneFailed(Exception exception, string folderId, string accountId);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Delivery already stored as UID {Uid} for account {AccountId}")]
     private partial void LogAlreadyDelivered(uint uid, string accountId);

@@ -7,7 +7,10 @@ namespace MailCloud.Gateway.Imap;
 
 public static class ImapServiceCollectionExtensions
 {
-    /// <summary>The IMAP session handler, its folder watchers, and its options (section "Imap" of the host's configuration, validated at start).</summary>
+    /// <summary>
+    /// The IMAP session handler, what its sessions share (folder watchers, caches), and its options
+    /// (section "Imap", validated at start). Like AddSmtp and AddPop3.
+    /// </summary>
     public static IServiceCollection AddImap(this IServiceCollection services)
     {
         services.AddOptions<ImapOptions>()
@@ -22,6 +25,7 @@ public static class ImapServiceCollectionExtensions
         services.AddSingleton<FolderWatcherRegistry>();
         services.AddSingleton<MessageHeaderCache>();
         services.AddSingleton<BodyStructureCache>();
+        services.AddSingleton<ImapServices>();
         services.AddSingleton<IProtocolSessionHandler, ImapSessionHandler>();
         return services;
     }

@@ -1,7 +1,20 @@
 using System.Buffers.Text;
 using System.Text;
+using MailCloud.Core.Addresses;
 
 namespace MailCloud.Gateway.Security;
+
+/// <summary>What a PLAIN response (RFC 4616 §2) held.</summary>
+public enum PlainResponse
+{
+    Valid,
+
+    /// <summary>Not authzid NUL authcid NUL passwd, or an empty authcid.</summary>
+    Malformed,
+
+    /// <summary>An authorization identity other than the authentication identity: we do not let one user act as another.</summary>
+    AuthorizationDenied,
+}
 
 /// <summary>Decoding of SASL responses for PLAIN (RFC 4616) and LOGIN (draft-murchison-sasl-login).</summary>
 public static class SaslCredentials
@@ -40,19 +53,35 @@ public static class SaslCredentials
     }
 
     /// <summary>
-    /// RFC 4616 §2: [authzid] NUL authcid NUL passwd. An authorization identity other than the
-    /// authentication identity is refused (we do not let one user act as another).
+    /// RFC 4616 §2: [authzid] NUL authcid NUL passwd. The authorization identity must be empty or
+    /// name the authentication identity (<see cref="SameIdentity"/>).
     /// </summary>
-    public static bool TryParsePlain(string message, out string user, out string password)
+    public static PlainResponse ParsePlain(string message, out string user, out string password)
     {
         user = password = "";
         var parts = message.Split('\0');
-        if (parts.Length != 3 || parts[1].Length == 0 || parts[0].Length > 0 && parts[0] != parts[1])
+        if (parts.Length != 3 || parts[1].Length == 0)
         {
-            return false;
+            return PlainResponse.Malformed;
+        }
+
+        if (parts[0].Length > 0 && !SameIdentity(parts[0], parts[1]))
+        {
+            return PlainResponse.AuthorizationDenied;
         }
 
         (user, password) = (parts[1], parts[2]);
-        return true;
+        return PlainResponse.Valid;
     }
+
+    /// <summary>
+    /// Whether an authorization identity names the authentication identity, compared as the directory
+    /// matches addresses (<see cref="EmailAddress.Key"/>: local part without regard to case, domain
+    /// normalized), so "Alice@Example.Test" may act as "alice@example.test" — the same account — and
+    /// nobody may act as anyone else. Identities that are not addresses must match exactly.
+    /// </summary>
+    public static bool SameIdentity(string authorizationId, string authenticationId) =>
+        EmailAddress.TryParse(authorizationId, out var authorization) && EmailAddress.TryParse(authenticationId, out var authentication)
+            ? authorization.Key == authentication.Key
+            : string.Equals(authorizationId, authenticationId, StringComparison.Ordinal);
 }

@@ -1,24 +1,25 @@
-using MailCloud.Core.Authentication;
 using MailCloud.Gateway.Hosting;
 using MailCloud.Gateway.Smtp.Acceptance;
 using MailCloud.Gateway.Smtp.Session;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace MailCloud.Gateway.Smtp;
 
 public static class SmtpServiceCollectionExtensions
 {
-    /// <summary>The SMTP session handler (MX and submission listeners), its options (section "Smtp") and the sender authentication checks it runs (section "Dns").</summary>
-    public static IServiceCollection AddSmtp(this IServiceCollection services, IConfiguration configuration)
+    /// <summary>
+    /// The SMTP session handler (MX and submission listeners), what its sessions share, and its
+    /// options (section "Smtp", validated at start). Like AddImap and AddPop3; the sender
+    /// authentication checks it runs come from core's AddMessageAuthentication.
+    /// </summary>
+    public static IServiceCollection AddSmtp(this IServiceCollection services)
     {
         services.AddOptions<SmtpOptions>()
-            .Bind(configuration.GetSection(SmtpOptions.SectionName))
+            .BindConfiguration(SmtpOptions.SectionName)
             .ValidateDataAnnotations()
             .ValidateOnStart();
-        services.AddMessageAuthentication(configuration);
         services.AddSingleton<MessageAcceptor>();
-        services.AddSingleton<SmtpSessionServices>();
+        services.AddSingleton<SmtpServices>();
         services.AddSingleton<IProtocolSessionHandler, SmtpSessionHandler>();
         return services;
     }

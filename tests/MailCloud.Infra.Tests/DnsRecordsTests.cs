@@ -1,14 +1,13 @@
 using System.CommandLine;
 using System.Security.Cryptography;
 using MailCloud.Cli.Commands;
+using MailCloud.Core.ClientSetup;
 
 namespace MailCloud.Infra.Tests;
 
 /// <summary>`mailcloud dns`: the records a hosted domain needs, from the arguments alone.</summary>
 public sealed class DnsRecordsTests
 {
-    private static readonly DateTimeOffset Now = new(2026, 3, 1, 12, 0, 0, TimeSpan.Zero);
-
     [Fact]
     public void Records_CoverMxSpfDmarcSrvMtaStsAndTlsRpt()
     {
@@ -22,11 +21,29 @@ public sealed class DnsRecordsTests
         Assert.Contains(Line("_submission._tcp.example.com.", "SRV", "10 1 587 mail.example.com."), lines);
         Assert.Contains(Line("_imaps._tcp.example.com.", "SRV", "0 1 993 mail.example.com."), lines);
         Assert.Contains(Line("_pop3s._tcp.example.com.", "SRV", "20 1 995 mail.example.com."), lines);
-        Assert.Contains(Line("autoconfig.example.com.", "CNAME", "mail.example.com."), lines);
-        Assert.Contains(Line("_mta-sts.example.com.", "TXT", "\"v=STSv1; id=20260301120000\""), lines);
         Assert.Contains(";   mx: mail.example.com", lines);
+        Assert.Contains(";   mode: testing", lines);
+        var policy = new ClientSetupOptions { MailHost = "mail.example.com" };
+        Assert.Contains(Line("_mta-sts.example.com.", "TXT", $"\"v=STSv1; id={ClientSetupDocuments.MtaStsPolicyId(policy)}\""), lines);
+        Assert.DoesNotContain(lines, l => l.StartsWith("autoconfig.", StringComparison.Ordinal));
         Assert.Contains(Line("_smtp._tls.example.com.", "TXT", "\"v=TLSRPTv1; rua=mailto:postmaster@example.com\""), lines);
         Assert.All(lines, line => Assert.True(line.Length == 0 || line.StartsWith(';') || line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[0].EndsWith('.'), line));
+    }
+
+    [Fact]
+    public void WebHost_GetsTheClientSetupNames_AndTheMtaStsIdFollowsThePolicy()
+    {
+        var testing = Render(DnsRecordRequest.Create("example.com", null, null, [], DnsCommand.DefaultSelector, null, "func-abc.azurewebsites.net"));
+        var enforce = Render(DnsRecordRequest.Create("example.com", null, null, [], DnsCommand.DefaultSelector, null, "func-abc.azurewebsites.net", MtaStsMode.Enforce));
+
+        Assert.Contains(Line("autoconfig.example.com.", "CNAME", "func-abc.azurewebsites.net."), testing);
+        Assert.Contains(Line("autodiscover.example.com.", "CNAME", "func-abc.azurewebsites.net."), testing);
+        Assert.Contains(Line("_autodiscover._tcp.example.com.", "SRV", "0 0 443 autodiscover.example.com."), testing);
+        Assert.Contains(Line("mta-sts.example.com.", "CNAME", "func-abc.azurewebsites.net."), testing);
+        Assert.Contains(";   mode: enforce", enforce);
+        var id = (List<string> lines) => lines.Single(l => l.StartsWith("_mta-sts.", StringComparison.Ordinal));
+        Assert.NotEqual(id(testing), id(enforce));
+        Assert.Equal(id(testing), id(Render(DnsRecordRequest.Create("example.com", null, null, [], DnsCommand.DefaultSelector, null))));
     }
 
     [Fact]
@@ -161,7 +178,7 @@ public sealed class DnsRecordsTests
         Assert.Contains("Required argument missing", error, StringComparison.Ordinal);
     }
 
-    private static List<string> Render(DnsRecordRequest request) => MailDnsRecords.Render(request, Now).ToList();
+    private static List<string> Render(DnsRecordRequest request) => MailDnsRecords.Render(request).ToList();
 
     private static string Line(string name, string type, string data) => $"{name,-40} 3600 IN {type,-5} {data}";
 

@@ -19,10 +19,23 @@ internal sealed class FolderRow
     public int UnseenCount { get; set; }
     public long TotalSize { get; set; }
     public SpecialUse SpecialUse { get; set; }
+
+    /// <summary>The older place of a subscription (see <see cref="SubscriptionRow"/>): read, and cleared when it becomes a row; never set.</summary>
     public bool Subscribed { get; set; }
 
     /// <summary>The lowest UID no IMAP session has yet claimed as \Recent (RFC 3501 §2.3.2); 1 for a new folder.</summary>
     public uint FirstRecentUid { get; set; } = 1;
+
+    /// <summary>
+    /// The lowest MODSEQ from which the folder's tombstones name every expunge: what vanished after it is
+    /// known exactly; before it, a reader can only compare UIDs (RFC 7162 §3.2.5.2). 0 for a folder created
+    /// with tombstones. A row written before tombstones existed reads as its HIGHESTMODSEQ then (migration
+    /// on read: expunges of the older code left no trace), kept by the next write of the row.
+    /// </summary>
+    public ulong VanishedFloor { get; set; }
+
+    /// <summary>Tombstone rows the folder keeps; above the store's limit the oldest are pruned and the floor raised.</summary>
+    public int TombstoneCount { get; set; }
 
     public ETag ETag { get; set; }
 
@@ -31,7 +44,7 @@ internal sealed class FolderRow
     public FolderInfo ToInfo() => new(Name, UidValidity, SpecialUse, Subscribed) { FolderId = FolderId };
 
     public FolderStatus ToStatus() =>
-        new(Name, UidValidity, UidNext, HighestModSeq, MessageCount, TotalSize, ETag.ToString()) { UnseenCount = UnseenCount, FirstRecentUid = FirstRecentUid, FolderId = FolderId };
+        new(Name, UidValidity, UidNext, HighestModSeq, MessageCount, TotalSize, ETag.ToString()) { UnseenCount = UnseenCount, FirstRecentUid = FirstRecentUid, FolderId = FolderId, VanishedFloor = VanishedFloor };
 
     /// <summary>Counts a message in (or, with <paramref name="sign"/> -1, out of) the folder.</summary>
     public void Count(MessageRow message, int sign)
@@ -44,21 +57,27 @@ internal sealed class FolderRow
         }
     }
 
-    public static FolderRow From(TableEntity entity) => new()
+    public static FolderRow From(TableEntity entity)
     {
-        FolderId = MailboxKeys.FolderIdOf(entity.RowKey),
-        Name = entity.GetString(nameof(Name)) ?? throw new InvalidDataException($"Folder row {entity.RowKey} has no name."),
-        UidValidity = (uint)(entity.GetInt64(nameof(UidValidity)) ?? 0),
-        UidNext = (uint)(entity.GetInt64(nameof(UidNext)) ?? 1),
-        HighestModSeq = (ulong)(entity.GetInt64(nameof(HighestModSeq)) ?? 1),
-        MessageCount = entity.GetInt32(nameof(MessageCount)) ?? 0,
-        UnseenCount = entity.GetInt32(nameof(UnseenCount)) ?? 0,
-        TotalSize = entity.GetInt64(nameof(TotalSize)) ?? 0,
-        SpecialUse = Enum.TryParse<SpecialUse>(entity.GetString(nameof(SpecialUse)), out var use) ? use : SpecialUse.None,
-        Subscribed = entity.GetBoolean(nameof(Subscribed)) ?? false,
-        FirstRecentUid = (uint)(entity.GetInt64(nameof(FirstRecentUid)) ?? 1),
-        ETag = entity.ETag,
-    };
+        var highestModSeq = (ulong)(entity.GetInt64(nameof(HighestModSeq)) ?? 1);
+        return new()
+        {
+            FolderId = MailboxKeys.FolderIdOf(entity.RowKey),
+            Name = entity.GetString(nameof(Name)) ?? throw new InvalidDataException($"Folder row {entity.RowKey} has no name."),
+            UidValidity = (uint)(entity.GetInt64(nameof(UidValidity)) ?? 0),
+            UidNext = (uint)(entity.GetInt64(nameof(UidNext)) ?? 1),
+            HighestModSeq = highestModSeq,
+            MessageCount = entity.GetInt32(nameof(MessageCount)) ?? 0,
+            UnseenCount = entity.GetInt32(nameof(UnseenCount)) ?? 0,
+            TotalSize = entity.GetInt64(nameof(TotalSize)) ?? 0,
+            SpecialUse = Enum.TryParse<SpecialUse>(entity.GetString(nameof(SpecialUse)), out var use) ? use : SpecialUse.None,
+            Subscribed = entity.GetBoolean(nameof(Subscribed)) ?? false,
+            FirstRecentUid = (uint)(entity.GetInt64(nameof(FirstRecentUid)) ?? 1),
+            VanishedFloor = (ulong)(entity.GetInt64(nameof(VanishedFloor)) ?? (long)highestModSeq),
+            TombstoneCount = entity.GetInt32(nameof(TombstoneCount)) ?? 0,
+            ETag = entity.ETag,
+        };
+    }
 
     public TableEntity ToEntity(string accountId) => new(accountId, MailboxKeys.Folder(FolderId))
     {
@@ -72,6 +91,8 @@ internal sealed class FolderRow
         [nameof(SpecialUse)] = SpecialUse.ToString(),
         [nameof(Subscribed)] = Subscribed,
         [nameof(FirstRecentUid)] = (long)FirstRecentUid,
+        [nameof(VanishedFloor)] = (long)VanishedFloor,
+        [nameof(TombstoneCount)] = TombstoneCount,
         ETag = ETag,
     };
 }

@@ -14,7 +14,7 @@ internal sealed class HeaderCaptureStream(Stream inner) : ForwardOnlyReadStream
     /// <summary>Header bytes kept; a longer header is cut there and its fields marked truncated.</summary>
     public const int MaxHeaderBytes = 64 * 1024;
 
-    private static readonly string[] SearchedFields = ["From", "To", "Cc", "Bcc", "Subject", "Date", "Message-ID"];
+    private static readonly string[] SearchedFields = ["From", "To", "Cc", "Bcc", "Subject", "Date", "Message-ID", "In-Reply-To", "References"];
 
     private readonly MemoryStream _header = new();
     private bool _headerComplete;
@@ -68,7 +68,7 @@ internal sealed class HeaderCaptureStream(Stream inner) : ForwardOnlyReadStream
         }
 
         var values = SearchedFields.Select(Field).ToArray();
-        return new SearchHeaders(values[0], values[1], values[2], values[3], values[4], values[5], values[6], truncated);
+        return new SearchHeaders(values[0], values[1], values[2], values[3], values[4], values[5], values[6], truncated) { InReplyTo = values[7], References = values[8] };
     }
 
     protected override void Dispose(bool disposing)

@@ -29,8 +29,8 @@ internal sealed class MailboxIndex(TableClient table, TimeProvider clock)
     public TableClient Table { get; } = table;
 
     /// <summary>
-    /// The account row and every folder row, in one query. A new account gets its account row
-    /// and the special-use folders in one transaction (RFC 6154), raced safely by Add.
+    /// The account row, every subscription and every folder row, in one query. A new account gets its account
+    /// row and the special-use folders, subscribed, in one transaction (RFC 6154), raced safely by Add.
     /// </summary>
     public async Task<PartitionState> ReadHeaderAsync(string accountId, CancellationToken cancellationToken)
     {
@@ -139,6 +139,34 @@ internal sealed class MailboxIndex(TableClient table, TimeProvider clock)
         return response.HasValue ? MessageRow.From(response.Value!) : null;
     }
 
+    /// <summary>
+    /// A folder's expunge tombstones with a MODSEQ above <paramref name="afterModSeq"/>, ascending by
+    /// MODSEQ (one range query; the keys sort by it); at most <paramref name="take"/> when given.
+    /// </summary>
+    public async Task<List<TombstoneRow>> QueryTombstonesAsync(string accountId, string folderId, ulong afterModSeq, int? take, CancellationToken cancellationToken)
+    {
+        var prefix = MailboxKeys.TombstonesOf(folderId);
+        var start = afterModSeq == ulong.MaxValue ? MailboxKeys.RangeEnd(prefix) : MailboxKeys.Tombstone(folderId, afterModSeq + 1);
+        var rows = new List<TombstoneRow>();
+        await foreach (var entity in Table.QueryAsync<TableEntity>(MailboxKeys.RangeFilter(accountId, start, MailboxKeys.RangeEnd(prefix)), maxPerPage: take, cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            rows.Add(TombstoneRow.From(entity));
+            if (rows.Count == take)
+            {
+                break;
+            }
+        }
+
+        return rows;
+    }
+
+    /// <summary>One folder row by id (a point read), or null when the folder is gone.</summary>
+    public async Task<FolderRow?> ReadFolderRowAsync(string accountId, string folderId, CancellationToken cancellationToken)
+    {
+        var response = await Table.GetEntityIfExistsAsync<TableEntity>(accountId, MailboxKeys.Folder(folderId), cancellationToken: cancellationToken).ConfigureAwait(false);
+        return response.HasValue ? FolderRow.From(response.Value!) : null;
+    }
+
     /// <summary>The UID a delivery was stored under, or null when it never was.</summary>
     public async Task<uint?> ReadMarkerAsync(string accountId, string folderId, string idempotencyKey, CancellationToken cancellationToken)
     {
@@ -165,8 +193,9 @@ internal sealed class MailboxIndex(TableClient table, TimeProvider clock)
         var actions = new List<TableTransactionAction>();
         foreach (var (name, use) in DefaultFolders)
         {
-            var folder = new FolderRow { FolderId = MailboxKeys.NewFolderId(), Name = name, UidValidity = account.NextUidValidity++, SpecialUse = use, Subscribed = true };
+            var folder = new FolderRow { FolderId = MailboxKeys.NewFolderId(), Name = name, UidValidity = account.NextUidValidity++, SpecialUse = use };
             actions.Add(new TableTransactionAction(TableTransactionActionType.Add, folder.ToEntity(accountId)));
+            actions.Add(new TableTransactionAction(TableTransactionActionType.Add, SubscriptionRow.ToEntity(accountId, name)));
         }
 
         actions.Add(new TableTransactionAction(TableTransactionActionType.Add, account.ToEntity(accountId)));

@@ -8,25 +8,35 @@ namespace MailCloud.Core.Mailboxes.Tables;
 /// Row keys of an account's partition. Every key is built from generated or numeric parts
 /// (folder ids are Guids, UIDs are zero-padded numbers, markers are hashes), never from a
 /// client's text, and sorts so that one range query reads one kind of row:
-/// <c>A</c> the account row, <c>F:&lt;folderId&gt;</c> folder rows, <c>M:&lt;folderId&gt;:&lt;uid, 10 digits&gt;</c>
-/// message rows (ascending by UID), <c>D:&lt;folderId&gt;:&lt;sha256(key)&gt;</c> delivery markers.
+/// <c>A</c> the account row, <c>B:&lt;sha256(name)&gt;</c> subscriptions, <c>F:&lt;folderId&gt;</c> folder rows, <c>M:&lt;folderId&gt;:&lt;uid, 10 digits&gt;</c>
+/// message rows (ascending by UID), <c>D:&lt;folderId&gt;:&lt;sha256(key)&gt;</c> delivery markers,
+/// <c>V:&lt;folderId&gt;:&lt;modseq, 20 digits&gt;</c> expunge tombstones (ascending by MODSEQ).
 /// </summary>
 internal static class MailboxKeys
 {
     public const string Account = "A";
 
+    private const string SubscriptionPrefix = "B:";
     private const string FolderPrefix = "F:";
     private const string MessagePrefix = "M:";
     private const string MarkerPrefix = "D:";
+    private const string TombstonePrefix = "V:";
     private const int UidDigits = 10;
+    private const int ModSeqDigits = 20;
 
-    /// <summary>Lower bound of the range holding the account row and every folder row ("A" sorts before "F:").</summary>
+    /// <summary>Lower bound of the range holding the account row, every subscription and every folder row ("A" &lt; "B:" &lt; "F:").</summary>
     public const string HeaderRangeStart = Account;
 
     /// <summary>Upper bound (exclusive) of that range: ';' follows ':' in ASCII.</summary>
     public const string HeaderRangeEnd = "F;";
 
     public static string Folder(string folderId) => FolderPrefix + folderId;
+
+    /// <summary>A subscription's key: a hash of the normalized name, never the client's text.</summary>
+    public static string Subscription(string normalizedName) =>
+        SubscriptionPrefix + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(normalizedName)));
+
+    public static bool IsSubscription(string rowKey) => rowKey.StartsWith(SubscriptionPrefix, StringComparison.Ordinal);
 
     public static bool IsFolder(string rowKey) => rowKey.StartsWith(FolderPrefix, StringComparison.Ordinal);
 
@@ -39,6 +49,12 @@ internal static class MailboxKeys
     public static string MessagesOf(string folderId) => MessagePrefix + folderId + ":";
 
     public static string MarkersOf(string folderId) => MarkerPrefix + folderId + ":";
+
+    /// <summary>Prefix of a folder's tombstone rows, which sort by MODSEQ.</summary>
+    public static string TombstonesOf(string folderId) => TombstonePrefix + folderId + ":";
+
+    public static string Tombstone(string folderId, ulong modSeq) =>
+        TombstonesOf(folderId) + modSeq.ToString("D" + ModSeqDigits, CultureInfo.InvariantCulture);
 
     public static string RangeEnd(string prefix) => prefix + "~";
 

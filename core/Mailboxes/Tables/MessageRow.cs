@@ -11,7 +11,7 @@ namespace MailCloud.Core.Mailboxes.Tables;
 /// </summary>
 internal sealed class MessageRow
 {
-    /// <summary>Longest header value kept, in characters: seven of them stay far below the 1 MiB entity limit and 64 KiB property limit.</summary>
+    /// <summary>Longest header value kept, in characters: nine of them stay far below the 1 MiB entity limit and 64 KiB property limit.</summary>
     public const int MaxHeaderChars = 4096;
 
     public required string FolderId { get; init; }
@@ -76,6 +76,10 @@ internal sealed class MessageRow
             Prefix = entity.GetBinary("Prefix"),
             Headers = entity.ContainsKey("HeadersTruncated")
                 ? new SearchHeaders(entity.GetString("From"), entity.GetString("To"), entity.GetString("Cc"), entity.GetString("Bcc"), entity.GetString("Subject"), entity.GetString("Date"), entity.GetString("MessageId"), entity.GetBoolean("HeadersTruncated") ?? false)
+                {
+                    InReplyTo = entity.GetString("InReplyTo"),
+                    References = entity.GetString("References"),
+                }
                 : null,
             ETag = entity.ETag,
         };
@@ -102,6 +106,8 @@ internal sealed class MessageRow
             Put(entity, "Subject", headers.Subject);
             Put(entity, "Date", headers.Date);
             Put(entity, "MessageId", headers.MessageId);
+            Put(entity, "InReplyTo", headers.InReplyTo);
+            Put(entity, "References", headers.References);
             entity["HeadersTruncated"] = headers.Truncated;
         }
 

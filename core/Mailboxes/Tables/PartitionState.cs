@@ -2,12 +2,21 @@ using Azure.Data.Tables;
 
 namespace MailCloud.Core.Mailboxes.Tables;
 
-/// <summary>An account's header rows as last read or committed: the account row and every folder row, with their ETags.</summary>
-internal sealed class PartitionState(AccountRow account, IReadOnlyList<FolderRow> folders)
+/// <summary>
+/// An account's header rows as last read or committed: the account row and every folder row, with their
+/// ETags, and (as read; the committer's copy after a commit has none) the subscription rows.
+/// </summary>
+internal sealed class PartitionState(AccountRow account, IReadOnlyList<FolderRow> folders, IReadOnlyList<SubscriptionRow>? subscriptions = null)
 {
     public AccountRow Account { get; } = account;
 
     public IReadOnlyList<FolderRow> Folders { get; } = folders;
+
+    public IReadOnlyList<SubscriptionRow> Subscriptions { get; } = subscriptions ?? [];
+
+    /// <summary>The subscribed names: the subscription rows and the folders still carrying the older Subscribed flag.</summary>
+    public ISet<string> SubscribedNames() =>
+        Subscriptions.Select(s => s.Name).Concat(Folders.Where(f => f.Subscribed).Select(f => f.Name)).ToHashSet(StringComparer.Ordinal);
 
     public FolderRow? FindFolder(string normalizedName) => Folders.FirstOrDefault(f => f.Name == normalizedName);
 
@@ -16,6 +25,7 @@ internal sealed class PartitionState(AccountRow account, IReadOnlyList<FolderRow
     {
         AccountRow? account = null;
         var folders = new List<FolderRow>();
+        var subscriptions = new List<SubscriptionRow>();
         foreach (var entity in entities)
         {
             if (entity.RowKey == MailboxKeys.Account)
@@ -26,8 +36,12 @@ internal sealed class PartitionState(AccountRow account, IReadOnlyList<FolderRow
             {
                 folders.Add(FolderRow.From(entity));
             }
+            else if (MailboxKeys.IsSubscription(entity.RowKey))
+            {
+                subscriptions.Add(SubscriptionRow.From(entity));
+            }
         }
 
-        return account is null ? null : new PartitionState(account, folders);
+        return account is null ? null : new PartitionState(account, folders, subscriptions);
     }
 }

@@ -1,4 +1,5 @@
 using MailCloud.Core.Configuration;
+using MailCloud.Core.Pipeline.Relay;
 using MailCloud.Core.Pipeline.State;
 using MailCloud.Core.Queueing;
 using MailCloud.Core.Spool;
@@ -74,7 +75,7 @@ public sealed partial class BounceSender(
             SpoolBlob = spoolBlob,
             MailFrom = "",
             Recipients = [new EnvelopeRecipient { Address = original.MailFrom, Notify = DsnNotify.Never }],
-            ReceivedFrom = new ReceivedFrom { RemoteIp = "127.0.0.1", Helo = _options.HostName, Listener = "pipeline" },
+            ReceivedFrom = new ReceivedFrom { RemoteIp = "127.0.0.1", Helo = _options.HostName, Listener = DkimMessageSigner.ReceivedFromPipeline },
             ReceivedAt = now,
             Size = size,
             BodyType = MessageBodyType.EightBitMime,

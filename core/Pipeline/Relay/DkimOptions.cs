@@ -23,15 +23,19 @@ public sealed class DkimKeyOptions
 
     internal DkimSigner CreateSigner()
     {
-        var signer = PrivateKeyPem is { Length: > 0 } pem
-            ? new DkimSigner(new MemoryStream(System.Text.Encoding.ASCII.GetBytes(pem)), Domain, Selector)
-            : new DkimSigner(PrivateKeyPath!, Domain, Selector);
+        var signer = new DkimSigner(OpenPrivateKey(), Domain, Selector);
 
         // RFC 6376 §3.4: relaxed/relaxed survives the header folding and whitespace changes MTAs make.
         signer.HeaderCanonicalizationAlgorithm = DkimCanonicalizationAlgorithm.Relaxed;
         signer.BodyCanonicalizationAlgorithm = DkimCanonicalizationAlgorithm.Relaxed;
         return signer;
     }
+
+    /// <summary>The private key as MimeKit reads it (PEM).</summary>
+    internal Stream OpenPrivateKey() =>
+        PrivateKeyPem is { Length: > 0 } pem
+            ? new MemoryStream(System.Text.Encoding.ASCII.GetBytes(pem), writable: false)
+            : File.OpenRead(PrivateKeyPath!);
 }
 
 /// <summary>Loads every key at start, so a broken key fails the host rather than the first relay.</summary>

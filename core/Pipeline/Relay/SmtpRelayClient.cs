@@ -79,7 +79,7 @@ public sealed partial class SmtpRelayClient(
                         message.Prepare(EncodingConstraint.SevenBit);
                     }
 
-                    dkim.Sign(message);
+                    dkim.Sign(message, envelope);
                     signed = true;
                 }
 

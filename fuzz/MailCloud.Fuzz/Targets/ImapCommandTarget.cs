@@ -58,17 +58,7 @@ public static class ImapCommandTarget
                 break;
             case "SELECT" or "EXAMINE":
                 MailboxName(reader);
-                if (reader.TryConsume(' '))
-                {
-                    reader.Expect('(');
-                    if (!reader.TryConsumeWord("CONDSTORE"))
-                    {
-                        throw new ImapSyntaxException("Unknown SELECT parameter");
-                    }
-
-                    reader.Expect(')');
-                }
-
+                SelectParameters.Parse(reader);
                 break;
             case "CREATE" or "DELETE" or "SUBSCRIBE" or "UNSUBSCRIBE":
                 MailboxName(reader);
@@ -98,6 +88,9 @@ public static class ImapCommandTarget
                 break;
             case "SEARCH":
                 SearchRequest.Parse(reader);
+                break;
+            case "THREAD":
+                ThreadRequest.Parse(reader);
                 break;
             case "STORE":
                 ReadStore(reader);

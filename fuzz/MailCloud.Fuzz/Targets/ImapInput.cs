@@ -1,17 +1,19 @@
 using System.Buffers;
 using System.Text;
+using MailCloud.Gateway.Hosting;
 using MailCloud.Gateway.Imap;
 using MailCloud.Gateway.Imap.Protocol;
 
 namespace MailCloud.Fuzz.Targets;
 
-/// <summary>Cuts fuzz input into IMAP commands the way <c>ImapSession.ReadCommandAsync</c> does.</summary>
+/// <summary>Cuts fuzz input into IMAP commands the way <c>ImapSession.ReadCommandAsync</c> does over <c>ConnectionInput</c>.</summary>
 internal static class ImapInput
 {
     private static readonly int MaxLineLength = new ImapOptions().MaxLineLength;
 
     /// <summary>
-    /// Commands framed by <see cref="ImapFraming"/>: a line, and for each line ending in a literal marker
+    /// Commands framed as the session reads them: a line (<see cref="LineFraming"/>, as
+    /// <c>ConnectionInput</c> cuts it for all three protocols), and for each line ending in a literal marker
     /// that many octets and the next line. The input ends like a connection does: a line too long or an
     /// unfinished line or literal ends it. (Which literals a command may have is the session's
     /// <c>CommandLiteralBudget</c>, not fuzzed here: every literal that fits in the input is taken.)
@@ -21,7 +23,7 @@ internal static class ImapInput
         var commands = new List<ImapCommandText>();
         var lines = new List<CommandLine>();
         var buffer = new ReadOnlySequence<byte>(input.ToArray());
-        while (ImapFraming.TryReadLine(ref buffer, MaxLineLength, out var line) == ImapFraming.LineResult.Complete)
+        while (LineFraming.TryReadLine(ref buffer, MaxLineLength, out var line) == LineFraming.LineResult.Complete)
         {
             var bytes = line.ToArray();
             if (!ImapFraming.TryGetLiteralMarker(bytes, out var marker))

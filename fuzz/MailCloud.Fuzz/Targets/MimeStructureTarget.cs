@@ -1,5 +1,4 @@
-using System.IO.Pipelines;
-using MailCloud.Gateway.Imap;
+using System.Buffers;
 using MailCloud.Gateway.Imap.Protocol;
 using MimeKit;
 
@@ -14,20 +13,17 @@ namespace MailCloud.Fuzz.Targets;
 /// </summary>
 public static class MimeStructureTarget
 {
-    private static readonly int MemoryThreshold = new ImapOptions().LiteralMemoryThreshold;
-
     public static void Run(ReadOnlySpan<byte> input) => RunAsync(input.ToArray()).GetAwaiter().GetResult();
 
     private static async Task RunAsync(byte[] message)
     {
-        await using var structure = await MessageStructure.LoadAsync(new MemoryStream(message, writable: false), message.Length, MemoryThreshold, CancellationToken.None);
+        await using var structure = await MessageStructure.LoadAsync(new MemoryStream(message, writable: false), new MemoryStream(message.Length), CancellationToken.None);
         foreach (var utf8 in (bool[])[false, true])
         {
-            var writer = new ImapResponseWriter(PipeWriter.Create(Stream.Null)) { Utf8Enabled = utf8 };
+            var writer = new ImapResponseWriter(new ArrayBufferWriter<byte>()) { Utf8Enabled = utf8 };
             BodyStructureWriter.Write(writer, structure, extended: true);
             BodyStructureWriter.Write(writer, structure, extended: false);
             EnvelopeWriter.Write(writer, structure.Message);
-            await writer.FlushAsync(CancellationToken.None);
         }
 
         ReadParts(structure, []);

@@ -18,7 +18,7 @@ public static class SaslTarget
     {
         if (SaslCredentials.TryDecodeBase64(response, out var message))
         {
-            SaslCredentials.TryParsePlain(message, out _, out _);
+            SaslCredentials.ParsePlain(message, out _, out _);
         }
     }
 }

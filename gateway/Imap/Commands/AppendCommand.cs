@@ -9,7 +9,7 @@ namespace MailCloud.Gateway.Imap.Commands;
 /// APPENDUID (RFC 4315 §3); the size limits are enforced before the literals are sent (RFC 7889,
 /// <see cref="CommandLiteralBudget"/>).
 /// </summary>
-public static class AppendCommand
+internal static class AppendCommand
 {
     public static async Task<ImapCompletion> AppendAsync(ImapSession session, ImapCommand command, CancellationToken cancellationToken)
     {

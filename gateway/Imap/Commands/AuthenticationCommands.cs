@@ -1,4 +1,3 @@
-using System.Text;
 using MailCloud.Gateway.Imap.Protocol;
 using MailCloud.Gateway.Imap.Session;
 using MailCloud.Gateway.Security;
@@ -6,7 +5,7 @@ using MailCloud.Gateway.Security;
 namespace MailCloud.Gateway.Imap.Commands;
 
 /// <summary>Any-state and not-authenticated commands (RFC 9051 §6.1, §6.2), ENABLE (RFC 5161) and ID (RFC 2971).</summary>
-public static class AuthenticationCommands
+internal static class AuthenticationCommands
 {
     // RFC 9051 §6.1.1
     public static Task<ImapCompletion> CapabilityAsync(ImapSession session, ImapCommand command, CancellationToken cancellationToken)
@@ -73,13 +72,7 @@ public static class AuthenticationCommands
             return ImapCompletion.Bad("STARTTLS is not available");
         }
 
-        if (session.HasPendingInput())
-        {
-            throw new ImapProtocolViolationException("Commands pipelined after STARTTLS");
-        }
-
         session.Writer.Raw(command.Tag).Raw(" OK Begin TLS negotiation now").Crlf();
-        await session.FlushAsync(cancellationToken).ConfigureAwait(false);
         await session.StartTlsAsync(cancellationToken).ConfigureAwait(false);
         return ImapCompletion.AlreadySent;
     }
@@ -99,10 +92,10 @@ public static class AuthenticationCommands
         return await AuthenticateUserAsync(session, user, password, cancellationToken).ConfigureAwait(false);
     }
 
-    // RFC 9051 §6.2.2 with SASL-IR (RFC 4959); PLAIN is RFC 4616.
+    // RFC 9051 §6.2.2 with SASL-IR (RFC 4959): PLAIN (RFC 4616) or LOGIN, through the gateway's one SASL exchange.
     public static async Task<ImapCompletion> AuthenticateAsync(ImapSession session, ImapCommand command, CancellationToken cancellationToken)
     {
-        var mechanism = command.Arguments.ReadAtom();
+        var name = command.Arguments.ReadAtom();
         string? initial = null;
         if (command.Arguments.TryConsume(' '))
         {
@@ -110,9 +103,9 @@ public static class AuthenticationCommands
         }
 
         command.Arguments.ExpectEnd();
-        if (!mechanism.Equals("PLAIN", StringComparison.OrdinalIgnoreCase))
+        if (!SaslExchange.TryGetMechanism(name, out var mechanism))
         {
-            return ImapCompletion.No($"Mechanism {mechanism} is not supported");
+            return ImapCompletion.No($"Mechanism {name} is not supported");
         }
 
         if (!session.PlaintextAuthAllowed)
@@ -120,38 +113,18 @@ public static class AuthenticationCommands
             return ImapCompletion.No("Plaintext authentication is disabled before STARTTLS", "PRIVACYREQUIRED");
         }
 
-        if (initial is null)
+        var sasl = await SaslExchange.RunAsync(mechanism, initial, session.ChallengeAsync, cancellationToken).ConfigureAwait(false);
+        return sasl.Status switch
         {
-            session.Writer.Raw("+ ").Crlf();
-            await session.FlushAsync(cancellationToken).ConfigureAwait(false);
-            initial = await session.ReadLineAsync(cancellationToken).ConfigureAwait(false) ?? throw new OperationCanceledException("Client went away during AUTHENTICATE.");
-            if (initial == "*")
-            {
-                return ImapCompletion.Bad("AUTHENTICATE cancelled");
-            }
-        }
-
-        if (!SaslCredentials.TryDecodeBase64(initial, out var decoded))
-        {
-            return ImapCompletion.Bad("Invalid base64 in SASL response");
-        }
-
-        // message = [authzid] NUL authcid NUL passwd
-        var parts = decoded.Split('\0');
-        if (parts.Length != 3 || parts[1].Length == 0)
-        {
-            return ImapCompletion.Bad("Malformed PLAIN response");
-        }
-
-        if (parts[0].Length > 0 && !parts[0].Equals(parts[1], StringComparison.OrdinalIgnoreCase))
-        {
-            return ImapCompletion.No("Authorization identity differs from authentication identity", "AUTHORIZATIONFAILED");
-        }
-
-        return await AuthenticateUserAsync(session, parts[1], parts[2], cancellationToken).ConfigureAwait(false);
+            SaslStatus.Credentials => await AuthenticateUserAsync(session, sasl.User, sasl.Password, cancellationToken).ConfigureAwait(false),
+            SaslStatus.Cancelled => ImapCompletion.Bad("AUTHENTICATE cancelled"),
+            SaslStatus.InvalidBase64 => ImapCompletion.Bad("Invalid base64 in SASL response"),
+            SaslStatus.AuthorizationDenied => ImapCompletion.No("Authorization identity differs from authentication identity", "AUTHORIZATIONFAILED"),
+            _ => ImapCompletion.Bad($"Malformed {name.ToUpperInvariant()} response"),
+        };
     }
 
-    // RFC 5161 ENABLE, with IMAP4rev2 (RFC 9051 §6.3.1), UTF8=ACCEPT (RFC 6855) and CONDSTORE (RFC 7162).
+    // RFC 5161 ENABLE, with IMAP4rev2 (RFC 9051 §6.3.1), UTF8=ACCEPT (RFC 6855), CONDSTORE and QRESYNC (RFC 7162 §3.2.3: QRESYNC implies CONDSTORE).
     public static Task<ImapCompletion> EnableAsync(ImapSession session, ImapCommand command, CancellationToken cancellationToken)
     {
         var enabled = new List<string>();
@@ -173,6 +146,11 @@ public static class AuthenticationCommands
                     session.EnableCondStore();
                     enabled.Add("CONDSTORE");
                     break;
+                case "QRESYNC":
+                    session.EnableCondStore();
+                    session.QresyncEnabled = true;
+                    enabled.Add("QRESYNC");
+                    break;
             }
         }
         while (command.Arguments.TryConsume(' '));
@@ -184,22 +162,20 @@ public static class AuthenticationCommands
 
     private static async Task<ImapCompletion> AuthenticateUserAsync(ImapSession session, string user, string password, CancellationToken cancellationToken)
     {
-        var client = session.Connection.RemoteEndPoint.Address;
-        var throttle = session.Services.Throttle;
-        if (throttle.IsLockedOut(client, user))
+        var result = await session.Services.Authenticator.AuthenticateAsync(
+            session.Connection.RemoteEndPoint.Address, user, password, session.FlushAsync, cancellationToken).ConfigureAwait(false);
+        switch (result.Status)
         {
-            return ImapCompletion.No("Too many failed attempts; try again later", "UNAVAILABLE");
+            case AuthenticationStatus.LockedOut:
+                return ImapCompletion.No("Too many failed attempts; try again later", "UNAVAILABLE");
+            case AuthenticationStatus.Unavailable:
+                // RFC 5530 §3 UNAVAILABLE: the directory's storage is down and no snapshot was ever read.
+                return ImapCompletion.No("Storage is unavailable, try again", "UNAVAILABLE");
+            case AuthenticationStatus.Failed:
+                return ImapCompletion.No("Invalid credentials", "AUTHENTICATIONFAILED");
         }
 
-        var account = await session.Services.Directory.AuthenticateAsync(user, password, cancellationToken).ConfigureAwait(false);
-        if (account is null)
-        {
-            await Task.Delay(throttle.RecordFailure(client, user), cancellationToken).ConfigureAwait(false);
-            return ImapCompletion.No("Invalid credentials", "AUTHENTICATIONFAILED");
-        }
-
-        throttle.RecordSuccess(client, user);
-        session.Authenticated(account);
+        session.Authenticated(result.Account!);
         return ImapCompletion.Ok("Logged in", "CAPABILITY " + session.Capabilities);
     }
 }

@@ -3,7 +3,7 @@ using MailCloud.Gateway.Imap.Session;
 namespace MailCloud.Gateway.Imap.Commands;
 
 /// <summary>COMPRESS DEFLATE (RFC 4978): from the tagged OK on, both directions are raw DEFLATE.</summary>
-public static class CompressCommand
+internal static class CompressCommand
 {
     // RFC 4978 §3
     public static async Task<ImapCompletion> CompressAsync(ImapSession session, ImapCommand command, CancellationToken cancellationToken)

@@ -5,7 +5,7 @@ using MailCloud.Gateway.Imap.Session;
 namespace MailCloud.Gateway.Imap.Commands;
 
 /// <summary>COPY (RFC 9051 §6.4.7) and MOVE (RFC 6851), with COPYUID (RFC 4315 UIDPLUS).</summary>
-public static class CopyMoveCommands
+internal static class CopyMoveCommands
 {
     public static Task<ImapCompletion> CopyAsync(ImapSession session, ImapCommand command, CancellationToken cancellationToken) =>
         TransferAsync(session, command, move: false, cancellationToken);

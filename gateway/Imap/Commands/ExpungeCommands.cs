@@ -1,9 +1,10 @@
+using System.Globalization;
 using MailCloud.Gateway.Imap.Session;
 
 namespace MailCloud.Gateway.Imap.Commands;
 
 /// <summary>EXPUNGE and UID EXPUNGE (RFC 9051 §6.4.3, §6.4.9), CLOSE (§6.4.1), UNSELECT (§6.4.2) and CHECK (RFC 3501 §6.4.1).</summary>
-public static class ExpungeCommands
+internal static class ExpungeCommands
 {
     // RFC 3501 §6.4.1: nothing to checkpoint (every change is already durable); like NOOP, it
     // reports what changed, expunges included, through the session's update report.
@@ -29,14 +30,18 @@ public static class ExpungeCommands
             return ImapCompletion.No("Mailbox is read-only", "READ-ONLY");
         }
 
+        IReadOnlyList<uint> removed = [];
         if (uids is not { Count: 0 })
         {
-            await session.Store.ExpungeAsync(session.AccountId, selected.Name, uids, cancellationToken).ConfigureAwait(false);
+            removed = await session.Store.ExpungeAsync(session.AccountId, selected.Name, uids, cancellationToken).ConfigureAwait(false);
             await selected.RefreshAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        // The EXPUNGE responses come from the session's update report after this command.
-        return ImapCompletion.Ok($"{(command.Uid ? "UID " : "")}EXPUNGE completed");
+        // The EXPUNGE (or VANISHED) responses come from the session's update report after this
+        // command. With QRESYNC the tagged OK of an expunge names the HIGHESTMODSEQ they bring the client to
+        // (RFC 7162 §3.2.4), as Dovecot does; lower than the report's at worst, which only makes the client ask again.
+        var code = session.QresyncEnabled && removed.Count > 0 ? string.Create(CultureInfo.InvariantCulture, $"HIGHESTMODSEQ {selected.Snapshot.Status.HighestModSeq}") : null;
+        return ImapCompletion.Ok($"{(command.Uid ? "UID " : "")}EXPUNGE completed", code);
     }
 
     // RFC 9051 §6.4.1: expunges silently unless read-only, then deselects.

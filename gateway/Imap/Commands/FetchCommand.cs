@@ -1,5 +1,5 @@
 using System.Globalization;
-using System.IO.Pipelines;
+using System.Buffers;
 using MailCloud.Core.Mailboxes;
 using MailCloud.Gateway.Imap.Protocol;
 using MailCloud.Gateway.Imap.Session;
@@ -8,11 +8,11 @@ using MimeKit;
 namespace MailCloud.Gateway.Imap.Commands;
 
 /// <summary>
-/// FETCH and UID FETCH (RFC 9051 §6.4.5, BINARY RFC 3516, CHANGEDSINCE RFC 7162 §3.1.4).
+/// FETCH and UID FETCH (RFC 9051 §6.4.5, BINARY RFC 3516, CHANGEDSINCE RFC 7162 §3.1.4, VANISHED §3.2.6).
 /// Flags, dates, sizes, UIDs and mod-sequences come from the folder listing; the message is
 /// opened only for items that need its content, and a whole message streams from storage.
 /// </summary>
-public static class FetchCommand
+internal static class FetchCommand
 {
     public static async Task<ImapCompletion> FetchAsync(ImapSession session, ImapCommand command, CancellationToken cancellationToken)
     {
@@ -20,6 +20,12 @@ public static class FetchCommand
         var set = command.Arguments.ReadSequenceSet();
         command.Arguments.ExpectSpace();
         var request = FetchRequest.Parse(command.Arguments);
+        if (request.Vanished && (!command.Uid || !session.QresyncEnabled))
+        {
+            // RFC 7162 §3.2.6: a UID FETCH modifier, and only once QRESYNC is enabled (§3.2.3).
+            throw new ImapSyntaxException(command.Uid ? "QRESYNC not enabled" : "VANISHED is a UID FETCH modifier");
+        }
+
         if (request.ChangedSince is not null || (request.Attributes & FetchAttributes.ModSeq) != 0)
         {
             session.EnableCondStore();
@@ -36,6 +42,12 @@ public static class FetchCommand
                 await selected.RefreshAsync(cancellationToken).ConfigureAwait(false);
                 request = request with { Attributes = request.Attributes | FetchAttributes.Flags };
             }
+        }
+
+        if (request is { Vanished: true, ChangedSince: { } vanishedSince })
+        {
+            // §3.2.6: the UIDs of the set expunged since, before the FETCH responses.
+            await QresyncResponses.WriteVanishedEarlierAsync(session, vanishedSince, set, cancellationToken).ConfigureAwait(false);
         }
 
         if ((request.Attributes & FetchAttributes.Flags) != 0)
@@ -83,7 +95,7 @@ public static class FetchCommand
             if (NeedsStructure(request, bodyStructure is not null, body is not null))
             {
                 await using var content = await session.Store.OpenMessageAsync(message, cancellationToken: cancellationToken).ConfigureAwait(false);
-                structure = await MessageStructure.LoadAsync(content, message.Size, session.Options.LiteralMemoryThreshold, cancellationToken).ConfigureAwait(false);
+                structure = await MessageStructure.LoadAsync(content, TemporaryBuffer.Create(message.Size, session.Options.LiteralMemoryThreshold), cancellationToken).ConfigureAwait(false);
                 CheckTransferEncodings(structure, request);
             }
             else if ((request.Attributes & FetchAttributes.Envelope) != 0)
@@ -154,13 +166,13 @@ public static class FetchCommand
             if ((attributes & FetchAttributes.BodyStructure) != 0)
             {
                 Item("BODYSTRUCTURE");
-                writer.Raw(bodyStructure ?? await RenderBodyStructureAsync(session, message, structure!, extended: true, cancellationToken).ConfigureAwait(false));
+                writer.Raw(bodyStructure ?? RenderBodyStructure(session, message, structure!, extended: true));
             }
 
             if ((attributes & FetchAttributes.Body) != 0)
             {
                 Item("BODY");
-                writer.Raw(body ?? await RenderBodyStructureAsync(session, message, structure!, extended: false, cancellationToken).ConfigureAwait(false));
+                writer.Raw(body ?? RenderBodyStructure(session, message, structure!, extended: false));
             }
 
             foreach (var section in request.Sections)
@@ -196,13 +208,11 @@ public static class FetchCommand
         session.Services.BodyStructures.Find(StructureKey(session, message, extended));
 
     /// <summary>Writes BODYSTRUCTURE (or BODY) once into bytes, keeps them for the next FETCH, and returns them.</summary>
-    private static async Task<byte[]> RenderBodyStructureAsync(ImapSession session, MessageSummary message, MessageStructure structure, bool extended, CancellationToken cancellationToken)
+    private static byte[] RenderBodyStructure(ImapSession session, MessageSummary message, MessageStructure structure, bool extended)
     {
-        using var output = new MemoryStream();
-        var writer = new ImapResponseWriter(PipeWriter.Create(output, new StreamPipeWriterOptions(leaveOpen: true))) { Utf8Enabled = session.Utf8Enabled };
-        BodyStructureWriter.Write(writer, structure, extended);
-        await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
-        var answer = output.ToArray();
+        var output = new ArrayBufferWriter<byte>();
+        BodyStructureWriter.Write(new ImapResponseWriter(output) { Utf8Enabled = session.Utf8Enabled }, structure, extended);
+        var answer = output.WrittenSpan.ToArray();
         session.Services.BodyStructures.Add(StructureKey(session, message, extended), answer);
         return answer;
     }
@@ -217,7 +227,7 @@ public static class FetchCommand
         {
             var (offset, length) = Partial(section, message.Size);
             await using var content = await session.Store.OpenMessageAsync(message, offset, length, cancellationToken).ConfigureAwait(false);
-            await writer.LiteralAsync(content, length, cancellationToken).ConfigureAwait(false);
+            await session.WriteLiteralAsync(content, length, cancellationToken).ConfigureAwait(false);
             return;
         }
 
@@ -243,7 +253,7 @@ public static class FetchCommand
         }
 
         await using var range = parsed.OpenRange(bytes.Value.Offset + start, count);
-        await writer.LiteralAsync(range, count, cancellationToken).ConfigureAwait(false);
+        await session.WriteLiteralAsync(range, count, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>A section as a range of the raw message, or as built bytes (HEADER.FIELDS).</summary>
@@ -319,7 +329,7 @@ public static class FetchCommand
         var (offset, length) = Partial(section, content.Length);
         var binary = await ContainsNulAsync(content, offset, length, cancellationToken).ConfigureAwait(false);
         content.Position = offset;
-        await session.Writer.LiteralAsync(content, length, cancellationToken, binary).ConfigureAwait(false);
+        await session.WriteLiteralAsync(content, length, cancellationToken, binary).ConfigureAwait(false);
     }
 
     /// <summary>The section's octets, decoded, in a seekable buffer: memory when small, else a temporary file deleted on dispose.</summary>
@@ -340,9 +350,7 @@ public static class FetchCommand
         }
 
         // Decoding never makes content longer than its encoded form.
-        Stream buffer = length <= memoryThreshold
-            ? new MemoryStream()
-            : new FileStream(Path.GetTempFileName(), FileMode.Create, FileAccess.ReadWrite, FileShare.None, 81920, FileOptions.DeleteOnClose | FileOptions.Asynchronous);
+        var buffer = TemporaryBuffer.Create(length, memoryThreshold);
         try
         {
             if (entity is MimePart leaf)

@@ -8,7 +8,7 @@ namespace MailCloud.Gateway.Imap.Commands;
 /// and ends with BYE when the client has been silent for the listener's idle timeout (the autologout
 /// timer, RFC 9051 §5.4) unless it sends DONE first. Both timings run on the injected <see cref="TimeProvider"/>.
 /// </summary>
-public static class IdleCommand
+internal static class IdleCommand
 {
     public static async Task<ImapCompletion> IdleAsync(ImapSession session, ImapCommand command, CancellationToken cancellationToken)
     {
@@ -26,7 +26,7 @@ public static class IdleCommand
         await session.FlushAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            var done = session.ReadLineAsync(idling.Token);
+            var done = session.ReadIdleLineAsync(idling.Token);
             Task? changed = null;
             while (true)
             {

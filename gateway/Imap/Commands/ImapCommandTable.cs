@@ -3,7 +3,7 @@ using MailCloud.Gateway.Imap.Session;
 namespace MailCloud.Gateway.Imap.Commands;
 
 /// <summary>Every command the server knows, by name, with the states it is valid in (RFC 9051 §6).</summary>
-public sealed class ImapCommandTable
+internal sealed class ImapCommandTable
 {
     private readonly Dictionary<string, ImapCommandDescriptor> _commands;
     private readonly Dictionary<string, ImapCommandDescriptor> _uidCommands;

@@ -7,7 +7,7 @@ using MailCloud.Gateway.Imap.Session;
 namespace MailCloud.Gateway.Imap.Commands;
 
 /// <summary>LIST (RFC 9051 §6.3.9 with LIST-EXTENDED RFC 5258, LIST-STATUS RFC 5819, SPECIAL-USE RFC 6154) and LSUB (RFC 3501 §6.3.9).</summary>
-public static class ListCommands
+internal static class ListCommands
 {
     private const char Delimiter = '/';
 
@@ -100,11 +100,24 @@ public static class ListCommands
         }
 
         var folders = await session.Store.ListFoldersAsync(session.AccountId, cancellationToken).ConfigureAwait(false);
+        var subscriptions = subscribedOnly || returnSubscribed
+            ? (await session.Store.ListSubscriptionsAsync(session.AccountId, cancellationToken).ConfigureAwait(false)).ToHashSet(StringComparer.Ordinal)
+            : [];
         var matchers = patterns.Select(p => PatternToRegex(reference + p)).ToList();
         var byName = folders.ToDictionary(f => f.Name, StringComparer.Ordinal);
 
-        // With RECURSIVEMATCH the superiors of subscribed folders are candidates too, existing or not (RFC 5258 §3.5).
-        var names = recursiveMatch ? WithSubscribedSuperiors(folders) : folders.Select(f => f.Name);
+        // SUBSCRIBED lists subscribed names whose folder is gone (RFC 5258 §3: \NonExistent); with RECURSIVEMATCH
+        // the superiors of subscribed names are candidates too, existing or not (§3.5).
+        var names = folders.Select(f => f.Name).ToHashSet(StringComparer.Ordinal);
+        if (subscribedOnly)
+        {
+            names.UnionWith(recursiveMatch ? WithSuperiors(subscriptions) : subscriptions);
+        }
+        else if (recursiveMatch)
+        {
+            names.UnionWith(WithSuperiors(folders.Where(f => f.Subscribed).Select(f => f.Name)));
+        }
+
         foreach (var name in names.Order(StringComparer.Ordinal))
         {
             if (!matchers.Any(m => m.IsMatch(name)))
@@ -113,10 +126,10 @@ public static class ListCommands
             }
 
             var folder = byName.GetValueOrDefault(name);
-            var selected = folder is not null
-                && (!subscribedOnly || folder.Subscribed)
-                && !(specialUseOnly && folder.SpecialUse is SpecialUse.None or SpecialUse.Inbox);
-            var childInfo = recursiveMatch && subscribedOnly && HasSubscribedDescendantOutside(name, folders, matchers);
+            var selected = subscribedOnly
+                ? subscriptions.Contains(name) && !(specialUseOnly && folder?.SpecialUse is null or SpecialUse.None or SpecialUse.Inbox)
+                : folder is not null && !(specialUseOnly && folder.SpecialUse is SpecialUse.None or SpecialUse.Inbox);
+            var childInfo = recursiveMatch && subscribedOnly && HasSubscribedDescendantOutside(name, subscriptions, matchers);
             if (!selected && !childInfo)
             {
                 continue;
@@ -125,12 +138,12 @@ public static class ListCommands
             var attributes = new List<string>();
             if (folder is null)
             {
-                // RFC 5258 §3.4: a superior that does not exist (its folder was deleted, its inferiors kept).
+                // RFC 5258 §3.4: a subscribed name or a superior that does not exist (its folder was deleted or renamed away).
                 attributes.Add("\\NonExistent");
             }
 
             attributes.Add(folders.Any(f => f.Name.StartsWith(name + Delimiter, StringComparison.Ordinal)) ? "\\HasChildren" : "\\HasNoChildren");
-            if (returnSubscribed && folder is { Subscribed: true })
+            if (returnSubscribed && subscriptions.Contains(name))
             {
                 attributes.Add("\\Subscribed");
             }
@@ -159,13 +172,12 @@ public static class ListCommands
         command.Arguments.ExpectSpace();
         var pattern = PatternToRegex(reference + session.DecodeListPattern(command.Arguments.ReadListMailbox()));
         command.Arguments.ExpectEnd();
-        var folders = await session.Store.ListFoldersAsync(session.AccountId, cancellationToken).ConfigureAwait(false);
-        var subscribed = folders.Where(f => f.Subscribed).Select(f => f.Name).ToHashSet(StringComparer.Ordinal);
-        foreach (var name in WithSubscribedSuperiors(folders).Where(n => pattern.IsMatch(n)).Order(StringComparer.Ordinal))
+        var subscribed = (await session.Store.ListSubscriptionsAsync(session.AccountId, cancellationToken).ConfigureAwait(false)).ToHashSet(StringComparer.Ordinal);
+        foreach (var name in WithSuperiors(subscribed).Where(n => pattern.IsMatch(n)).Order(StringComparer.Ordinal))
         {
-            // RFC 3501 §6.3.9: a superior that is not itself subscribed but has a subscribed inferior
-            // the "%" does not reach is listed \Noselect.
-            if (subscribed.Contains(name) || HasSubscribedDescendantOutside(name, folders, [pattern]))
+            // RFC 3501 §6.3.9: a subscribed name, whether its folder exists or not (as Dovecot), and a
+            // superior that is not itself subscribed but has a subscribed inferior the "%" does not reach, \Noselect.
+            if (subscribed.Contains(name) || HasSubscribedDescendantOutside(name, subscribed, [pattern]))
             {
                 session.Writer.Raw(subscribed.Contains(name) ? "* LSUB () \"/\" " : "* LSUB (\\Noselect) \"/\" ").String(session.EncodeMailboxName(name)).Crlf();
             }
@@ -174,17 +186,17 @@ public static class ListCommands
         return ImapCompletion.Ok("LSUB completed");
     }
 
-    /// <summary>Every folder's name, and every superior name of a subscribed folder, whether a folder has it or not.</summary>
-    private static HashSet<string> WithSubscribedSuperiors(IReadOnlyList<FolderInfo> folders)
+    /// <summary>The names and every superior of them, whether a folder has it or not.</summary>
+    private static HashSet<string> WithSuperiors(IEnumerable<string> names)
     {
-        var names = folders.Select(f => f.Name).ToHashSet(StringComparer.Ordinal);
-        names.UnionWith(folders.Where(f => f.Subscribed).SelectMany(f => FolderName.Superiors(f.Name)));
-        return names;
+        var all = names.ToHashSet(StringComparer.Ordinal);
+        all.UnionWith(all.SelectMany(FolderName.Superiors).ToList());
+        return all;
     }
 
-    /// <summary>True when a subscribed folder lies below <paramref name="name"/> where no pattern reaches it.</summary>
-    private static bool HasSubscribedDescendantOutside(string name, IReadOnlyList<FolderInfo> folders, IReadOnlyList<Regex> patterns) =>
-        folders.Any(f => f.Subscribed && f.Name.StartsWith(name + Delimiter, StringComparison.Ordinal) && !patterns.Any(p => p.IsMatch(f.Name)));
+    /// <summary>True when a subscribed name lies below <paramref name="name"/> where no pattern reaches it.</summary>
+    private static bool HasSubscribedDescendantOutside(string name, IReadOnlySet<string> subscriptions, IReadOnlyList<Regex> patterns) =>
+        subscriptions.Any(s => s.StartsWith(name + Delimiter, StringComparison.Ordinal) && !patterns.Any(p => p.IsMatch(s)));
 
     /// <summary>RFC 9051 §6.3.9: "*" matches anything, "%" anything but the delimiter; "INBOX" matches in any case.</summary>
     public static Regex PatternToRegex(string pattern)

@@ -5,31 +5,31 @@ using MailCloud.Gateway.Imap.Session;
 namespace MailCloud.Gateway.Imap.Commands;
 
 /// <summary>Authenticated-state commands on mailboxes (RFC 9051 §6.3), except LIST and APPEND.</summary>
-public static class MailboxCommands
+internal static class MailboxCommands
 {
-    // RFC 9051 §6.3.2 SELECT and §6.3.3 EXAMINE; RFC 7162 §3.1.8 (CONDSTORE) parameter.
+    // RFC 9051 §6.3.2 SELECT and §6.3.3 EXAMINE; RFC 7162 §3.1.8 (CONDSTORE) and §3.2.5 (QRESYNC) parameters.
     public static async Task<ImapCompletion> SelectAsync(ImapSession session, ImapCommand command, CancellationToken cancellationToken)
     {
         var name = session.DecodeMailboxName(command.Arguments.ReadAString());
-        if (command.Arguments.TryConsume(' '))
+        var parameters = SelectParameters.Parse(command.Arguments);
+        command.Arguments.ExpectEnd();
+        if (parameters.Qresync is not null && !session.QresyncEnabled)
         {
-            command.Arguments.Expect('(');
-            if (!command.Arguments.TryConsumeWord("CONDSTORE"))
-            {
-                throw new ImapSyntaxException("Unknown SELECT parameter");
-            }
+            // RFC 7162 §3.2.5: BAD, and the selected mailbox (if any) stays selected.
+            return ImapCompletion.Bad("QRESYNC not enabled");
+        }
 
-            command.Arguments.Expect(')');
+        if (parameters.CondStore)
+        {
             session.CondStoreEnabled = true;
         }
 
-        command.Arguments.ExpectEnd();
         var readOnly = command.Name == "EXAMINE";
         var wasSelected = session.Selected is not null;
         await session.DeselectAsync().ConfigureAwait(false);
         if (wasSelected && (session.Rev2Enabled || session.CondStoreEnabled))
         {
-            // RFC 9051 §7.1 CLOSED: the previous mailbox is closed from here on.
+            // RFC 9051 §7.1 and RFC 7162 §3.2.11 CLOSED: the previous mailbox is closed from here on (QRESYNC implies CONDSTORE).
             session.Writer.Raw("* OK [CLOSED] Previous mailbox closed").Crlf();
         }
 
@@ -58,6 +58,12 @@ public static class MailboxCommands
         {
             // RFC 9051 §6.3.2: a LIST response with the mailbox name.
             writer.Raw("* LIST () \"/\" ").String(session.EncodeMailboxName(name)).Crlf();
+        }
+
+        // RFC 7162 §3.2.5: with another UIDVALIDITY the client's UIDs mean nothing here, and it gets the plain SELECT answer.
+        if (parameters.Qresync is { } qresync && qresync.UidValidity == snapshot.Status.UidValidity)
+        {
+            await QresyncResponses.WriteSelectResyncAsync(session, qresync, cancellationToken).ConfigureAwait(false);
         }
 
         return ImapCompletion.Ok($"{command.Name} completed", readOnly ? "READ-ONLY" : "READ-WRITE");

@@ -9,7 +9,7 @@ namespace MailCloud.Gateway.Imap.Commands;
 /// <c>QuotaBytes</c>. Quotas are set by the administrator (<c>mailcloud account</c>), so QUOTASET is
 /// not announced and SETQUOTA is refused.
 /// </summary>
-public static class QuotaCommands
+internal static class QuotaCommands
 {
     /// <summary>The account's only quota root.</summary>
     private const string Root = "";

@@ -8,7 +8,7 @@ namespace MailCloud.Gateway.Imap.Commands;
 /// SEARCH and UID SEARCH (RFC 9051 §6.4.4), ESEARCH results (RFC 4731, and always for IMAP4rev2
 /// clients), MODSEQ (RFC 7162 §3.1.5). A message is opened only when the listing cannot decide.
 /// </summary>
-public static class SearchCommand
+internal static class SearchCommand
 {
     public static async Task<ImapCompletion> SearchAsync(ImapSession session, ImapCommand command, CancellationToken cancellationToken)
     {

@@ -8,7 +8,7 @@ namespace MailCloud.Gateway.Imap.Commands;
 /// search criteria are decided as SEARCH decides them; the sort itself reads only the folder
 /// view's index rows (<see cref="SortValue"/>), never a message blob.
 /// </summary>
-public static class SortCommand
+internal static class SortCommand
 {
     public static async Task<ImapCompletion> SortAsync(ImapSession session, ImapCommand command, CancellationToken cancellationToken)
     {

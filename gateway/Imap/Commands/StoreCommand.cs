@@ -5,7 +5,7 @@ using MailCloud.Gateway.Imap.Session;
 namespace MailCloud.Gateway.Imap.Commands;
 
 /// <summary>STORE and UID STORE (RFC 9051 §6.4.6) with UNCHANGEDSINCE (RFC 7162 §3.1.3).</summary>
-public static class StoreCommand
+internal static class StoreCommand
 {
     public static async Task<ImapCompletion> StoreAsync(ImapSession session, ImapCommand command, CancellationToken cancellationToken)
     {

@@ -4,18 +4,26 @@ using MailCloud.Gateway.Imap.Session;
 namespace MailCloud.Gateway.Imap.Commands;
 
 /// <summary>
-/// THREAD and UID THREAD with THREAD=ORDEREDSUBJECT (RFC 5256 §4): the matching messages grouped by
+/// THREAD and UID THREAD. THREAD=ORDEREDSUBJECT (RFC 5256 §4): the matching messages grouped by
 /// base subject, each group a parent (its earliest message) with the rest as its children in sent
-/// date order, and the groups in the sent date order of their parents. Like SORT, from the index
-/// rows alone.
+/// date order, and the groups in the sent date order of their parents. THREAD=REFERENCES (§3): the
+/// <see cref="ReferencesThreader"/> over the Message-ID, In-Reply-To and References the index captured
+/// at append (rows from before that have none, so they thread by subject only). Like SORT, from the
+/// index rows alone.
 /// </summary>
-public static class ThreadCommand
+internal static class ThreadCommand
 {
     private static readonly SortCriterion[] SubjectThenDate = [new(SortKey.Subject, false), new(SortKey.Date, false)];
 
     public static async Task<ImapCompletion> ThreadAsync(ImapSession session, ImapCommand command, CancellationToken cancellationToken)
     {
         var request = ThreadRequest.Parse(command.Arguments);
+        if (request.Algorithm == ThreadAlgorithm.References)
+        {
+            await WriteReferencesAsync(session, command, request, cancellationToken).ConfigureAwait(false);
+            return ImapCompletion.Ok($"{(command.Uid ? "UID " : "")}THREAD completed");
+        }
+
         var sorted = await SortCommand.SortMatchesAsync(session, request.Key, SubjectThenDate, cancellationToken).ConfigureAwait(false);
 
         // Sorted by base subject, then sent date: each run of one subject is a thread, its first message the parent.
@@ -58,5 +66,30 @@ public static class ThreadCommand
         return ImapCompletion.Ok($"{(command.Uid ? "UID " : "")}THREAD completed");
 
         uint Number(SortCommand.SortedMatch match) => command.Uid ? match.Uid : match.SequenceNumber;
+    }
+
+    private static async Task WriteReferencesAsync(ImapSession session, ImapCommand command, ThreadRequest request, CancellationToken cancellationToken)
+    {
+        var selected = session.RequireSelected;
+        var matches = await SearchCommand.FindMatchesAsync(session, selected, request.Key, cancellationToken).ConfigureAwait(false);
+        var messages = new List<ThreadMessage>(matches.Count);
+        foreach (var (sequenceNumber, uid, _) in matches)
+        {
+            if (selected.Find(uid) is { } message)
+            {
+                var headers = message.Headers;
+                messages.Add(new ThreadMessage(
+                    command.Uid ? uid : sequenceNumber,
+                    sequenceNumber,
+                    SortValue.SentDate(headers?.Date, message.InternalDate).UtcTicks,
+                    headers?.Subject,
+                    headers?.MessageId,
+                    headers?.InReplyTo,
+                    headers?.References));
+            }
+        }
+
+        var threads = ReferencesThreader.Thread(messages);
+        session.Writer.Raw("* THREAD").Raw(threads.Length > 0 ? " " : "").Raw(threads).Crlf();
     }
 }

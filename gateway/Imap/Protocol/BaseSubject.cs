@@ -9,8 +9,16 @@ namespace MailCloud.Gateway.Imap.Protocol;
 /// </summary>
 public static class BaseSubject
 {
-    public static string Extract(string? subject)
+    public static string Extract(string? subject) => Extract(subject, out _);
+
+    /// <summary>
+    /// The base subject, and whether extracting it removed a "Re:"/"Fwd:" leader, a "(fwd)" trailer or a
+    /// "[Fwd: …]" wrapping: the message is then a reply or forward (RFC 5256 §2.1, used by THREAD=REFERENCES §3 step 5).
+    /// </summary>
+    public static string Extract(string? subject, out bool replyOrForward)
     {
+        replyOrForward = false;
+
         // (1) Tabs and line breaks are spaces, and runs of spaces one space.
         var text = CollapseWhitespace(subject ?? "");
         while (true)
@@ -25,6 +33,7 @@ public static class BaseSubject
                 }
 
                 text = text[..^5];
+                replyOrForward = true;
             }
 
             // (3) subj-leader and (4) a subj-blob that leaves a non-empty base, (5) until neither applies.
@@ -34,6 +43,8 @@ public static class BaseSubject
                 removed = false;
                 while (LeaderLength(text) is > 0 and var leader)
                 {
+                    // A leader other than a space holds a subj-refwd.
+                    replyOrForward |= text[0] != ' ';
                     text = text[leader..];
                     removed = true;
                 }
@@ -50,6 +61,7 @@ public static class BaseSubject
             if (text.StartsWith("[fwd:", StringComparison.OrdinalIgnoreCase) && text.EndsWith(']'))
             {
                 text = text[5..^1];
+                replyOrForward = true;
                 continue;
             }
 

@@ -105,10 +105,13 @@ public sealed record SectionRequest(
     }
 }
 
-/// <summary>A parsed FETCH: the attributes, sections, and CHANGEDSINCE (RFC 7162 §3.1.4).</summary>
+/// <summary>A parsed FETCH: the attributes, sections, CHANGEDSINCE (RFC 7162 §3.1.4) and VANISHED (§3.2.6).</summary>
 public sealed record FetchRequest(FetchAttributes Attributes, IReadOnlyList<SectionRequest> Sections, ulong? ChangedSince)
 {
     public bool SetsSeen => Sections.Any(s => s.SetsSeen);
+
+    /// <summary>The VANISHED modifier: report the UIDs expunged since CHANGEDSINCE, which it requires.</summary>
+    public bool Vanished { get; init; }
 
     /// <summary>fetch-att list or macro after "FETCH sequence-set SP", then optional modifiers.</summary>
     public static FetchRequest Parse(ImapCommandReader reader)
@@ -143,6 +146,7 @@ public sealed record FetchRequest(FetchAttributes Attributes, IReadOnlyList<Sect
         }
 
         ulong? changedSince = null;
+        var vanished = false;
         if (reader.TryConsume(' '))
         {
             // RFC 7162 §3.1.4: FETCH modifiers.
@@ -155,6 +159,10 @@ public sealed record FetchRequest(FetchAttributes Attributes, IReadOnlyList<Sect
                     changedSince = reader.ReadNumber64();
                     attributes |= FetchAttributes.ModSeq;
                 }
+                else if (!vanished && reader.TryConsumeWord("VANISHED"))
+                {
+                    vanished = true;
+                }
                 else
                 {
                     throw new ImapSyntaxException("Unknown FETCH modifier");
@@ -163,10 +171,15 @@ public sealed record FetchRequest(FetchAttributes Attributes, IReadOnlyList<Sect
             while (reader.TryConsume(' '));
 
             reader.Expect(')');
+            if (vanished && changedSince is null)
+            {
+                // RFC 7162 §3.2.6: VANISHED only with CHANGEDSINCE.
+                throw new ImapSyntaxException("VANISHED used without CHANGEDSINCE");
+            }
         }
 
         reader.ExpectEnd();
-        return new FetchRequest(attributes, sections, changedSince);
+        return new FetchRequest(attributes, sections, changedSince) { Vanished = vanished };
     }
 
     private static void ReadItem(ImapCommandReader reader, ref FetchAttributes attributes, List<SectionRequest> sections)

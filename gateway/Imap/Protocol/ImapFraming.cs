@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Buffers.Text;
 
 namespace MailCloud.Gateway.Imap.Protocol;
@@ -6,44 +5,12 @@ namespace MailCloud.Gateway.Imap.Protocol;
 /// <summary>How a line ended: plainly, or announcing a literal (RFC 9051 §4.3, RFC 7888 LITERAL+).</summary>
 public readonly record struct LiteralMarker(long Length, bool NonSynchronizing, bool Binary);
 
-/// <summary>Finds command lines and literal markers in received bytes. Pure: no I/O.</summary>
+/// <summary>
+/// Finds literal markers at the end of command lines (the lines themselves are cut by the shared
+/// <see cref="MailCloud.Gateway.Hosting.LineFraming"/>). Pure: no I/O.
+/// </summary>
 public static class ImapFraming
 {
-    public enum LineResult
-    {
-        Incomplete,
-        Complete,
-        TooLong,
-    }
-
-    /// <summary>
-    /// Takes one CRLF-terminated line off the front of <paramref name="buffer"/>. A lone LF is
-    /// accepted as well, as most servers do. Lines longer than <paramref name="maxLength"/> are refused
-    /// as soon as that many bytes arrive without a line end.
-    /// </summary>
-    public static LineResult TryReadLine(ref ReadOnlySequence<byte> buffer, int maxLength, out ReadOnlySequence<byte> line)
-    {
-        var reader = new SequenceReader<byte>(buffer);
-        if (!reader.TryReadTo(out line, (byte)'\n', advancePastDelimiter: true))
-        {
-            line = default;
-            return buffer.Length > maxLength ? LineResult.TooLong : LineResult.Incomplete;
-        }
-
-        if (line.Length > maxLength)
-        {
-            return LineResult.TooLong;
-        }
-
-        if (line.Length > 0 && line.Slice(line.Length - 1).FirstSpan[0] == (byte)'\r')
-        {
-            line = line.Slice(0, line.Length - 1);
-        }
-
-        buffer = buffer.Slice(reader.Position);
-        return LineResult.Complete;
-    }
-
     /// <summary>Recognises "{n}", "{n+}" or "~{n}" at the end of a line.</summary>
     public static bool TryGetLiteralMarker(ReadOnlySpan<byte> line, out LiteralMarker marker)
     {

@@ -1,14 +1,15 @@
 namespace MailCloud.Gateway.Imap.Protocol;
 
 /// <summary>
-/// The octets of one literal (RFC 9051 §4.3), held in memory when small and in a temporary file
-/// (deleted on dispose) when large, so an APPEND of tens of megabytes never sits in memory.
+/// The octets of one literal (RFC 9051 §4.3) in a seekable stream the session chose (memory or a
+/// temporary file) and filled; this type only hands them to the parsers, and disposes the stream.
 /// </summary>
 public sealed class ImapLiteral : IAsyncDisposable
 {
     private readonly Stream _content;
 
-    private ImapLiteral(Stream content, long length)
+    /// <summary>A literal of <paramref name="length"/> octets in <paramref name="content"/> (seekable; filled before use; owned from now on).</summary>
+    public ImapLiteral(Stream content, long length)
     {
         _content = content;
         Length = length;
@@ -17,18 +18,6 @@ public sealed class ImapLiteral : IAsyncDisposable
     public long Length { get; }
 
     public static ImapLiteral FromBytes(byte[] bytes) => new(new MemoryStream(bytes, writable: false), bytes.Length);
-
-    /// <summary>A literal buffer of <paramref name="length"/> octets to be filled by the caller before use.</summary>
-    public static ImapLiteral Create(long length, int memoryThreshold)
-    {
-        Stream content = length <= memoryThreshold
-            ? new MemoryStream((int)length)
-            : new FileStream(Path.GetTempFileName(), FileMode.Create, FileAccess.ReadWrite, FileShare.None, 81920, FileOptions.DeleteOnClose | FileOptions.Asynchronous);
-        return new ImapLiteral(content, length);
-    }
-
-    /// <summary>The stream to fill; call <see cref="OpenRead"/> once it holds <see cref="Length"/> octets.</summary>
-    internal Stream Target => _content;
 
     /// <summary>The content from its start.</summary>
     public Stream OpenRead()

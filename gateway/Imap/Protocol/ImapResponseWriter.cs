@@ -1,16 +1,15 @@
 using System.Buffers;
 using System.Globalization;
-using System.IO.Pipelines;
 using System.Text;
 
 namespace MailCloud.Gateway.Imap.Protocol;
 
 /// <summary>
-/// Writes responses (RFC 9051 §7) into a <see cref="PipeWriter"/>: raw protocol text, strings as
-/// quoted or literal as their content requires, and literals streamed from a source. Nothing is
-/// sent until <see cref="FlushAsync"/>, except while a large literal streams.
+/// Formats responses (RFC 9051 §7) into a buffer: raw protocol text, and strings as quoted or
+/// literal as their content requires. No I/O: the session sends what was written (and streams
+/// large literals itself after <see cref="LiteralHeader"/>).
 /// </summary>
-public sealed class ImapResponseWriter(PipeWriter output)
+public sealed class ImapResponseWriter(IBufferWriter<byte> output)
 {
     private const int MaxQuotedLength = 1024;
 
@@ -69,42 +68,13 @@ public sealed class ImapResponseWriter(PipeWriter output)
     /// <summary>A literal from bytes in memory; "~{n}" (literal8, RFC 3516) when <paramref name="binary"/>.</summary>
     public ImapResponseWriter Literal(ReadOnlySpan<byte> content, bool binary = false)
     {
-        Raw(binary ? "~{" : "{").Number(content.Length).Raw("}\r\n");
+        LiteralHeader(content.Length, binary);
         output.Write(content);
         return this;
     }
 
-    /// <summary>Streams a literal of exactly <paramref name="length"/> octets from <paramref name="source"/>, flushing as it goes.</summary>
-    public async Task LiteralAsync(Stream source, long length, CancellationToken cancellationToken, bool binary = false)
-    {
-        Raw(binary ? "~{" : "{").Number(length).Raw("}\r\n");
-        var remaining = length;
-        while (remaining > 0)
-        {
-            var memory = output.GetMemory((int)Math.Min(remaining, 64 * 1024));
-            var read = await source.ReadAsync(memory[..(int)Math.Min(remaining, memory.Length)], cancellationToken).ConfigureAwait(false);
-            if (read == 0)
-            {
-                throw new EndOfStreamException($"Message content ended {remaining} octets short of the announced literal.");
-            }
-
-            output.Advance(read);
-            remaining -= read;
-            if (output.UnflushedBytes >= 64 * 1024)
-            {
-                await output.FlushAsync(cancellationToken).ConfigureAwait(false);
-            }
-        }
-    }
-
-    public async ValueTask FlushAsync(CancellationToken cancellationToken)
-    {
-        var result = await output.FlushAsync(cancellationToken).ConfigureAwait(false);
-        if (result.IsCanceled || result.IsCompleted)
-        {
-            throw new OperationCanceledException("The client connection is closed.");
-        }
-    }
+    /// <summary>The "{n}" (or literal8 "~{n}", RFC 3516) and CRLF that announce <paramref name="length"/> octets the caller writes next.</summary>
+    public ImapResponseWriter LiteralHeader(long length, bool binary = false) => Raw(binary ? "~{" : "{").Number(length).Raw("}\r\n");
 
     private bool CanQuote(string value)
     {

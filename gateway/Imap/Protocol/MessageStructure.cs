@@ -30,12 +30,12 @@ public sealed class MessageStructure : IAsyncDisposable
 
     public MimeMessage Message { get; }
 
-    /// <summary>Copies <paramref name="source"/> to a seekable buffer and parses it, recording offsets.</summary>
-    public static async Task<MessageStructure> LoadAsync(Stream source, long sizeHint, int memoryThreshold, CancellationToken cancellationToken)
+    /// <summary>
+    /// Copies <paramref name="source"/> into <paramref name="raw"/> (an empty seekable buffer the
+    /// caller chose, memory or a temporary file; owned by the structure from now on) and parses it, recording offsets.
+    /// </summary>
+    public static async Task<MessageStructure> LoadAsync(Stream source, Stream raw, CancellationToken cancellationToken)
     {
-        Stream raw = sizeHint <= memoryThreshold
-            ? new MemoryStream((int)Math.Max(sizeHint, 0))
-            : new FileStream(Path.GetTempFileName(), FileMode.Create, FileAccess.ReadWrite, FileShare.None, 81920, FileOptions.DeleteOnClose | FileOptions.Asynchronous);
         try
         {
             await source.CopyToAsync(raw, cancellationToken).ConfigureAwait(false);

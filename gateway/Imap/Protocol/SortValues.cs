@@ -88,7 +88,8 @@ public readonly struct SortValue : IComparable<SortValue>, IEquatable<SortValue>
         return new SortValue(0, bytes);
     }
 
-    private static DateTimeOffset SentDate(string? date, DateTimeOffset internalDate) =>
+    /// <summary>RFC 5256 §3 sent date: the Date field, or INTERNALDATE when it is missing or unparsable.</summary>
+    public static DateTimeOffset SentDate(string? date, DateTimeOffset internalDate) =>
         date is not null && DateUtils.TryParse(date, out var sent) ? sent : internalDate;
 
     private static MailboxAddress? FirstMailbox(string? field) =>

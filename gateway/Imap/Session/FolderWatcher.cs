@@ -6,11 +6,11 @@ namespace MailCloud.Gateway.Imap.Session;
 /// <summary>
 /// Keeps the current <see cref="FolderSnapshot"/> of one folder for every session of this
 /// process that has it selected: polls the folder's change token while it has subscribers,
-/// and on a change asks only for the messages whose MODSEQ is above the one it knows, merging
-/// them in; it lists the folder again only when messages disappeared (an expunge) or the UIDs
-/// were reassigned. Then it tells each subscriber. Sessions share the snapshot instead of holding copies.
+/// and on a change asks only for the messages whose MODSEQ is above the one it knows and the UIDs
+/// expunged since (the store's tombstones), merging both in; it lists the folder again only when
+/// that cannot account for the folder (tombstones pruned past its MODSEQ, a race) or the UIDs were reassigned. Then it tells each subscriber. Sessions share the snapshot instead of holding copies.
 /// </summary>
-public sealed class FolderWatcher : IAsyncDisposable
+internal sealed partial class FolderWatcher : IAsyncDisposable
 {
     private readonly IMailboxStore _store;
     private readonly TimeSpan _interval;
@@ -93,9 +93,9 @@ public sealed class FolderWatcher : IAsyncDisposable
     }
 
     /// <summary>
-    /// The snapshot moved forward by the rows changed since it was taken, or null when that cannot
-    /// account for the folder as it now is: fewer messages than merged (something was expunged; the
-    /// index keeps no trace of expunged rows) or a new UIDVALIDITY.
+    /// The snapshot moved forward by the rows changed and the UIDs expunged since it was taken, or null
+    /// when that cannot account for the folder as it now is (its message count differs from the merge)
+    /// or the folder has a new UIDVALIDITY.
     /// </summary>
     private async Task<FolderSnapshot?> TryMergeChangesAsync(FolderSnapshot current, CancellationToken cancellationToken)
     {
@@ -109,6 +109,11 @@ public sealed class FolderWatcher : IAsyncDisposable
         foreach (var message in changes.Changed)
         {
             messages[message.Uid] = message;
+        }
+
+        foreach (var uid in changes.Vanished)
+        {
+            messages.Remove(uid);
         }
 
         if (messages.Count != changes.Status.MessageCount)
@@ -153,7 +158,7 @@ public sealed class FolderWatcher : IAsyncDisposable
                 catch (Exception e) when (e is not OperationCanceledException)
                 {
                     // A folder deleted or renamed under us, or storage briefly unavailable: keep the last snapshot.
-                    _logger.LogWarning(e, "Polling folder {Folder} of account {AccountId} failed", Folder, AccountId);
+                    LogPollFailed(e, Folder, AccountId);
                 }
             }
         }
@@ -173,4 +178,7 @@ public sealed class FolderWatcher : IAsyncDisposable
         _stop.Dispose();
         _refreshGate.Dispose();
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Polling folder {Folder} of account {AccountId} failed")]
+    private partial void LogPollFailed(Exception exception, string folder, string accountId);
 }

@@ -9,7 +9,7 @@ namespace MailCloud.Gateway.Imap.Session;
 /// one session has the folder selected; so storage is polled once per selected folder, not once
 /// per session.
 /// </summary>
-public sealed class FolderWatcherRegistry(IMailboxStore store, IOptions<ImapOptions> options, ILogger<FolderWatcher> logger) : IAsyncDisposable
+internal sealed class FolderWatcherRegistry(IMailboxStore store, IOptions<ImapOptions> options, ILogger<FolderWatcher> logger) : IAsyncDisposable
 {
     private readonly Dictionary<(string AccountId, string Folder), FolderWatcher> _watchers = [];
     private readonly Lock _lock = new();
@@ -74,7 +74,7 @@ public sealed class FolderWatcherRegistry(IMailboxStore store, IOptions<ImapOpti
 }
 
 /// <summary>A session's subscription to a folder's changes.</summary>
-public sealed class FolderLease(FolderWatcherRegistry registry, FolderWatcher watcher, Action onChanged) : IAsyncDisposable
+internal sealed class FolderLease(FolderWatcherRegistry registry, FolderWatcher watcher, Action onChanged) : IAsyncDisposable
 {
     public FolderWatcher Watcher { get; } = watcher;
 

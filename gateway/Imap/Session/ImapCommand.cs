@@ -4,7 +4,7 @@ namespace MailCloud.Gateway.Imap.Session;
 
 /// <summary>The states of RFC 9051 §3; a command lists the states it is valid in.</summary>
 [Flags]
-public enum ImapState
+internal enum ImapState
 {
     NotAuthenticated = 1,
     Authenticated = 2,
@@ -15,9 +15,9 @@ public enum ImapState
 }
 
 /// <summary>One received command: its tag, name (upper case), whether it came with the UID prefix, and a reader positioned on its arguments.</summary>
-public sealed record ImapCommand(string Tag, string Name, bool Uid, ImapCommandReader Arguments);
+internal sealed record ImapCommand(string Tag, string Name, bool Uid, ImapCommandReader Arguments);
 
-public enum ImapStatus
+internal enum ImapStatus
 {
     Ok,
     No,
@@ -25,7 +25,7 @@ public enum ImapStatus
 }
 
 /// <summary>The tagged completion of a command (RFC 9051 §7.1): status, optional response code, and text.</summary>
-public sealed record ImapCompletion(ImapStatus Status, string Text, string? Code = null)
+internal sealed record ImapCompletion(ImapStatus Status, string Text, string? Code = null)
 {
     public static ImapCompletion Ok(string text, string? code = null) => new(ImapStatus.Ok, text, code);
 
@@ -38,13 +38,13 @@ public sealed record ImapCompletion(ImapStatus Status, string Text, string? Code
 }
 
 /// <summary>A command handler: writes its untagged responses and returns the tagged completion.</summary>
-public delegate Task<ImapCompletion> ImapCommandHandler(ImapSession session, ImapCommand command, CancellationToken cancellationToken);
+internal delegate Task<ImapCompletion> ImapCommandHandler(ImapSession session, ImapCommand command, CancellationToken cancellationToken);
 
 /// <summary>
 /// How the session treats a command: the states it is valid in, and whether EXPUNGE responses may
 /// follow it (RFC 9051 §7.5.1 forbids them during FETCH, STORE and SEARCH, and so SORT and THREAD, which answer with sequence numbers too; not their UID forms).
 /// </summary>
-public sealed record ImapCommandDescriptor(string Name, ImapState States, ImapCommandHandler Handler, bool UidForm = false)
+internal sealed record ImapCommandDescriptor(string Name, ImapState States, ImapCommandHandler Handler, bool UidForm = false)
 {
     public bool AllowsExpunge(bool uid) => uid || Name is not ("FETCH" or "STORE" or "SEARCH" or "SORT" or "THREAD");
 }

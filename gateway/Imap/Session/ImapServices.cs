@@ -1,19 +1,32 @@
-using MailCloud.Core.Directory;
 using MailCloud.Core.Mailboxes;
 using MailCloud.Gateway.Hosting;
 using MailCloud.Gateway.Security;
+using Microsoft.Extensions.Options;
 
 namespace MailCloud.Gateway.Imap.Session;
 
-/// <summary>What sessions share: storage, the directory, the login throttle, folder watchers, the header and body-structure caches, options and the clock.</summary>
-internal sealed record ImapServices(
-    IMailboxStore Store,
-    IMailDirectory Directory,
-    IAuthenticationThrottle Throttle,
-    FolderWatcherRegistry Watchers,
-    MessageHeaderCache Headers,
-    BodyStructureCache BodyStructures,
-    ImapOptions Options,
-    GatewayOptions GatewayOptions,
-    ServerCertificate Certificate,
-    TimeProvider Time);
+/// <summary>
+/// What every IMAP session shares (one instance, from DI, as for SMTP and POP3): storage, the user
+/// authenticator, folder watchers, the header and body-structure caches, options, the certificate and the clock.
+/// </summary>
+internal sealed class ImapServices(
+    IMailboxStore store,
+    UserAuthenticator authenticator,
+    FolderWatcherRegistry watchers,
+    MessageHeaderCache headers,
+    BodyStructureCache bodyStructures,
+    IOptions<ImapOptions> options,
+    IOptions<GatewayOptions> gatewayOptions,
+    ServerCertificate certificate,
+    TimeProvider time)
+{
+    public IMailboxStore Store { get; } = store;
+    public UserAuthenticator Authenticator { get; } = authenticator;
+    public FolderWatcherRegistry Watchers { get; } = watchers;
+    public MessageHeaderCache Headers { get; } = headers;
+    public BodyStructureCache BodyStructures { get; } = bodyStructures;
+    public ImapOptions Options { get; } = options.Value;
+    public GatewayOptions GatewayOptions { get; } = gatewayOptions.Value;
+    public ServerCertificate Certificate { get; } = certificate;
+    public TimeProvider Time { get; } = time;
+}

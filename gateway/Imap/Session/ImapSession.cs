@@ -6,6 +6,7 @@ using MailCloud.Core.Mailboxes;
 using MailCloud.Gateway.Hosting;
 using MailCloud.Gateway.Imap.Commands;
 using MailCloud.Gateway.Imap.Protocol;
+using MailCloud.Gateway.Security;
 using Microsoft.Extensions.Logging;
 
 namespace MailCloud.Gateway.Imap.Session;
@@ -15,11 +16,15 @@ namespace MailCloud.Gateway.Imap.Session;
 /// machine of RFC 9051 §3, and writes responses. Holds the state a connection needs (account,
 /// enabled extensions, selected folder view) and nothing larger.
 /// </summary>
-public sealed partial class ImapSession
+internal sealed partial class ImapSession
 {
+    /// <summary>How much of a streamed literal is sent at a time.</summary>
+    private const int StreamBlock = 64 * 1024;
+
     private readonly ImapCommandTable _commands;
     private readonly ILogger _logger;
-    private int _badCommands;
+    private readonly ErrorBudget _errors;
+    private readonly ConnectionInput _input;
 
     internal ImapSession(IProtocolConnection connection, ImapServices services, ImapCommandTable commands, ILogger logger)
     {
@@ -27,6 +32,8 @@ public sealed partial class ImapSession
         Services = services;
         _commands = commands;
         _logger = logger;
+        _errors = new ErrorBudget(services.Options.MaxBadCommands);
+        _input = new ConnectionInput(connection);
         Writer = new ImapResponseWriter(connection.Output);
     }
 
@@ -79,6 +86,9 @@ public sealed partial class ImapSession
         }
     }
 
+    /// <summary>ENABLE QRESYNC (RFC 7162 §3.2.3; implies CONDSTORE): VANISHED instead of EXPUNGE, and the QRESYNC SELECT parameter.</summary>
+    public bool QresyncEnabled { get; set; }
+
     /// <summary>UTF-8 mailbox names and strings (IMAP4rev2 or ENABLE UTF8=ACCEPT, RFC 6855).</summary>
     public bool Utf8Enabled
     {
@@ -87,8 +97,7 @@ public sealed partial class ImapSession
     }
 
     /// <summary>Plaintext passwords are refused before TLS, except from loopback when allowed (RFC 9051 §6.2.3 LOGINDISABLED).</summary>
-    public bool PlaintextAuthAllowed =>
-        Connection.IsSecure || (Services.GatewayOptions.AllowPlaintextAuthOnLoopback && IPAddress.IsLoopback(Connection.RemoteEndPoint.Address));
+    public bool PlaintextAuthAllowed => Services.Authenticator.PlaintextAllowed(Connection);
 
     public bool CanStartTls =>
         !Connection.IsSecure && Connection.Listener.Tls == TlsMode.StartTls && Services.Certificate.AuthenticationOptions is not null;
@@ -98,7 +107,7 @@ public sealed partial class ImapSession
     {
         get
         {
-            var capabilities = new StringBuilder("IMAP4rev1 IMAP4rev2 LITERAL- SASL-IR ID ENABLE IDLE NAMESPACE UNSELECT UIDPLUS MULTIAPPEND BINARY MOVE SPECIAL-USE ESEARCH CONDSTORE UTF8=ACCEPT LIST-EXTENDED LIST-STATUS QUOTA QUOTA=RES-STORAGE STATUS=SIZE OBJECTID CREATE-SPECIAL-USE SORT SORT=DISPLAY ESORT THREAD=ORDEREDSUBJECT COMPRESS=DEFLATE");
+            var capabilities = new StringBuilder("IMAP4rev1 IMAP4rev2 LITERAL- SASL-IR ID ENABLE IDLE NAMESPACE UNSELECT UIDPLUS MULTIAPPEND BINARY MOVE SPECIAL-USE ESEARCH CONDSTORE QRESYNC UTF8=ACCEPT LIST-EXTENDED LIST-STATUS QUOTA QUOTA=RES-STORAGE STATUS=SIZE OBJECTID CREATE-SPECIAL-USE SORT SORT=DISPLAY ESORT THREAD=ORDEREDSUBJECT THREAD=REFERENCES COMPRESS=DEFLATE");
             capabilities.Append(" APPENDLIMIT=").Append(Options.AppendLimit);
             if (State == ImapState.NotAuthenticated)
             {
@@ -107,7 +116,7 @@ public sealed partial class ImapSession
                     capabilities.Append(" STARTTLS");
                 }
 
-                capabilities.Append(PlaintextAuthAllowed ? " AUTH=PLAIN" : " LOGINDISABLED");
+                capabilities.Append(PlaintextAuthAllowed ? string.Concat(SaslExchange.MechanismNames.Select(m => " AUTH=" + m)) : " LOGINDISABLED");
             }
 
             return capabilities.ToString();
@@ -121,7 +130,6 @@ public sealed partial class ImapSession
         try
         {
             Writer.Raw("* OK [CAPABILITY ").Raw(Capabilities).Raw("] ").Raw(Services.GatewayOptions.HostName).Raw(" IMAP ready").Crlf();
-            await Writer.FlushAsync(cancellationToken).ConfigureAwait(false);
             while (State != ImapState.Logout)
             {
                 await using var text = await ReadCommandAsync(cancellationToken).ConfigureAwait(false);
@@ -130,9 +138,11 @@ public sealed partial class ImapSession
                     return;
                 }
 
+                // Replies are sent when the input runs dry (ConnectionInput), so pipelined commands are answered in one flush.
                 await ExecuteAsync(text, cancellationToken).ConfigureAwait(false);
-                await Writer.FlushAsync(cancellationToken).ConfigureAwait(false);
             }
+
+            await FlushAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested && !Connection.ConnectionClosed.IsCancellationRequested)
         {
@@ -140,11 +150,11 @@ public sealed partial class ImapSession
         }
         catch (OperationCanceledException) when (Connection.ConnectionClosed.IsCancellationRequested)
         {
-            _logger.LogDebug("IMAP connection {ConnectionId} closed by the client", Connection.ConnectionId);
+            LogClosedByClient(Connection.ConnectionId);
         }
         catch (ImapProtocolViolationException e)
         {
-            _logger.LogInformation("IMAP connection {ConnectionId} closed: {Reason}", Connection.ConnectionId, e.Message);
+            LogProtocolViolation(Connection.ConnectionId, e.Message);
             await SayByeAsync(e.Message).ConfigureAwait(false);
         }
         finally
@@ -163,7 +173,7 @@ public sealed partial class ImapSession
         }
         catch (ImapSyntaxException)
         {
-            await CountBadAsync("* BAD Missing tag", cancellationToken).ConfigureAwait(false);
+            CountBad("* BAD Missing tag");
             return;
         }
 
@@ -232,7 +242,7 @@ public sealed partial class ImapSession
         {
             // RFC 5530 §3 UNAVAILABLE: temporary; the session carries on. (A login while the
             // directory's storage is down and no snapshot was ever read gets here too.)
-            _logger.LogError(e, "Storage failed during {Command} on {ConnectionId}", descriptor?.Name, Connection.ConnectionId);
+            LogStorageFailed(e, descriptor?.Name, Connection.ConnectionId);
             completion = ImapCompletion.No("Storage is unavailable, try again", "UNAVAILABLE");
         }
 
@@ -249,7 +259,7 @@ public sealed partial class ImapSession
         WriteCompletion(tag, completion);
     }
 
-    /// <summary>Writes a tagged completion; consecutive BADs past the limit end the session.</summary>
+    /// <summary>Writes a tagged completion; BAD (syntax or state) counts toward <see cref="ImapOptions.MaxBadCommands"/> (<see cref="ErrorBudget"/>), OK starts the count again.</summary>
     private void WriteCompletion(string tag, ImapCompletion completion)
     {
         Writer.Raw(tag).Raw(completion.Status switch { ImapStatus.Ok => " OK ", ImapStatus.No => " NO ", _ => " BAD " });
@@ -259,8 +269,13 @@ public sealed partial class ImapSession
         }
 
         Writer.Raw(completion.Text).Crlf();
-        _badCommands = completion.Status == ImapStatus.Bad ? _badCommands + 1 : 0;
-        if (_badCommands >= Options.MaxBadCommands)
+        var outcome = completion.Status switch
+        {
+            ImapStatus.Ok => CommandOutcome.Success,
+            ImapStatus.Bad => CommandOutcome.ProtocolError,
+            _ => CommandOutcome.Refusal,
+        };
+        if (_errors.Record(outcome))
         {
             throw new ImapProtocolViolationException("Too many invalid commands");
         }
@@ -269,7 +284,13 @@ public sealed partial class ImapSession
     /// <summary>Writes EXPUNGE, EXISTS and FETCH FLAGS for changes the client has not been told about (RFC 9051 §7.5).</summary>
     public void WriteUpdates(MailboxUpdates updates)
     {
-        foreach (var sequenceNumber in updates.ExpungedSequenceNumbers)
+        if (QresyncEnabled && updates.ExpungedUids.Count > 0)
+        {
+            // RFC 7162 §3.2.10: once QRESYNC is enabled, VANISHED (without EARLIER) replaces EXPUNGE.
+            Writer.Raw("* VANISHED ").Raw(SequenceSet.Format(updates.ExpungedUids)).Crlf();
+        }
+
+        foreach (var sequenceNumber in QresyncEnabled ? [] : updates.ExpungedSequenceNumbers)
         {
             Writer.Raw("* ").Number(sequenceNumber).Raw(" EXPUNGE").Crlf();
         }
@@ -372,6 +393,21 @@ public sealed partial class ImapSession
         }
     }
 
+    [LoggerMessage(Level = LogLevel.Debug, Message = "IMAP connection {ConnectionId} closed by the client")]
+    private partial void LogClosedByClient(string connectionId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "IMAP connection {ConnectionId} closed: {Reason}")]
+    private partial void LogProtocolViolation(string connectionId, string reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Storage failed during {Command} on {ConnectionId}")]
+    private partial void LogStorageFailed(Exception exception, string? command, string connectionId);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Could not say BYE on {ConnectionId}: {Reason}")]
+    private partial void LogByeFailed(string connectionId, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Discarded {Count} bytes pipelined after STARTTLS on {ConnectionId} (command injection guard)")]
+    private partial void LogDiscardedInjection(string connectionId, long count);
+
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not claim the recent messages of {Folder} on {ConnectionId}")]
     private partial void LogRecentClaimFailed(Exception exception, string folder, string connectionId);
 
@@ -428,30 +464,40 @@ public sealed partial class ImapSession
 
     public string EncodeMailboxName(string name) => Utf8Enabled ? name : ModifiedUtf7.Encode(name);
 
-    /// <summary>Reads one line from the client (the continuation of AUTHENTICATE, or DONE after IDLE).</summary>
+    /// <summary>RFC 9051 §6.2.2: an AUTHENTICATE challenge ("+ " and base64), and the client's response line.</summary>
+    public async ValueTask<string?> ChallengeAsync(string challenge, CancellationToken cancellationToken)
+    {
+        Writer.Raw("+ ").Raw(challenge).Crlf();
+        return await ReadLineAsync(cancellationToken).ConfigureAwait(false)
+            ?? throw new OperationCanceledException("The client went away during AUTHENTICATE.");
+    }
+
+    /// <summary>Reads one line from the client (an AUTHENTICATE response); replies written so far are sent first.</summary>
     public async Task<string?> ReadLineAsync(CancellationToken cancellationToken)
     {
-        var line = await ReadLineBytesAsync(cancellationToken).ConfigureAwait(false);
+        var line = await ReadLineBytesAsync(LineReading.StopAtLimit, cancellationToken).ConfigureAwait(false);
         return line is null ? null : Encoding.UTF8.GetString(line);
     }
 
-    /// <summary>RFC 9051 §6.2.1: the client may not pipeline past STARTTLS; bytes already waiting would be injected plaintext.</summary>
-    public bool HasPendingInput()
+    /// <summary>Reads DONE after IDLE, which writes keepalives meanwhile: the read does not flush, IDLE does.</summary>
+    public async Task<string?> ReadIdleLineAsync(CancellationToken cancellationToken)
     {
-        if (!Connection.Input.TryRead(out var result))
-        {
-            return false;
-        }
-
-        var pending = !result.Buffer.IsEmpty;
-        Connection.Input.AdvanceTo(result.Buffer.Start);
-        return pending;
+        var line = await ReadLineBytesAsync(LineReading.StopAtLimit | LineReading.NoFlush, cancellationToken).ConfigureAwait(false);
+        return line is null ? null : Encoding.UTF8.GetString(line);
     }
 
-    /// <summary>Upgrades to TLS and takes the connection's new pipes.</summary>
+    /// <summary>
+    /// Upgrades to TLS, after the tagged OK has been written, by the rule all three protocols share
+    /// (<see cref="ConnectionInput.StartTlsAsync"/>: bytes pipelined after STARTTLS are dropped), and takes the connection's new pipes.
+    /// </summary>
     public async Task StartTlsAsync(CancellationToken cancellationToken)
     {
-        await Connection.StartTlsAsync(cancellationToken).ConfigureAwait(false);
+        var injected = await _input.StartTlsAsync(cancellationToken).ConfigureAwait(false);
+        if (injected > 0)
+        {
+            LogDiscardedInjection(Connection.ConnectionId, injected);
+        }
+
         Writer = new ImapResponseWriter(Connection.Output) { Utf8Enabled = Utf8Enabled };
     }
 
@@ -462,7 +508,43 @@ public sealed partial class ImapSession
         Writer = new ImapResponseWriter(Connection.Output) { Utf8Enabled = Utf8Enabled };
     }
 
-    public ValueTask FlushAsync(CancellationToken cancellationToken) => Writer.FlushAsync(cancellationToken);
+    /// <summary>Sends what has been written; throws <see cref="OperationCanceledException"/> when the client has gone.</summary>
+    public async ValueTask FlushAsync(CancellationToken cancellationToken)
+    {
+        var result = await Connection.Output.FlushAsync(cancellationToken).ConfigureAwait(false);
+        if (result.IsCanceled || result.IsCompleted)
+        {
+            throw new OperationCanceledException("The client connection is closed.");
+        }
+    }
+
+    /// <summary>
+    /// Streams a literal of exactly <paramref name="length"/> octets from <paramref name="source"/>
+    /// ("~{n}", literal8, when <paramref name="binary"/>: RFC 3516), sending as it goes so a large
+    /// message never sits in the output whole.
+    /// </summary>
+    public async Task WriteLiteralAsync(Stream source, long length, CancellationToken cancellationToken, bool binary = false)
+    {
+        Writer.LiteralHeader(length, binary);
+        var output = Connection.Output;
+        var remaining = length;
+        while (remaining > 0)
+        {
+            var memory = output.GetMemory((int)Math.Min(remaining, StreamBlock));
+            var read = await source.ReadAsync(memory[..(int)Math.Min(remaining, memory.Length)], cancellationToken).ConfigureAwait(false);
+            if (read == 0)
+            {
+                throw new EndOfStreamException($"Message content ended {remaining} octets short of the announced literal.");
+            }
+
+            output.Advance(read);
+            remaining -= read;
+            if (output.UnflushedBytes >= StreamBlock)
+            {
+                await FlushAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
 
     /// <summary>
     /// Reads a command: its first line, and for each line ending in a literal marker the literal and
@@ -480,7 +562,7 @@ public sealed partial class ImapSession
         {
             while (true)
             {
-                var line = await ReadLineBytesAsync(cancellationToken).ConfigureAwait(false);
+                var line = await ReadLineBytesAsync(LineReading.StopAtLimit, cancellationToken).ConfigureAwait(false);
                 if (line is null)
                 {
                     await DisposeLiteralsAsync(lines).ConfigureAwait(false);
@@ -497,7 +579,7 @@ public sealed partial class ImapSession
                 budget.AddLine(line.Length);
                 if (budget.Admit(marker) is { } refusal)
                 {
-                    await RefuseLiteralAsync(TagOf(lines.Count == 0 ? line : lines[0].Text.Span), refusal, cancellationToken).ConfigureAwait(false);
+                    WriteCompletion(TagOf(lines.Count == 0 ? line : lines[0].Text.Span), refusal);
                     if (marker.NonSynchronizing)
                     {
                         // RFC 7888 §4: its octets are on their way and cannot be told from commands.
@@ -512,13 +594,14 @@ public sealed partial class ImapSession
 
                 if (!marker.NonSynchronizing)
                 {
+                    // Sent by the read below: the client waits for it before sending the octets.
                     Writer.Raw("+ Ready for literal data").Crlf();
-                    await Writer.FlushAsync(cancellationToken).ConfigureAwait(false);
                 }
 
-                var literal = ImapLiteral.Create(marker.Length, Options.LiteralMemoryThreshold);
+                var content = TemporaryBuffer.Create(marker.Length, Options.LiteralMemoryThreshold);
+                var literal = new ImapLiteral(content, marker.Length);
                 lines.Add(new CommandLine(line, literal));
-                await ReadLiteralAsync(literal, cancellationToken).ConfigureAwait(false);
+                await _input.ReadExactlyAsync(marker.Length, content, cancellationToken).ConfigureAwait(false);
             }
         }
         catch
@@ -528,68 +611,22 @@ public sealed partial class ImapSession
         }
     }
 
-    private async Task RefuseLiteralAsync(string tag, ImapCompletion refusal, CancellationToken cancellationToken)
+    /// <summary>A command line; a line too long ends the session, since what follows it may be a literal.</summary>
+    private async Task<byte[]?> ReadLineBytesAsync(LineReading reading, CancellationToken cancellationToken)
     {
-        WriteCompletion(tag, refusal);
-        await Writer.FlushAsync(cancellationToken).ConfigureAwait(false);
-    }
-
-    private async Task<byte[]?> ReadLineBytesAsync(CancellationToken cancellationToken)
-    {
-        var input = Connection.Input;
-        while (true)
+        var (status, line) = await _input.ReadLineAsync(Options.MaxLineLength, reading, cancellationToken).ConfigureAwait(false);
+        return status switch
         {
-            var result = await input.ReadAsync(cancellationToken).ConfigureAwait(false);
-            var buffer = result.Buffer;
-            switch (ImapFraming.TryReadLine(ref buffer, Options.MaxLineLength, out var line))
-            {
-                case ImapFraming.LineResult.Complete:
-                    var bytes = line.ToArray();
-                    input.AdvanceTo(buffer.Start);
-                    return bytes;
-                case ImapFraming.LineResult.TooLong:
-                    input.AdvanceTo(buffer.End);
-                    throw new ImapProtocolViolationException("Command line too long");
-                default:
-                    input.AdvanceTo(buffer.Start, buffer.End);
-                    if (result.IsCompleted || result.IsCanceled)
-                    {
-                        return null;
-                    }
-
-                    break;
-            }
-        }
+            LineStatus.Line => line,
+            LineStatus.TooLong => throw new ImapProtocolViolationException("Command line too long"),
+            _ => null,
+        };
     }
 
-    private async Task ReadLiteralAsync(ImapLiteral literal, CancellationToken cancellationToken)
-    {
-        var input = Connection.Input;
-        var remaining = literal.Length;
-        while (remaining > 0)
-        {
-            var result = await input.ReadAsync(cancellationToken).ConfigureAwait(false);
-            var buffer = result.Buffer;
-            var take = buffer.Slice(0, Math.Min(remaining, buffer.Length));
-            foreach (var segment in take)
-            {
-                await literal.Target.WriteAsync(segment, cancellationToken).ConfigureAwait(false);
-            }
-
-            remaining -= take.Length;
-            input.AdvanceTo(take.End);
-            if (remaining > 0 && (result.IsCompleted || result.IsCanceled))
-            {
-                throw new OperationCanceledException("The client went away in the middle of a literal.");
-            }
-        }
-    }
-
-    private async Task CountBadAsync(string response, CancellationToken cancellationToken)
+    private void CountBad(string response)
     {
         Writer.Raw(response).Crlf();
-        await Writer.FlushAsync(cancellationToken).ConfigureAwait(false);
-        if (++_badCommands >= Options.MaxBadCommands)
+        if (_errors.Record(CommandOutcome.ProtocolError))
         {
             throw new ImapProtocolViolationException("Too many invalid commands");
         }
@@ -601,11 +638,11 @@ public sealed partial class ImapSession
         {
             Writer.Raw("* BYE ").Raw(reason).Crlf();
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-            await Writer.FlushAsync(timeout.Token).ConfigureAwait(false);
+            await FlushAsync(timeout.Token).ConfigureAwait(false);
         }
         catch (Exception e) when (e is OperationCanceledException or IOException or InvalidOperationException)
         {
-            _logger.LogDebug("Could not say BYE on {ConnectionId}: {Reason}", Connection.ConnectionId, e.Message);
+            LogByeFailed(Connection.ConnectionId, e.Message);
         }
     }
 
@@ -629,4 +666,4 @@ public sealed partial class ImapSession
 }
 
 /// <summary>The client broke the protocol badly enough that the session ends with BYE.</summary>
-public sealed class ImapProtocolViolationException(string message) : Exception(message);
+internal sealed class ImapProtocolViolationException(string message) : Exception(message);

@@ -5,8 +5,12 @@ namespace MailCloud.Gateway.Imap.Session;
 /// <summary>
 /// What changed in the selected folder since the session last told its client; <see cref="Recent"/>
 /// is the number of \Recent messages when it changed with <see cref="Exists"/> (RFC 3501 §7.3.2).
+/// <see cref="ExpungedUids"/> are the UIDs of the expunged messages, ascending (RFC 7162 §3.2.10 VANISHED).
 /// </summary>
-public sealed record MailboxUpdates(IReadOnlyList<uint> ExpungedSequenceNumbers, int? Exists, int? Recent, IReadOnlyList<(uint SequenceNumber, MessageSummary Message)> FlagChanges);
+internal sealed record MailboxUpdates(IReadOnlyList<uint> ExpungedSequenceNumbers, int? Exists, int? Recent, IReadOnlyList<(uint SequenceNumber, MessageSummary Message)> FlagChanges)
+{
+    public IReadOnlyList<uint> ExpungedUids { get; init; } = [];
+}
 
 /// <summary>
 /// A session's view of its selected folder (RFC 9051 §2.3.1.2): the sequence-number-to-UID map
@@ -14,7 +18,7 @@ public sealed record MailboxUpdates(IReadOnlyList<uint> ExpungedSequenceNumbers,
 /// data comes from the shared snapshot of the folder's <see cref="FolderWatcher"/>; the session
 /// keeps only the UID map.
 /// </summary>
-public sealed class SelectedMailbox : IAsyncDisposable
+internal sealed class SelectedMailbox : IAsyncDisposable
 {
     private readonly FolderLease _lease;
     private readonly SemaphoreSlim _changed = new(0, 1);
@@ -117,6 +121,9 @@ public sealed class SelectedMailbox : IAsyncDisposable
 
     public uint LargestUid => _uids.Count == 0 ? 0 : _uids[^1];
 
+    /// <summary>The UIDs the client knows, ascending.</summary>
+    public IReadOnlyList<uint> Uids => _uids;
+
     /// <summary>The sequence number of a UID the client knows, or 0.</summary>
     public uint SequenceOf(uint uid)
     {
@@ -179,6 +186,7 @@ public sealed class SelectedMailbox : IAsyncDisposable
         var snapshot = Snapshot;
         var current = snapshot.Messages;
         var expunged = new List<uint>();
+        var expungedUids = new List<uint>();
         if (allowExpunge)
         {
             var kept = new List<uint>(_uids.Count);
@@ -188,6 +196,7 @@ public sealed class SelectedMailbox : IAsyncDisposable
                 {
                     // Each EXPUNGE renumbers what follows: report by the number the message has at that moment.
                     expunged.Add((uint)(kept.Count + 1));
+                    expungedUids.Add(_uids[i]);
                 }
                 else
                 {
@@ -225,7 +234,7 @@ public sealed class SelectedMailbox : IAsyncDisposable
             recent = _reportedRecent;
         }
 
-        return new MailboxUpdates(expunged, _uids.Count != before ? _uids.Count : null, recent, flagChanges);
+        return new MailboxUpdates(expunged, _uids.Count != before ? _uids.Count : null, recent, flagChanges) { ExpungedUids = expungedUids };
     }
 
     private void OnChanged()

@@ -24,8 +24,8 @@ public static class Pop3Reply
     public static void Error(IBufferWriter<byte> output, string text, string? code = null) =>
         WriteLine(output, code is null ? "-ERR " + text : $"-ERR [{code}] {text}");
 
-    /// <summary>RFC 5034 §4: a server challenge; PLAIN's is empty.</summary>
-    public static void Continue(IBufferWriter<byte> output) => WriteLine(output, "+ ");
+    /// <summary>RFC 5034 §4: a server challenge, base64 (PLAIN's is empty).</summary>
+    public static void Continue(IBufferWriter<byte> output, string challenge) => WriteLine(output, "+ " + challenge);
 
     /// <summary>A line of a multi-line response that the server wrote itself (never starts with ".").</summary>
     public static void Line(IBufferWriter<byte> output, string text) => WriteLine(output, text);

@@ -1,5 +1,3 @@
-using System.Net;
-using MailCloud.Core.Directory;
 using MailCloud.Core.Mailboxes;
 using MailCloud.Gateway.Hosting;
 using MailCloud.Gateway.Pop3.Protocol;
@@ -12,7 +10,7 @@ namespace MailCloud.Gateway.Pop3.Session;
 /// One POP3 conversation (RFC 1939): AUTHORIZATION, then TRANSACTION on a fixed view of INBOX,
 /// then UPDATE on QUIT, where (and only where) the messages marked with DELE are removed.
 /// </summary>
-internal sealed partial class Pop3Session(IProtocolConnection connection, Pop3Services services, ILogger logger)
+internal sealed partial class Pop3Session(IProtocolConnection connection, Pop3Services services, ILogger<Pop3Session> logger)
 {
     private const string Inbox = "INBOX";
     private const int ReadBlock = 64 * 1024;
@@ -20,7 +18,8 @@ internal sealed partial class Pop3Session(IProtocolConnection connection, Pop3Se
     private readonly ConnectionInput _input = new(connection);
     private string? _user;
     private Maildrop? _maildrop;
-    private int _badCommands;
+    private readonly ErrorBudget _errors = new(services.Options.MaxBadCommands);
+    private CommandOutcome _outcome;
 
     public async Task RunAsync(CancellationToken stopping)
     {
@@ -38,11 +37,18 @@ internal sealed partial class Pop3Session(IProtocolConnection connection, Pop3Se
                     return;
                 }
 
+                _outcome = CommandOutcome.Success;
                 var keepGoing = status == LineStatus.TooLong
                     ? BadCommand("Line too long")
                     : await HandleLineAsync(line, cancellationToken).ConfigureAwait(false);
                 if (!keepGoing)
                 {
+                    break;
+                }
+
+                if (_errors.Record(_outcome))
+                {
+                    Pop3Reply.Error(connection.Output, "Too many bad commands; closing");
                     break;
                 }
             }
@@ -100,7 +106,7 @@ internal sealed partial class Pop3Session(IProtocolConnection connection, Pop3Se
         if (_maildrop is null && PlaintextAllowed)
         {
             Pop3Reply.Line(output, "USER");
-            Pop3Reply.Line(output, "SASL PLAIN");
+            Pop3Reply.Line(output, "SASL " + string.Join(' ', SaslExchange.MechanismNames));
         }
 
         if (_maildrop is null && connection.CanStartTls)
@@ -113,9 +119,7 @@ internal sealed partial class Pop3Session(IProtocolConnection connection, Pop3Se
         return true;
     }
 
-    /// <summary>Passwords travel in clear text unless TLS is on, or the client is on loopback and that is allowed.</summary>
-    private bool PlaintextAllowed =>
-        connection.IsSecure || services.Gateway.AllowPlaintextAuthOnLoopback && IPAddress.IsLoopback(connection.RemoteEndPoint.Address);
+    private bool PlaintextAllowed => services.Authenticator.PlaintextAllowed(connection);
 
     private bool User(Pop3Command command)
     {
@@ -150,7 +154,7 @@ internal sealed partial class Pop3Session(IProtocolConnection connection, Pop3Se
         return await LoginAsync(user, command.Arguments[0], cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>RFC 5034: AUTH PLAIN, with the initial response on the command line or after "+ ".</summary>
+    /// <summary>RFC 5034: AUTH PLAIN or LOGIN, with the initial response on the command line or after "+ ".</summary>
     private async Task<bool> AuthAsync(Pop3Command command, CancellationToken cancellationToken)
     {
         if (command.Arguments.Count == 0)
@@ -159,14 +163,17 @@ internal sealed partial class Pop3Session(IProtocolConnection connection, Pop3Se
             Pop3Reply.Ok(connection.Output, "");
             if (PlaintextAllowed)
             {
-                Pop3Reply.Line(connection.Output, "PLAIN");
+                foreach (var name in SaslExchange.MechanismNames)
+                {
+                    Pop3Reply.Line(connection.Output, name);
+                }
             }
 
             Pop3Reply.EndMultiline(connection.Output);
             return true;
         }
 
-        if (!string.Equals(command.Arguments[0], "PLAIN", StringComparison.OrdinalIgnoreCase) || command.Arguments.Count > 2)
+        if (!SaslExchange.TryGetMechanism(command.Arguments[0], out var mechanism) || command.Arguments.Count > 2)
         {
             return Error("Unsupported authentication mechanism");
         }
@@ -176,65 +183,45 @@ internal sealed partial class Pop3Session(IProtocolConnection connection, Pop3Se
             return Error("Use STLS before authenticating", Pop3ResponseCode.Auth);
         }
 
-        var response = command.Argument(1);
-        if (response is null)
+        var sasl = await SaslExchange.RunAsync(mechanism, command.Argument(1), ChallengeAsync, cancellationToken).ConfigureAwait(false);
+        return sasl.Status switch
         {
-            Pop3Reply.Continue(connection.Output);
-            var (status, line) = await _input.ReadLineAsync(services.Options.MaxAuthLineLength, cancellationToken).ConfigureAwait(false);
-            if (status == LineStatus.Closed)
-            {
-                return false;
-            }
+            SaslStatus.Credentials => await LoginAsync(sasl.User, sasl.Password, cancellationToken).ConfigureAwait(false),
+            SaslStatus.Cancelled => Error("Authentication cancelled"),
+            SaslStatus.AuthorizationDenied => Error("Authorization identity differs from authentication identity", Pop3ResponseCode.Auth),
+            _ => BadCommand($"Malformed AUTH {command.Arguments[0].ToUpperInvariant()} response"),
+        };
+    }
 
-            response = status == LineStatus.TooLong ? null : System.Text.Encoding.ASCII.GetString(line);
-            if (response == "*")
-            {
-                // RFC 5034 §4: the client cancelled.
-                return Error("Authentication cancelled");
-            }
-        }
-
-        if (response is null || !SaslCredentials.TryDecodeBase64(response, out var message) || !SaslCredentials.TryParsePlain(message, out var user, out var password))
+    /// <summary>RFC 5034 §4: a "+ " challenge; the client's response line, or null when it was too long.</summary>
+    private async ValueTask<string?> ChallengeAsync(string challenge, CancellationToken cancellationToken)
+    {
+        Pop3Reply.Continue(connection.Output, challenge);
+        var (status, line) = await _input.ReadLineAsync(services.Options.MaxAuthLineLength, cancellationToken).ConfigureAwait(false);
+        return status switch
         {
-            return BadCommand("Malformed AUTH PLAIN response");
-        }
-
-        return await LoginAsync(user, password, cancellationToken).ConfigureAwait(false);
+            LineStatus.Closed => throw new IOException("The client closed the connection during AUTH."),
+            LineStatus.TooLong => null,
+            _ => System.Text.Encoding.ASCII.GetString(line),
+        };
     }
 
     private async Task<bool> LoginAsync(string user, string password, CancellationToken cancellationToken)
     {
-        var client = connection.RemoteEndPoint.Address;
-        if (services.Throttle.IsLockedOut(client, user))
+        var result = await services.Authenticator.AuthenticateAsync(
+            connection.RemoteEndPoint.Address, user, password, async token => await connection.Output.FlushAsync(token).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+        switch (result.Status)
         {
-            return Error("Too many failed logins; try again later", Pop3ResponseCode.Auth);
+            case AuthenticationStatus.LockedOut:
+                return Error("Too many failed logins; try again later", Pop3ResponseCode.Auth);
+            case AuthenticationStatus.Unavailable:
+                // Storage down and no directory snapshot read yet: temporary, the session carries on.
+                return Error("Authentication temporarily unavailable", Pop3ResponseCode.SysTemp);
+            case AuthenticationStatus.Failed:
+                return Error("Authentication failed", Pop3ResponseCode.Auth);
         }
 
-        Account? account;
-        try
-        {
-            account = await services.Directory.AuthenticateAsync(user, password, cancellationToken).ConfigureAwait(false);
-        }
-        catch (DirectoryUnavailableException ex)
-        {
-            // Storage down and no directory snapshot read yet: temporary, the session carries on.
-            LogStorageFailed(ex, connection.ConnectionId, "login");
-            return Error("Authentication temporarily unavailable", Pop3ResponseCode.SysTemp);
-        }
-
-        if (account is null)
-        {
-            var delay = services.Throttle.RecordFailure(client, user);
-            LogLoginFailed(connection.ConnectionId, user);
-            if (delay > TimeSpan.Zero)
-            {
-                await Task.Delay(delay, services.Time, cancellationToken).ConfigureAwait(false);
-            }
-
-            return Error("Authentication failed", Pop3ResponseCode.Auth);
-        }
-
-        services.Throttle.RecordSuccess(client, user);
+        var account = result.Account!;
         try
         {
             var snapshot = await services.Store.GetSnapshotAsync(account.Id, Inbox, cancellationToken).ConfigureAwait(false);
@@ -246,7 +233,7 @@ internal sealed partial class Pop3Session(IProtocolConnection connection, Pop3Se
             return Error("Mailbox temporarily unavailable", Pop3ResponseCode.SysTemp);
         }
 
-        LogLoggedIn(connection.ConnectionId, user, _maildrop.Count);
+        LogLoggedIn(connection.ConnectionId, account.Address, _maildrop.Count);
         return Ok($"{_maildrop.Count} messages");
     }
 
@@ -259,10 +246,13 @@ internal sealed partial class Pop3Session(IProtocolConnection connection, Pop3Se
         }
 
         Pop3Reply.Ok(connection.Output, "Begin TLS negotiation");
-        await connection.Output.FlushAsync(cancellationToken).ConfigureAwait(false);
-        _input.DiscardBuffered();
         _user = null;
-        await connection.StartTlsAsync(cancellationToken).ConfigureAwait(false);
+        var injected = await _input.StartTlsAsync(cancellationToken).ConfigureAwait(false);
+        if (injected > 0)
+        {
+            LogDiscardedInjection(connection.ConnectionId, injected);
+        }
+
         return true;
     }
 
@@ -427,33 +417,34 @@ internal sealed partial class Pop3Session(IProtocolConnection connection, Pop3Se
         return true;
     }
 
+    /// <summary>Answers -ERR to a well-formed command that is refused: not counted (<see cref="ErrorBudget"/>).</summary>
     private bool Error(string text, string? code = null)
     {
         Pop3Reply.Error(connection.Output, text, code);
+        if (_outcome == CommandOutcome.Success)
+        {
+            _outcome = CommandOutcome.Refusal;
+        }
+
         return true;
     }
 
-    /// <summary>Answers -ERR; past the limit of bad commands, says so and ends the session.</summary>
+    /// <summary>Answers -ERR to a malformed or misplaced command: counted toward <see cref="Pop3Options.MaxBadCommands"/>.</summary>
     private bool BadCommand(string text)
     {
-        if (++_badCommands >= services.Options.MaxBadCommands)
-        {
-            Pop3Reply.Error(connection.Output, "Too many bad commands; closing");
-            return false;
-        }
-
         Pop3Reply.Error(connection.Output, text);
+        _outcome = CommandOutcome.ProtocolError;
         return true;
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "POP3 {ConnectionId}: {User} logged in, {Count} messages")]
     private partial void LogLoggedIn(string connectionId, string user, int count);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "POP3 {ConnectionId}: login failed for {User}")]
-    private partial void LogLoginFailed(string connectionId, string user);
-
     [LoggerMessage(Level = LogLevel.Information, Message = "POP3 {ConnectionId}: removed {Count} messages at QUIT")]
     private partial void LogRemoved(string connectionId, int count);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "POP3 {ConnectionId}: discarded {Count} bytes pipelined after STLS (command injection guard)")]
+    private partial void LogDiscardedInjection(string connectionId, long count);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "POP3 {ConnectionId}: storage failed during {Operation}")]
     private partial void LogStorageFailed(Exception exception, string connectionId, string operation);

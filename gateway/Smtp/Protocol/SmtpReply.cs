@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Globalization;
 using System.Text;
+using MailCloud.Gateway.Hosting;
 
 namespace MailCloud.Gateway.Smtp.Protocol;
 
@@ -16,6 +17,15 @@ public sealed record SmtpReply(int Code, string? EnhancedCode, IReadOnlyList<str
     }
 
     public bool IsPositive => Code is >= 200 and < 400;
+
+    /// <summary>
+    /// What the reply means for the session's error budget: the x0z replies are the syntax group
+    /// (RFC 5321 §4.2.1: syntax, unimplemented or out-of-sequence commands), and 555 is a MAIL/RCPT
+    /// parameter that is not recognized (§4.2.2); every other negative reply is a refusal.
+    /// </summary>
+    public CommandOutcome Outcome => IsPositive
+        ? CommandOutcome.Success
+        : Code is >= 500 and <= 509 or 555 ? CommandOutcome.ProtocolError : CommandOutcome.Refusal;
 
     /// <summary>
     /// Writes the reply: "250-first", ..., "250 last" (RFC 5321 §4.2.1). The enhanced code goes

@@ -107,6 +107,6 @@ internal sealed class SmtpInput(IProtocolConnection connection)
         }
     }
 
-    /// <inheritdoc cref="ConnectionInput.DiscardBuffered"/>
-    public long DiscardBuffered() => _input.DiscardBuffered();
+    /// <inheritdoc cref="ConnectionInput.StartTlsAsync"/>
+    public Task<long> StartTlsAsync(CancellationToken cancellationToken) => _input.StartTlsAsync(cancellationToken);
 }

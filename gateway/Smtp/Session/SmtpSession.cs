@@ -39,32 +39,31 @@ internal sealed partial class SmtpSession
 
     private readonly IProtocolConnection _connection;
     private readonly SmtpInput _input;
-    private readonly SmtpSessionServices _services;
+    private readonly SmtpServices _services;
     private readonly CancellationToken _stopping;
     private readonly ILogger _logger;
     private string? _helo;
     private bool _extended;
     private Account? _user;
     private SmtpTransaction? _transaction;
-    private int _errors;
+    private readonly ErrorBudget _errors;
     private bool _closing;
 
-    public SmtpSession(IProtocolConnection connection, SmtpSessionServices services, CancellationToken stopping)
+    public SmtpSession(IProtocolConnection connection, SmtpServices services, ILogger<SmtpSession> logger, CancellationToken stopping)
     {
         _connection = connection;
         _input = new SmtpInput(connection);
         _services = services;
         _stopping = stopping;
-        _logger = services.Logger;
+        _logger = logger;
+        _errors = new ErrorBudget(services.Options.MaxErrors);
     }
 
     private SmtpRole Role => _connection.Listener.SmtpRole;
 
     private IPAddress Client => _connection.RemoteEndPoint.Address;
 
-    private bool MayAuthenticate =>
-        Role == SmtpRole.Submission
-        && (_connection.IsSecure || _services.Gateway.AllowPlaintextAuthOnLoopback && IPAddress.IsLoopback(Client));
+    private bool MayAuthenticate => Role == SmtpRole.Submission && _services.Authenticator.PlaintextAllowed(_connection);
 
     public async Task RunAsync()
     {
@@ -240,7 +239,7 @@ internal sealed partial class SmtpSession
         {
             if (await GetDirectoryAsync().ConfigureAwait(false) is not { } directory)
             {
-                Write(SmtpReplies.DirectoryUnavailable);
+                Reply(SmtpReplies.DirectoryUnavailable);
                 return;
             }
 
@@ -259,7 +258,7 @@ internal sealed partial class SmtpSession
         if (Role == SmtpRole.Mx)
         {
             // RFC 7208 §2.4: checked at MAIL FROM; it runs while RCPT and DATA arrive, and is awaited when DATA ends.
-            _transaction.Spf = _services.Authenticator.CheckSenderAsync(Client, _transaction.MailFrom, _helo, _services.Gateway.HostName, _connection.ConnectionClosed);
+            _transaction.Spf = _services.MessageAuthenticator.CheckSenderAsync(Client, _transaction.MailFrom, _helo, _services.Gateway.HostName, _connection.ConnectionClosed);
         }
 
         Reply(new SmtpReply(250, "2.1.0", "Sender OK"));
@@ -275,7 +274,7 @@ internal sealed partial class SmtpSession
 
         if (_transaction.Recipients.Count >= _services.Options.MaxRecipients)
         {
-            Write(SmtpReplies.TooManyRecipients);
+            Reply(SmtpReplies.TooManyRecipients);
             return;
         }
 
@@ -297,7 +296,7 @@ internal sealed partial class SmtpSession
 
         if (await GetDirectoryAsync().ConfigureAwait(false) is not { } directory)
         {
-            Write(SmtpReplies.DirectoryUnavailable);
+            Reply(SmtpReplies.DirectoryUnavailable);
             return;
         }
 
@@ -317,7 +316,7 @@ internal sealed partial class SmtpSession
         if (_transaction.AddRecipient(recipient.Key, entry, _services.Acceptor.MaxEnvelopeSize) == RecipientAddition.EnvelopeFull)
         {
             // The envelope must fit on the queue; the client sends this one and the rest in another transaction.
-            Write(SmtpReplies.TooManyRecipients);
+            Reply(SmtpReplies.TooManyRecipients);
             return;
         }
 
@@ -499,7 +498,7 @@ internal sealed partial class SmtpSession
         EnvelopeAuthentication? authentication = null;
         if (transaction.Spf is { } spf)
         {
-            var verdict = await _services.Authenticator.AuthenticateAsync(
+            var verdict = await _services.MessageAuthenticator.AuthenticateAsync(
                 _services.Gateway.HostName, await spf.ConfigureAwait(false), capture.MessageForVerification(), _connection.ConnectionClosed).ConfigureAwait(false);
             if (verdict.Reject)
             {
@@ -556,17 +555,14 @@ internal sealed partial class SmtpSession
             return;
         }
 
-        var injected = _input.DiscardBuffered();
-        if (injected > 0)
-        {
-            LogDiscardedInjection(injected);
-        }
-
         Write(new SmtpReply(220, "2.0.0", "Ready to start TLS"));
-        await _connection.Output.FlushAsync(_connection.ConnectionClosed).ConfigureAwait(false);
         try
         {
-            await _connection.StartTlsAsync(_connection.ConnectionClosed).ConfigureAwait(false);
+            var injected = await _input.StartTlsAsync(_connection.ConnectionClosed).ConfigureAwait(false);
+            if (injected > 0)
+            {
+                LogDiscardedInjection(injected);
+            }
         }
         catch (AuthenticationException ex)
         {
@@ -600,119 +596,72 @@ internal sealed partial class SmtpSession
             return;
         }
 
-        if (_services.Throttle.IsLockedOut(Client, null))
+        if (!SaslExchange.TryGetMechanism(auth.Mechanism, out var mechanism))
+        {
+            Reply(new SmtpReply(504, "5.5.4", $"Mechanism {auth.Mechanism} is not supported"));
+            return;
+        }
+
+        var authenticator = _services.Authenticator;
+        if (authenticator.IsLockedOut(Client))
         {
             Reply(SmtpReplies.AuthenticationLockedOut);
             return;
         }
 
-        var credentials = auth.Mechanism switch
+        var sasl = await SaslExchange.RunAsync(mechanism, auth.InitialResponse, ChallengeAsync, _connection.ConnectionClosed).ConfigureAwait(false);
+        switch (sasl.Status)
         {
-            "PLAIN" => await ReadPlainAsync(auth.InitialResponse).ConfigureAwait(false),
-            "LOGIN" => await ReadLoginAsync(auth.InitialResponse).ConfigureAwait(false),
-            _ => Refusal(new SmtpReply(504, "5.5.4", $"Mechanism {auth.Mechanism} is not supported")),
-        };
-        if (credentials.Refusal is { } refusal)
-        {
-            Reply(refusal);
-            return;
+            case SaslStatus.Cancelled:
+                Reply(SmtpReplies.AuthenticationCancelled);
+                return;
+            case SaslStatus.InvalidBase64:
+                Reply(SmtpReplies.InvalidBase64);
+                return;
+            case SaslStatus.Malformed:
+                Reply(new SmtpReply(501, "5.5.2", $"Malformed {auth.Mechanism.ToUpperInvariant()} response"));
+                return;
+            case SaslStatus.AuthorizationDenied:
+                // RFC 4954 §6: the authorization identity may not be used by this authentication identity.
+                Reply(new SmtpReply(535, "5.7.8", "Authorization identity differs from authentication identity"));
+                return;
         }
 
-        var (user, password) = (credentials.User!, credentials.Password!);
-        if (_services.Throttle.IsLockedOut(Client, user))
+        var result = await authenticator.AuthenticateAsync(
+            Client, sasl.User, sasl.Password, FlushAsync, _connection.ConnectionClosed).ConfigureAwait(false);
+        switch (result.Status)
         {
-            Reply(SmtpReplies.AuthenticationLockedOut);
-            return;
+            case AuthenticationStatus.Succeeded:
+                _user = result.Account;
+                Reply(new SmtpReply(235, "2.7.0", "Authentication successful"));
+                break;
+            case AuthenticationStatus.LockedOut:
+                Reply(SmtpReplies.AuthenticationLockedOut);
+                break;
+            case AuthenticationStatus.Unavailable:
+                Reply(SmtpReplies.AuthenticationUnavailable);
+                break;
+            default:
+                Reply(SmtpReplies.AuthenticationFailed);
+                break;
         }
-
-        Account? account;
-        try
-        {
-            account = await _services.Directory.AuthenticateAsync(user, password, _connection.ConnectionClosed).ConfigureAwait(false);
-        }
-        catch (DirectoryUnavailableException ex)
-        {
-            LogDirectoryUnavailable(ex);
-            Write(SmtpReplies.AuthenticationUnavailable);
-            return;
-        }
-
-        if (account is null)
-        {
-            var delay = _services.Throttle.RecordFailure(Client, user);
-            LogAuthenticationFailed(user, delay);
-            if (delay > TimeSpan.Zero)
-            {
-                await _connection.Output.FlushAsync(_connection.ConnectionClosed).ConfigureAwait(false);
-                await Task.Delay(delay, _services.Time, _connection.ConnectionClosed).ConfigureAwait(false);
-            }
-
-            Reply(SmtpReplies.AuthenticationFailed);
-            return;
-        }
-
-        _services.Throttle.RecordSuccess(Client, account.Address);
-        _user = account;
-        Reply(new SmtpReply(235, "2.7.0", "Authentication successful"));
     }
 
-    private async Task<Credentials> ReadPlainAsync(string? initialResponse)
-    {
-        var response = initialResponse ?? await ChallengeAsync("").ConfigureAwait(false);
-        if (response is null)
-        {
-            return Refusal(SmtpReplies.AuthenticationCancelled);
-        }
+    private async ValueTask FlushAsync(CancellationToken cancellationToken) =>
+        await _connection.Output.FlushAsync(cancellationToken).ConfigureAwait(false);
 
-        if (!SaslCredentials.TryDecodeBase64(response, out var message))
-        {
-            return Refusal(SmtpReplies.InvalidBase64);
-        }
-
-        return SaslCredentials.TryParsePlain(message, out var user, out var password)
-            ? new Credentials(user, password, null)
-            : Refusal(new SmtpReply(501, "5.5.2", "Malformed PLAIN response"));
-    }
-
-    private async Task<Credentials> ReadLoginAsync(string? initialResponse)
-    {
-        var userResponse = initialResponse ?? await ChallengeAsync("VXNlcm5hbWU6").ConfigureAwait(false);
-        if (userResponse is null)
-        {
-            return Refusal(SmtpReplies.AuthenticationCancelled);
-        }
-
-        if (!SaslCredentials.TryDecodeBase64(userResponse, out var user))
-        {
-            return Refusal(SmtpReplies.InvalidBase64);
-        }
-
-        var passwordResponse = await ChallengeAsync("UGFzc3dvcmQ6").ConfigureAwait(false);
-        if (passwordResponse is null)
-        {
-            return Refusal(SmtpReplies.AuthenticationCancelled);
-        }
-
-        return SaslCredentials.TryDecodeBase64(passwordResponse, out var password)
-            ? new Credentials(user, password, null)
-            : Refusal(SmtpReplies.InvalidBase64);
-    }
-
-    /// <summary>Sends a 334 challenge and reads the client's response; null when the client cancels with "*" (RFC 4954 §4).</summary>
-    private async Task<string?> ChallengeAsync(string challenge)
+    /// <summary>Sends a 334 challenge and reads the client's response line (RFC 4954 §4); null when it was too long.</summary>
+    private async ValueTask<string?> ChallengeAsync(string challenge, CancellationToken cancellationToken)
     {
         Write(new SmtpReply(334, null, challenge));
-        var (status, line) = await _input.ReadLineAsync(MaxAuthLineLength, _connection.ConnectionClosed).ConfigureAwait(false);
-        if (status == LineStatus.Closed)
+        var (status, line) = await _input.ReadLineAsync(MaxAuthLineLength, cancellationToken).ConfigureAwait(false);
+        return status switch
         {
-            throw new IOException("The client closed the connection during AUTH.");
-        }
-
-        var response = status == LineStatus.Line ? Encoding.ASCII.GetString(line) : "";
-        return response == "*" ? null : response;
+            LineStatus.Closed => throw new IOException("The client closed the connection during AUTH."),
+            LineStatus.TooLong => null,
+            _ => Encoding.ASCII.GetString(line),
+        };
     }
-
-    private static Credentials Refusal(SmtpReply reply) => new(null, null, reply);
 
     private async Task ResetTransactionAsync()
     {
@@ -723,16 +672,16 @@ internal sealed partial class SmtpSession
         }
     }
 
-    /// <summary>Writes a reply; refusals count toward <see cref="SmtpOptions.MaxErrors"/>, after which the session ends with 421.</summary>
+    /// <summary>Writes a command's reply; syntax and sequence errors count toward <see cref="SmtpOptions.MaxErrors"/> (<see cref="ErrorBudget"/>), after which the session ends with 421.</summary>
     private void Reply(SmtpReply reply)
     {
         Write(reply);
-        if (reply.IsPositive || ++_errors < _services.Options.MaxErrors)
+        if (!_errors.Record(reply.Outcome))
         {
             return;
         }
 
-        LogTooManyErrors(_errors);
+        LogTooManyErrors(_errors.Errors);
         Write(SmtpReplies.TooManyErrors);
         _closing = true;
     }
@@ -761,8 +710,6 @@ internal sealed partial class SmtpSession
     private static bool StartsWithAuth(byte[] line) =>
         line.Length > 5 && Ascii.EqualsIgnoreCase(line.AsSpan(0, 5), "AUTH "u8);
 
-    private sealed record Credentials(string? User, string? Password, SmtpReply? Refusal);
-
     [LoggerMessage(Level = LogLevel.Information, Message = "Recipient {Recipient} refused with {Code}")]
     private partial void LogRecipientRefused(string recipient, int code);
 
@@ -789,9 +736,6 @@ internal sealed partial class SmtpSession
 
     [LoggerMessage(Level = LogLevel.Information, Message = "TLS handshake failed: {Reason}")]
     private partial void LogTlsFailed(string reason);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Authentication failed for {User}; answering after {Delay}")]
-    private partial void LogAuthenticationFailed(string user, TimeSpan delay);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Closing after {Errors} refused commands")]
     private partial void LogTooManyErrors(int errors);

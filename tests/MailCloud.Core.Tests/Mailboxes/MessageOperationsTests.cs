@@ -194,6 +194,30 @@ public class MessageOperationsTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task Rows_carry_in_reply_to_and_references_for_threading_and_older_rows_read_as_having_none()
+    {
+        var harness = await MailboxTestHarness.CreateAsync(azurite);
+        var store = harness.NewStore();
+        var text = "Message-ID: <c@x>\r\nIn-Reply-To: <b@x>\r\nReferences: <a@x>\r\n <b@x>\r\nSubject: Re: t\r\n\r\nbody\r\n";
+        var appended = await store.AppendAsync(harness.AccountId, "INBOX", new MemoryStream(System.Text.Encoding.ASCII.GetBytes(text)), MessageFlags.Empty, DateTimeOffset.UtcNow, null, None);
+
+        var headers = (await harness.NewStore().GetSnapshotAsync(harness.AccountId, "INBOX", None)).Messages.Single().Headers!;
+        Assert.Equal("<b@x>", headers.InReplyTo?.Trim());
+        Assert.Equal(["<a@x>", "<b@x>"], headers.References!.Split(' ', StringSplitOptions.RemoveEmptyEntries));
+
+        // A row captured before these fields were kept.
+        var row = (await harness.RowsAsync()).Single(r => r.RowKey.StartsWith("M:", StringComparison.Ordinal));
+        row.Remove("InReplyTo");
+        row.Remove("References");
+        await harness.Storage.MailboxIndex.UpdateEntityAsync(row, row.ETag, Azure.Data.Tables.TableUpdateMode.Replace);
+        var older = (await harness.NewStore().GetSnapshotAsync(harness.AccountId, "INBOX", None)).Messages.Single();
+        Assert.Equal(appended.Uid, older.Uid);
+        Assert.Null(older.Headers!.InReplyTo);
+        Assert.Null(older.Headers.References);
+        Assert.Equal("<c@x>", older.Headers.MessageId?.Trim());
+    }
+
+    [Fact]
     public async Task Rows_carry_the_search_headers_and_the_blob_they_name_is_read_directly()
     {
         var harness = await MailboxTestHarness.CreateAsync(azurite);

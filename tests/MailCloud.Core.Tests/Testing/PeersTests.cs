@@ -25,6 +25,7 @@ public sealed class PeersTests : IDisposable
                 ["python3"] = "python3",
                 ["opendkim-genkey"] = "opendkim-tools",
                 ["opendkim-testmsg"] = "opendkim-tools",
+                ["mbsync"] = "isync",
             },
             Peers.Packages);
     }

@@ -44,14 +44,14 @@ public sealed class RelayTests(AzuriteFixture azurite, RelayDnsFixture dns) : IC
     private readonly RSA _dkimKey = RSA.Create(2048);
 
     [Fact]
-    public async Task Message_reaches_the_remote_mx_once_and_dkim_signed()
+    public async Task Submitted_mail_reaches_the_remote_mx_once_and_dkim_signed()
     {
         await using var remote = new RemoteMta();
         await using var host = await CreateHostAsync(remote.Port);
         await SenderAsync(host);
         await host.StartAsync();
 
-        await host.SubmitAsync("sender@example.test", ["bob@remote.test"], PipelineTestHost.NewMessage("sender@example.test", "bob@remote.test", "over the wire"));
+        await host.SubmitAsync("sender@example.test", ["bob@remote.test"], PipelineTestHost.NewMessage("sender@example.test", "bob@remote.test", "over the wire"), authenticatedUser: "sender@example.test");
 
         await WaitForAsync(() => remote.Received.Count >= 1);
         await host.WaitForIdleAsync();
@@ -146,6 +146,55 @@ public sealed class RelayTests(AzuriteFixture azurite, RelayDnsFixture dns) : IC
         Assert.StartsWith("SRS0=", received.MailFrom);
         Assert.EndsWith("=elsewhere.test=someone@example.test", received.MailFrom);
     }
+
+    [Fact]
+    public async Task Mail_from_outside_forwarded_through_an_alias_is_arc_sealed_and_never_dkim_signed_as_ours()
+    {
+        // An outsider writes From: ceo@example.test to an alias of ours that forwards to a remote
+        // address: the copy that leaves must not carry our DKIM signature (it would make the forgery
+        // pass DMARC at the next hop); it carries our ARC seal with what we saw on arrival.
+        await using var remote = new RemoteMta();
+        await using var host = await CreateHostAsync(remote.Port);
+        await SenderAsync(host);
+        await host.Directory.AddAliasAsync("forward@example.test", ["carol@remote.test"], default);
+        await host.StartAsync();
+        var verdict = new Core.Queueing.EnvelopeAuthentication { Spf = "fail", Dkim = "none", Dmarc = "fail", FromDomain = "example.test" };
+
+        await host.SubmitAsync("forger@elsewhere.test", ["forward@example.test"], PipelineTestHost.NewMessage("ceo@example.test", "forward@example.test", "wire the money"), authentication: verdict);
+
+        await WaitForAsync(() => remote.Received.Count >= 1);
+        var message = MimeMessage.Load(new MemoryStream(Assert.Single(remote.Received).Data));
+        Assert.Equal("wire the money", message.Subject);
+        Assert.Equal(-1, message.Headers.IndexOf(HeaderId.DkimSignature));
+        Assert.Equal($"i=1; {PipelineTestHost.HostName}; spf=fail; dkim=none; dmarc=fail", Normalize(message.Headers[HeaderId.ArcAuthenticationResults] ?? ""));
+        Assert.Contains("cv=none", message.Headers[HeaderId.ArcSeal], StringComparison.Ordinal);
+        var arc = await new ArcVerifier(new TestKeyLocator(_dkimKey)).VerifyAsync(message);
+        Assert.Equal(ArcSignatureValidationResult.Pass, arc.Chain);
+    }
+
+    [Fact]
+    public async Task A_bounce_we_generate_is_dkim_signed_by_the_domain_above_our_host_name()
+    {
+        // The DSN's From: is MAILER-DAEMON@mx.example.test; example.test's key aligns with it (relaxed).
+        await using var remote = new RemoteMta();
+        await using var host = await CreateHostAsync(remote.Port, new Dictionary<string, string?> { ["Pipeline:HostName"] = "mx.example.test" });
+        await SenderAsync(host);
+        await host.StartAsync();
+
+        // Mail from a remote sender to an address we do not have: the DSN goes back out through the relay.
+        await host.SubmitAsync("bob@remote.test", ["nobody@example.test"], PipelineTestHost.NewMessage("bob@remote.test", "nobody@example.test", "anyone there?"));
+
+        await WaitForAsync(() => remote.Received.Count >= 1);
+        var received = Assert.Single(remote.Received);
+        Assert.Equal("", received.MailFrom);
+        var message = MimeMessage.Load(new MemoryStream(received.Data));
+        var signature = message.Headers.IndexOf(HeaderId.DkimSignature);
+        Assert.True(signature >= 0, "no DKIM-Signature on the DSN");
+        Assert.Contains("d=example.test", message.Headers[signature].Value, StringComparison.Ordinal);
+        Assert.True(await new DkimVerifier(new TestKeyLocator(_dkimKey)).VerifyAsync(message, message.Headers[signature]));
+    }
+
+    private static string Normalize(string header) => string.Join(' ', header.Split([' ', '\t', '\r', '\n'], StringSplitOptions.RemoveEmptyEntries));
 
     private Task<PipelineTestHost> CreateHostAsync(int mxPort, IDictionary<string, string?>? extra = null) =>
         RelayTestHosts.CreateAsync(azurite, dns.Dns, mxPort, _dkimKey, extra);

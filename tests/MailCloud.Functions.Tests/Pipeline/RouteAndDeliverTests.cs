@@ -28,6 +28,27 @@ public sealed class RouteAndDeliverTests(AzuriteFixture azurite)
         Assert.Equal("alice@example.test", message.Headers["Delivered-To"]);
     }
 
+    [Theory]
+    [InlineData("this first line is no header field\r\nSubject: x\r\n\r\nbody\r\n")]
+    [InlineData("Subject: a header that never ends")]
+    [InlineData("\0\u0001\u0002 binary\r\n\r\n")]
+    public async Task A_message_mimekit_cannot_parse_as_headers_is_still_delivered_as_it_came(string content)
+    {
+        // SMTP stores what the client sent after its own trace field; nothing downstream may refuse it.
+        await using var host = await PipelineTestHost.CreateAsync(azurite);
+        var alice = await SetUpAsync(host, "alice@example.test");
+        await host.StartAsync();
+
+        await host.SubmitRawAsync("m" + Guid.NewGuid().ToString("N"), Sender, ["alice@example.test"], System.Text.Encoding.Latin1.GetBytes(content));
+
+        await host.WaitForInboxAsync(alice.Id);
+        var stored = Assert.Single((await host.Mailboxes.GetSnapshotAsync(alice.Id, "INBOX", CancellationToken.None)).Messages);
+        await using var bytes = await host.Mailboxes.OpenMessageAsync(stored);
+        var text = await new StreamReader(bytes, System.Text.Encoding.Latin1).ReadToEndAsync();
+        Assert.EndsWith(content, text, StringComparison.Ordinal);
+        Assert.Empty(await host.Transport.PeekDeadLettersAsync(host.Queues.InboundQueue, 10, CancellationToken.None));
+    }
+
     [Fact]
     public async Task Alias_to_two_accounts_delivers_to_both()
     {

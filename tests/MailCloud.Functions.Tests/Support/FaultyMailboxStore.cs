@@ -33,6 +33,8 @@ public sealed class FaultyMailboxStore(IMailboxStore inner, FailAfterAppend faul
     public Task RenameFolderAsync(string accountId, string oldName, string newName, CancellationToken cancellationToken) => inner.RenameFolderAsync(accountId, oldName, newName, cancellationToken);
     public Task DeleteFolderAsync(string accountId, string name, CancellationToken cancellationToken) => inner.DeleteFolderAsync(accountId, name, cancellationToken);
     public Task SetSubscribedAsync(string accountId, string name, bool subscribed, CancellationToken cancellationToken) => inner.SetSubscribedAsync(accountId, name, subscribed, cancellationToken);
+
+    public Task<IReadOnlyList<string>> ListSubscriptionsAsync(string accountId, CancellationToken cancellationToken) => inner.ListSubscriptionsAsync(accountId, cancellationToken);
     public Task<FolderStatus> GetStatusAsync(string accountId, string folder, CancellationToken cancellationToken) => inner.GetStatusAsync(accountId, folder, cancellationToken);
     public Task<RecentClaim> ClaimRecentAsync(string accountId, string folder, uint knownUidNext, CancellationToken cancellationToken) => inner.ClaimRecentAsync(accountId, folder, knownUidNext, cancellationToken);
     public Task<string> GetChangeTokenAsync(string accountId, string folder, CancellationToken cancellationToken) => inner.GetChangeTokenAsync(accountId, folder, cancellationToken);

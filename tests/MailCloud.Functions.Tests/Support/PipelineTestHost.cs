@@ -81,17 +81,34 @@ public sealed class PipelineTestHost : IAsyncDisposable
     }
 
     /// <summary>Accepts a message as the gateway does: spool blob first, then the "inbound" envelope.</summary>
-    public async Task<MessageEnvelope> SubmitAsync(string mailFrom, IReadOnlyList<string> recipients, MimeMessage message, DsnReturn? ret = null, DateTimeOffset? receivedAt = null)
+    /// <param name="authenticatedUser">Set for mail a user submitted after AUTH; null for mail that came in on the MX.</param>
+    /// <param name="authentication">The arrival verdicts the gateway would have put in the envelope.</param>
+    public async Task<MessageEnvelope> SubmitAsync(
+        string mailFrom,
+        IReadOnlyList<string> recipients,
+        MimeMessage message,
+        DsnReturn? ret = null,
+        DateTimeOffset? receivedAt = null,
+        string? authenticatedUser = null,
+        EnvelopeAuthentication? authentication = null)
     {
         var messageId = "m" + Guid.NewGuid().ToString("N");
         var raw = new MemoryStream();
         await message.WriteToAsync(raw);
-        var envelope = await SubmitRawAsync(messageId, mailFrom, recipients, raw.ToArray(), ret, receivedAt);
+        var envelope = await SubmitRawAsync(messageId, mailFrom, recipients, raw.ToArray(), ret, receivedAt, authenticatedUser, authentication);
         return envelope;
     }
 
     /// <param name="receivedAt">When we accepted it; by default the host's clock now. Older is what a replay carries.</param>
-    public async Task<MessageEnvelope> SubmitRawAsync(string messageId, string mailFrom, IReadOnlyList<string> recipients, byte[] raw, DsnReturn? ret = null, DateTimeOffset? receivedAt = null)
+    public async Task<MessageEnvelope> SubmitRawAsync(
+        string messageId,
+        string mailFrom,
+        IReadOnlyList<string> recipients,
+        byte[] raw,
+        DsnReturn? ret = null,
+        DateTimeOffset? receivedAt = null,
+        string? authenticatedUser = null,
+        EnvelopeAuthentication? authentication = null)
     {
         string spoolBlob;
         long size;
@@ -110,10 +127,13 @@ public sealed class PipelineTestHost : IAsyncDisposable
             SpoolBlob = spoolBlob,
             MailFrom = mailFrom,
             Recipients = [.. recipients.Select(r => new EnvelopeRecipient { Address = r })],
-            ReceivedFrom = new ReceivedFrom { RemoteIp = "127.0.0.1", Helo = "client.test", Listener = "mx" },
+            ReceivedFrom = authenticatedUser is null
+                ? new ReceivedFrom { RemoteIp = "127.0.0.1", Helo = "client.test", Listener = "mx" }
+                : new ReceivedFrom { RemoteIp = "127.0.0.1", Helo = "client.test", Listener = "submission", AuthenticatedUser = authenticatedUser },
             ReceivedAt = receivedAt ?? Services.GetRequiredService<TimeProvider>().GetUtcNow(),
             Size = size,
             Return = ret,
+            Authentication = authentication,
         };
         await Transport.SendAsync(Queues.InboundQueue, new OutgoingMessage(messageId, EnvelopeSerializer.Serialize(envelope)), null, CancellationToken.None);
         return envelope;

@@ -54,6 +54,22 @@ internal sealed class ImapRawClient : IAsyncDisposable
         throw new EndOfStreamException("Connection closed before the tagged response. Got: " + string.Join(" | ", lines));
     }
 
+    /// <summary>Sends NOOP (at most 100 times, 100 ms apart) until the responses seen so far satisfy <paramref name="done"/>; returns them.</summary>
+    public async Task<List<string>> NoopUntilAsync(Func<List<string>, bool> done)
+    {
+        var seen = new List<string>();
+        for (var i = 0; i < 100 && !done(seen); i++)
+        {
+            seen.AddRange(await CommandAsync("n", "NOOP"));
+            if (!done(seen))
+            {
+                await Task.Delay(100);
+            }
+        }
+
+        return seen;
+    }
+
     public async Task LoginAsync() =>
         Assert.StartsWith("L OK", (await CommandAsync("L", $"LOGIN {ImapTestServer.User} \"{ImapTestServer.Password}\""))[^1], StringComparison.Ordinal);
 

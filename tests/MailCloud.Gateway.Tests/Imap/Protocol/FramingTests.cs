@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Text;
+using MailCloud.Gateway.Hosting;
 using MailCloud.Gateway.Imap.Protocol;
 
 namespace MailCloud.Gateway.Tests.Imap.Protocol;
@@ -10,9 +11,9 @@ public class FramingTests
     public void Takes_one_line_at_a_time_and_strips_the_line_end()
     {
         var buffer = ProtocolTestInput.Bytes("a1 NOOP\r\na2 CAPA");
-        Assert.Equal(ImapFraming.LineResult.Complete, ImapFraming.TryReadLine(ref buffer, 100, out var line));
+        Assert.Equal(LineFraming.LineResult.Complete, LineFraming.TryReadLine(ref buffer, 100, out var line));
         Assert.Equal("a1 NOOP", Encoding.ASCII.GetString(line.ToArray()));
-        Assert.Equal(ImapFraming.LineResult.Incomplete, ImapFraming.TryReadLine(ref buffer, 100, out _));
+        Assert.Equal(LineFraming.LineResult.Incomplete, LineFraming.TryReadLine(ref buffer, 100, out _));
         Assert.Equal("a2 CAPA", Encoding.ASCII.GetString(buffer.ToArray()));
     }
 
@@ -20,7 +21,18 @@ public class FramingTests
     public void Refuses_a_line_longer_than_the_limit_before_it_ends()
     {
         var buffer = ProtocolTestInput.Bytes(new string('x', 101));
-        Assert.Equal(ImapFraming.LineResult.TooLong, ImapFraming.TryReadLine(ref buffer, 100, out _));
+        Assert.Equal(LineFraming.LineResult.TooLong, LineFraming.TryReadLine(ref buffer, 100, out _));
+        Assert.Equal(101, buffer.Length); // not consumed: its end has not arrived
+    }
+
+    [Fact]
+    public void Consumes_a_line_too_long_whose_end_has_arrived()
+    {
+        var buffer = ProtocolTestInput.Bytes(new string('x', 100) + "\r\na2 NOOP\n");
+        Assert.Equal(LineFraming.LineResult.TooLong, LineFraming.TryReadLine(ref buffer, 100, out _)); // the CR counts
+        Assert.Equal(LineFraming.LineResult.Complete, LineFraming.TryReadLine(ref buffer, 100, out var next));
+        Assert.Equal("a2 NOOP", Encoding.ASCII.GetString(next.ToArray())); // a bare LF is tolerated
+        Assert.True(buffer.IsEmpty);
     }
 
     [Theory]

@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.IO.Pipelines;
 using System.Text;
 using MailCloud.Gateway.Imap.Protocol;
 
@@ -9,14 +8,10 @@ public class MessageStructureTests
 {
     private static async Task<string> RenderAsync(Action<ImapResponseWriter, MessageStructure> render, bool utf8 = false)
     {
-        await using var structure = await MessageStructure.LoadAsync(TestMessages.Stream(TestMessages.Multipart), 2000, 64 * 1024, CancellationToken.None);
-        var pipe = new Pipe();
-        var writer = new ImapResponseWriter(pipe.Writer) { Utf8Enabled = utf8 };
-        render(writer, structure);
-        await writer.FlushAsync(CancellationToken.None);
-        await pipe.Writer.CompleteAsync();
-        var result = await pipe.Reader.ReadAsync();
-        return Encoding.UTF8.GetString(result.Buffer.ToArray());
+        await using var structure = await MessageStructure.LoadAsync(TestMessages.Stream(TestMessages.Multipart), new MemoryStream(), CancellationToken.None);
+        var output = new ArrayBufferWriter<byte>();
+        render(new ImapResponseWriter(output) { Utf8Enabled = utf8 }, structure);
+        return Encoding.UTF8.GetString(output.WrittenSpan);
     }
 
     [Fact]
@@ -73,7 +68,7 @@ public class MessageStructureTests
     [InlineData(new[] { 2 }, "JVBERi0xLjQKJcOkw7zDtsOfCg==")]
     public async Task Part_offsets_delimit_the_part_bodies(int[] path, string body)
     {
-        await using var structure = await MessageStructure.LoadAsync(TestMessages.Stream(TestMessages.Multipart), 2000, 64 * 1024, CancellationToken.None);
+        await using var structure = await MessageStructure.LoadAsync(TestMessages.Stream(TestMessages.Multipart), new MemoryStream(), CancellationToken.None);
         var part = structure.FindPart(path);
         Assert.NotNull(part);
         var offsets = structure.OffsetsOf(part);
@@ -83,7 +78,7 @@ public class MessageStructureTests
     [Fact]
     public async Task Unknown_parts_are_not_found()
     {
-        await using var structure = await MessageStructure.LoadAsync(TestMessages.Stream(TestMessages.Multipart), 2000, 64 * 1024, CancellationToken.None);
+        await using var structure = await MessageStructure.LoadAsync(TestMessages.Stream(TestMessages.Multipart), new MemoryStream(), CancellationToken.None);
         Assert.Null(structure.FindPart([3]));
         Assert.Null(structure.FindPart([2, 1]));
         Assert.Null(structure.FindPart([1, 1, 1]));
@@ -91,12 +86,10 @@ public class MessageStructureTests
 
     private static async Task<string> BodyStructureOfAsync(string message)
     {
-        await using var structure = await MessageStructure.LoadAsync(TestMessages.Stream(message), message.Length, 64 * 1024, CancellationToken.None);
-        using var output = new MemoryStream();
-        var writer = new ImapResponseWriter(PipeWriter.Create(output));
-        BodyStructureWriter.Write(writer, structure, extended: true);
-        await writer.FlushAsync(CancellationToken.None);
-        return Encoding.UTF8.GetString(output.ToArray());
+        await using var structure = await MessageStructure.LoadAsync(TestMessages.Stream(message), new MemoryStream(), CancellationToken.None);
+        var output = new ArrayBufferWriter<byte>();
+        BodyStructureWriter.Write(new ImapResponseWriter(output), structure, extended: true);
+        return Encoding.UTF8.GetString(output.WrittenSpan);
     }
 
     [Fact]

@@ -1,15 +1,17 @@
 using MailCloud.Gateway.Hosting;
 using MailCloud.Gateway.Smtp.Protocol;
+using MailCloud.Gateway.Smtp.Session;
+using Microsoft.Extensions.Logging;
 
-namespace MailCloud.Gateway.Smtp.Session;
+namespace MailCloud.Gateway.Smtp;
 
 /// <summary>Runs an <see cref="SmtpSession"/> for every connection on an SMTP listener.</summary>
-internal sealed class SmtpSessionHandler(SmtpSessionServices services) : IProtocolSessionHandler
+internal sealed class SmtpSessionHandler(SmtpServices services, ILogger<SmtpSession> logger) : IProtocolSessionHandler
 {
     public MailProtocol Protocol => MailProtocol.Smtp;
 
     public Task RunAsync(IProtocolConnection connection, CancellationToken stopping) =>
-        new SmtpSession(connection, services, stopping).RunAsync();
+        new SmtpSession(connection, services, logger, stopping).RunAsync();
 
     /// <summary>RFC 5321 §3.1: a server that cannot serve may greet with 421 and close.</summary>
     public async Task RejectAsync(IProtocolConnection connection, ConnectionRefusal refusal, CancellationToken cancellationToken)

@@ -1,29 +1,27 @@
 using MailCloud.Core.Authentication;
 using MailCloud.Core.Directory;
 using MailCloud.Gateway.Hosting;
+using MailCloud.Gateway.Security;
 using MailCloud.Gateway.Smtp.Acceptance;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace MailCloud.Gateway.Smtp.Session;
 
-/// <summary>What every SMTP session shares: options, the directory, acceptance, sender authentication, the throttle, the clock.</summary>
-internal sealed class SmtpSessionServices(
+/// <summary>What every SMTP session shares (one instance, from DI, as for IMAP and POP3): options, the directory, acceptance, sender authentication (SPF, DKIM, DMARC), the user authenticator, the clock.</summary>
+internal sealed class SmtpServices(
     IOptions<SmtpOptions> options,
     IOptions<GatewayOptions> gateway,
     IMailDirectory directory,
     MessageAcceptor acceptor,
-    MessageAuthenticator authenticator,
-    IAuthenticationThrottle throttle,
-    TimeProvider time,
-    ILogger<SmtpSession> logger)
+    MessageAuthenticator messageAuthenticator,
+    UserAuthenticator authenticator,
+    TimeProvider time)
 {
     public SmtpOptions Options { get; } = options.Value;
     public GatewayOptions Gateway { get; } = gateway.Value;
     public IMailDirectory Directory { get; } = directory;
     public MessageAcceptor Acceptor { get; } = acceptor;
-    public MessageAuthenticator Authenticator { get; } = authenticator;
-    public IAuthenticationThrottle Throttle { get; } = throttle;
+    public MessageAuthenticator MessageAuthenticator { get; } = messageAuthenticator;
+    public UserAuthenticator Authenticator { get; } = authenticator;
     public TimeProvider Time { get; } = time;
-    public ILogger Logger { get; } = logger;
 }

@@ -1,0 +1,38 @@
+using MailCloud.Core.ClientSetup;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace MailCloud.Cli.Local;
+
+/// <summary>
+/// Local mode's HTTP surface for <see cref="ClientSetupRequests"/>, on the gateway's HTTP port beside
+/// /healthz (in Azure the same requests reach an HTTP-triggered function).
+/// </summary>
+public static class ClientSetupEndpoints
+{
+    public static IEndpointRouteBuilder MapClientSetup(this IEndpointRouteBuilder endpoints)
+    {
+        foreach (var path in ClientSetupRequests.Paths)
+        {
+            endpoints.MapMethods(path, [HttpMethods.Get, HttpMethods.Head, HttpMethods.Post], AnswerAsync);
+        }
+
+        return endpoints;
+    }
+
+    private static async Task AnswerAsync(HttpContext context)
+    {
+        var request = context.Request;
+        var answer = await context.RequestServices.GetRequiredService<ClientSetupRequests>().HandleAsync(
+            new ClientSetupRequest(request.Method, request.Path.Value ?? "/", request.Host.Host, request.Query["emailaddress"].FirstOrDefault(), request.Body),
+            context.RequestAborted);
+        context.Response.StatusCode = answer.Status;
+        context.Response.ContentType = answer.ContentType;
+        if (!HttpMethods.IsHead(request.Method))
+        {
+            await context.Response.WriteAsync(answer.Body, context.RequestAborted);
+        }
+    }
+}
