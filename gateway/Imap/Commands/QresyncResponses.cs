@@ -10,7 +10,7 @@ namespace MailCloud.Gateway.Imap.Commands;
 /// they reach, §3.2.5.2) and, at SELECT, the messages changed since. Written for SELECT/EXAMINE with the
 /// QRESYNC parameter (§3.2.5) and UID FETCH with the VANISHED modifier (§3.2.6).
 /// </summary>
-public static class QresyncResponses
+internal static class QresyncResponses
 {
     /// <summary>§3.2.5: VANISHED (EARLIER) for the known UIDs gone since the MODSEQ, then FETCH (UID FLAGS MODSEQ) of those changed since.</summary>
     public static async Task WriteSelectResyncAsync(ImapSession session, QresyncParameters qresync, CancellationToken cancellationToken)
