@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using System.Xml.Linq;
 using MailCloud.Cli.Commands;
@@ -43,8 +42,8 @@ public sealed class DevHostFixture : IAsyncLifetime
         }
 
         var listeners = DefaultListeners.Copy(DefaultListeners.Dev);
-        listeners.ForEach(l => l.Port = FreePort());
-        var healthPort = FreePort();
+        listeners.ForEach(l => l.Port = FreePorts.Next());
+        var healthPort = FreePorts.Next();
         var settings = _azurite.CreateIsolatedSettings();
         settings["Logging:LogLevel:Default"] = "Warning";
         settings["Gateway:HostName"] = "localhost";
@@ -78,12 +77,6 @@ public sealed class DevHostFixture : IAsyncLifetime
         await _azurite.DisposeAsync();
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }
 
 
@@ -182,6 +175,14 @@ public sealed class ClientSetupTests(DevHostFixture host) : IClassFixture<DevHos
         using var response = await _http.PostAsync("/autodiscover/autodiscover.xml", new StringContent(body, Encoding.UTF8, "text/xml"));
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.DoesNotContain("root:", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Autodiscover_for_a_domain_not_hosted_here_is_not_found()
+    {
+        const string body = "<Autodiscover xmlns=\"http://schemas.microsoft.com/exchange/autodiscover/outlook/requestschema/2006\"><Request><EMailAddress>eve@elsewhere.example</EMailAddress></Request></Autodiscover>";
+        using var response = await _http.PostAsync("/autodiscover/autodiscover.xml", new StringContent(body, Encoding.UTF8, "text/xml"));
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
     }
 
     [Fact]

@@ -29,8 +29,8 @@ public class PipelineCommandTests(AzuriteFixture azurite)
         await new StorageClients(Options.Create(StorageOf(environment))).EnsureContainersAsync(CancellationToken.None);
         Assert.Equal(0, (await cli.RunAsync("domain", "add", "example.test")).ExitCode);
         Assert.Equal(0, (await cli.RunAsync("account", "add", Account, "--password", Password)).ExitCode);
-        var smtpPort = FreePort();
-        var imapPort = FreePort();
+        var smtpPort = FreePorts.Next();
+        var imapPort = FreePorts.Next();
         var gatewayCli = new MailCloudProcess(StorageOf(environment), new Dictionary<string, string>(environment)
         {
             ["Gateway__HealthPort"] = "0",
@@ -150,10 +150,4 @@ public class PipelineCommandTests(AzuriteFixture azurite)
         }
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }

@@ -1,4 +1,6 @@
 using MimeKit.Cryptography;
+using Org.BouncyCastle.Crypto;
+using Org.BouncyCastle.OpenSsl;
 using Microsoft.Extensions.Options;
 
 namespace MailCloud.Core.Pipeline.Relay;
@@ -21,9 +23,11 @@ public sealed class DkimKeyOptions
 
     public string? PrivateKeyPath { get; set; }
 
-    internal DkimSigner CreateSigner()
+    internal DkimSigner CreateSigner() => CreateSigner(LoadPrivateKey());
+
+    internal DkimSigner CreateSigner(AsymmetricKeyParameter privateKey)
     {
-        var signer = new DkimSigner(OpenPrivateKey(), Domain, Selector);
+        var signer = new DkimSigner(privateKey, Domain, Selector);
 
         // RFC 6376 §3.4: relaxed/relaxed survives the header folding and whitespace changes MTAs make.
         signer.HeaderCanonicalizationAlgorithm = DkimCanonicalizationAlgorithm.Relaxed;
@@ -31,11 +35,17 @@ public sealed class DkimKeyOptions
         return signer;
     }
 
-    /// <summary>The private key as MimeKit reads it (PEM).</summary>
-    internal Stream OpenPrivateKey() =>
-        PrivateKeyPem is { Length: > 0 } pem
-            ? new MemoryStream(System.Text.Encoding.ASCII.GetBytes(pem), writable: false)
-            : File.OpenRead(PrivateKeyPath!);
+    /// <summary>The private key from its PEM (PKCS#1 or PKCS#8), parsed once and shared by the DKIM signer and the ARC sealer.</summary>
+    internal AsymmetricKeyParameter LoadPrivateKey()
+    {
+        using var text = PrivateKeyPem is { Length: > 0 } pem ? new StringReader(pem) : (TextReader)File.OpenText(PrivateKeyPath!);
+        return new PemReader(text).ReadObject() switch
+        {
+            AsymmetricCipherKeyPair pair => pair.Private,
+            AsymmetricKeyParameter { IsPrivate: true } key => key,
+            _ => throw new FormatException($"The DKIM key for {Domain} is not a private key in PEM."),
+        };
+    }
 }
 
 /// <summary>Loads every key at start, so a broken key fails the host rather than the first relay.</summary>

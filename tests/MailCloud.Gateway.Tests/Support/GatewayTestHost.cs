@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using System.Security.Cryptography.X509Certificates;
 using MailCloud.Core.Configuration;
 using MailCloud.Core.Directory;
@@ -100,7 +99,7 @@ public sealed class GatewayTestHost : IAsyncDisposable
         var certificate = SelfSignedCertificate.Create(HostName);
         var certificatePath = Path.Combine(Path.GetTempPath(), $"mailcloud-test-{Guid.NewGuid():N}.pfx");
         SelfSignedCertificate.SavePfx(certificate, certificatePath);
-        var healthPort = FreePort();
+        var healthPort = FreePorts.Next();
 
         var app = GatewayApplication.Build(configuration, DefaultListeners.Dev, services =>
         {
@@ -179,10 +178,4 @@ public sealed class GatewayTestHost : IAsyncDisposable
         File.Delete(_certificatePath);
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }
