@@ -145,6 +145,14 @@ public sealed partial class BlobMailDirectory : IMailDirectory
     public Task SetAccountEnabledAsync(string address, bool enabled, CancellationToken cancellationToken) =>
         UpdateAsync($"{(enabled ? "enable" : "disable")} account {address}", d => d.UpdateAccount(address, a => a with { Enabled = enabled }), cancellationToken);
 
+    public async Task<Account> SetLimitsAsync(string address, Func<AccountLimits, AccountLimits> change, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(change);
+        Account? changed = null;
+        await UpdateAsync($"set the limits of {address}", d => changed = d.SetLimits(address, change), cancellationToken).ConfigureAwait(false);
+        return changed!;
+    }
+
     public Task AddAliasAsync(string address, IReadOnlyList<string> targets, CancellationToken cancellationToken) =>
         UpdateAsync($"add alias {address}", d => d.AddAlias(address, targets), cancellationToken);
 

@@ -79,11 +79,7 @@ internal sealed class DirectoryDraft
     public Account AddAccount(string id, string address, string passwordHash, string? displayName, long quotaBytes, DateTimeOffset createdAt)
     {
         var parsed = ParseNewAddress(address);
-        if (quotaBytes <= 0)
-        {
-            throw new DirectoryException($"The quota must be a positive number of bytes, not {quotaBytes}.");
-        }
-
+        ValidateLimits(new AccountLimits(quotaBytes, null));
         var account = new Account(id, parsed.ToString(), string.IsNullOrWhiteSpace(displayName) ? null : displayName.Trim(), passwordHash, quotaBytes, Enabled: true, createdAt);
         _accounts.Add(parsed.Key, account);
         return account;
@@ -100,6 +96,15 @@ internal sealed class DirectoryDraft
     {
         var key = RequireEntry(_accounts, address, "account");
         _accounts[key] = update(_accounts[key]);
+    }
+
+    public Account SetLimits(string address, Func<AccountLimits, AccountLimits> change)
+    {
+        var key = RequireEntry(_accounts, address, "account");
+        var account = _accounts[key];
+        var limits = change(new AccountLimits(account.QuotaBytes, account.QuotaMessages));
+        ValidateLimits(limits);
+        return _accounts[key] = account with { QuotaBytes = limits.QuotaBytes, QuotaMessages = limits.QuotaMessages };
     }
 
     public void AddAlias(string address, IReadOnlyList<string> targets)
@@ -151,6 +156,19 @@ internal sealed class DirectoryDraft
         var key = RequireEntry(_lists, address, "list");
         RequireUnreferenced(key);
         _lists.Remove(key);
+    }
+
+    private static void ValidateLimits(AccountLimits limits)
+    {
+        if (limits.QuotaBytes <= 0)
+        {
+            throw new DirectoryException($"The quota must be a positive number of bytes, not {limits.QuotaBytes}.");
+        }
+
+        if (limits.QuotaMessages <= 0)
+        {
+            throw new DirectoryException($"The message limit must be a positive number of messages, not {limits.QuotaMessages}.");
+        }
     }
 
     private static string Key(string storedAddress) => EmailAddress.Parse(storedAddress).Key;

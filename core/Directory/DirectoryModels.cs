@@ -5,7 +5,9 @@ public sealed record HostedDomain(string Name, string? CatchAll = null);
 
 /// <summary>
 /// A mailbox owner. <see cref="Id"/> is stable and never derived from the address, so the
-/// mailbox store's blob paths never contain user input.
+/// mailbox store's blob paths never contain user input. <see cref="QuotaBytes"/> limits the
+/// octets of all its messages and <see cref="QuotaMessages"/>, when set, their number (RFC 9208
+/// STORAGE and MESSAGE).
 /// </summary>
 public sealed record Account(
     string Id,
@@ -14,7 +16,14 @@ public sealed record Account(
     string PasswordHash,
     long QuotaBytes,
     bool Enabled,
-    DateTimeOffset CreatedAt);
+    DateTimeOffset CreatedAt)
+{
+    /// <summary>The most messages the account may hold over all its folders; null (and in directories written before it existed, absent) means no limit.</summary>
+    public long? QuotaMessages { get; init; }
+}
+
+/// <summary>An account's limits: octets (always limited) and, optionally, messages.</summary>
+public sealed record AccountLimits(long QuotaBytes, long? QuotaMessages);
 
 /// <summary>An address that forwards to one or more local or remote addresses.</summary>
 public sealed record Alias(string Address, IReadOnlyList<string> Targets);

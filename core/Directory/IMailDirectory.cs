@@ -32,6 +32,13 @@ public interface IMailDirectory
     Task SetPasswordAsync(string address, string password, CancellationToken cancellationToken);
     Task SetAccountEnabledAsync(string address, bool enabled, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Changes an account's limits: <paramref name="change"/> is given the current ones and returns the
+    /// new, inside the directory's compare-and-swap (so it is applied again to what another change left).
+    /// Refused unless every limit is positive. Returns the account as changed.
+    /// </summary>
+    Task<Account> SetLimitsAsync(string address, Func<AccountLimits, AccountLimits> change, CancellationToken cancellationToken);
+
     Task AddAliasAsync(string address, IReadOnlyList<string> targets, CancellationToken cancellationToken);
     Task RemoveAliasAsync(string address, CancellationToken cancellationToken);
 

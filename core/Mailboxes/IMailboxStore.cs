@@ -161,11 +161,15 @@ public abstract class MailboxException(string message, Exception? inner = null) 
 public sealed class MailboxStoreUnavailableException(string message, Exception? inner = null) : MailboxException(message, inner);
 
 /// <summary>The change would take the account past its quota; nothing was stored (RFC 9208 OVERQUOTA).</summary>
-public sealed class MailboxQuotaExceededException(long usedBytes, long addedBytes, long maxBytes)
-    : MailboxException($"The mailbox uses {usedBytes} of {maxBytes} bytes; {addedBytes} more do not fit.")
+public sealed class MailboxQuotaExceededException(QuotaUsage usage, MailboxQuota quota, long addedBytes, long addedMessages)
+    : MailboxException($"The mailbox holds {usage.MessageCount} messages in {usage.UsedBytes} bytes (limits: {Limit(quota.MaxBytes)} bytes, {Limit(quota.MaxMessages)} messages); {addedMessages} more in {addedBytes} bytes do not fit.")
 {
-    public long UsedBytes { get; } = usedBytes;
-    public long MaxBytes { get; } = maxBytes;
+    /// <summary>The usage before the refused change.</summary>
+    public QuotaUsage Usage { get; } = usage;
+
+    public MailboxQuota Quota { get; } = quota;
+
+    private static string Limit(long max) => max > 0 ? max.ToString(System.Globalization.CultureInfo.InvariantCulture) : "no limit";
 }
 
 /// <summary>The account has as many folders as it may (RFC 5530 LIMIT).</summary>

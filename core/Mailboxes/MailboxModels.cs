@@ -172,12 +172,29 @@ public sealed record StoreFlagsResult(IReadOnlyList<MessageSummary> Changed, IRe
 /// <summary>UIDPLUS (RFC 4315) COPYUID data: source UIDs mapped to new UIDs in the destination.</summary>
 public sealed record CopyResult(uint DestinationUidValidity, IReadOnlyList<(uint SourceUid, uint DestinationUid)> Mapping);
 
+/// <summary>What an account uses of the resources its quota limits (RFC 9208 §5.1 STORAGE, §5.2 MESSAGE).</summary>
 public sealed record QuotaUsage(long UsedBytes, long MessageCount);
 
-/// <summary>An account's storage limit, checked inside each change's transaction; 0 means none.</summary>
-public readonly record struct MailboxQuota(long MaxBytes)
+/// <summary>
+/// An account's limits, checked inside each change's transaction: octets (RFC 9208 STORAGE) and
+/// messages over all its folders (MESSAGE); 0 means no limit.
+/// </summary>
+public readonly record struct MailboxQuota(long MaxBytes, long MaxMessages = 0)
 {
     public static MailboxQuota Unlimited => default;
 
-    public bool Allows(long usedBytes) => MaxBytes <= 0 || usedBytes <= MaxBytes;
+    public bool LimitsMessages => MaxMessages > 0;
+
+    /// <summary>Refuses a change that would take <paramref name="usage"/> past any limit (RFC 9208 §4.3: nothing is stored).</summary>
+    /// <exception cref="MailboxQuotaExceededException">The change does not fit.</exception>
+    public void EnsureRoomFor(QuotaUsage usage, long addedBytes, long addedMessages)
+    {
+        ArgumentNullException.ThrowIfNull(usage);
+        var bytesFit = MaxBytes <= 0 || usage.UsedBytes + addedBytes <= MaxBytes;
+        var messagesFit = !LimitsMessages || usage.MessageCount + addedMessages <= MaxMessages;
+        if (!bytesFit || !messagesFit)
+        {
+            throw new MailboxQuotaExceededException(usage, this, addedBytes, addedMessages);
+        }
+    }
 }

@@ -337,10 +337,7 @@ public sealed partial class TableMailboxStore : IMailboxStore
                 var target = batch.Folder(normalized);
                 var account = batch.Account;
                 var total = stored.Sum(s => s.Size);
-                if (!quota.Allows(account.UsedBytes + total))
-                {
-                    throw new MailboxQuotaExceededException(account.UsedBytes, total, quota.MaxBytes);
-                }
+                quota.EnsureRoomFor(account.Usage, total, messages.Count);
 
                 batch.Touch(target);
                 var modSeq = ++target.HighestModSeq;
@@ -398,11 +395,7 @@ public sealed partial class TableMailboxStore : IMailboxStore
                     var target = batch.Folder(normalized);
                     folderId = target.FolderId;
                     var account = batch.Account;
-                    if (!quota.Allows(account.UsedBytes + size))
-                    {
-                        throw new MailboxQuotaExceededException(account.UsedBytes, size, quota.MaxBytes);
-                    }
-
+                    quota.EnsureRoomFor(account.Usage, size, 1);
                     batch.Touch(target);
                     var row = new MessageRow
                     {
@@ -542,11 +535,7 @@ public sealed partial class TableMailboxStore : IMailboxStore
         var rows = await _index.ReadMessagesAsync(accountId, source.FolderId, uids, cancellationToken).ConfigureAwait(false);
 
         // Refused before any byte is copied when the whole COPY cannot fit; each transaction checks again.
-        var total = rows.Sum(r => r.Size);
-        if (!quota.Allows(state.Account.UsedBytes + total))
-        {
-            throw new MailboxQuotaExceededException(state.Account.UsedBytes, total, quota.MaxBytes);
-        }
+        quota.EnsureRoomFor(state.Account.Usage, rows.Sum(r => r.Size), rows.Count);
 
         var mapping = new List<(uint, uint)>();
         foreach (var chunk in rows.Chunk(RowsPerTransaction))
@@ -578,10 +567,7 @@ public sealed partial class TableMailboxStore : IMailboxStore
                     var target = batch.Folder(destination.Name);
                     var account = batch.Account;
                     var size = copies.Sum(c => c.Source.Size);
-                    if (!quota.Allows(account.UsedBytes + size))
-                    {
-                        throw new MailboxQuotaExceededException(account.UsedBytes, size, quota.MaxBytes);
-                    }
+                    quota.EnsureRoomFor(account.Usage, size, copies.Count);
 
                     batch.Touch(target);
                     var modSeq = ++target.HighestModSeq;
@@ -711,7 +697,7 @@ public sealed partial class TableMailboxStore : IMailboxStore
     {
         AccountIds.Validate(accountId);
         var account = await _index.ReadAccountAsync(accountId, cancellationToken).ConfigureAwait(false);
-        return new QuotaUsage(account?.UsedBytes ?? 0, account?.MessageCount ?? 0);
+        return account?.Usage ?? new QuotaUsage(0, 0);
     });
 
     /// <summary>Every public member ends here: storage failures leave as <see cref="MailboxStoreUnavailableException"/>.</summary>

@@ -61,7 +61,15 @@ internal sealed class MailboxIndex(TableClient table, TimeProvider clock)
     public async Task<AccountRow?> ReadAccountAsync(string accountId, CancellationToken cancellationToken)
     {
         var response = await Table.GetEntityIfExistsAsync<TableEntity>(accountId, MailboxKeys.Account, cancellationToken: cancellationToken).ConfigureAwait(false);
-        return response.HasValue ? AccountRow.From(response.Value!) : null;
+        if (!response.HasValue)
+        {
+            return null;
+        }
+
+        // A row without the message count needs the folder rows to derive it (see AccountRow.From).
+        return AccountRow.HasMessageCount(response.Value!)
+            ? AccountRow.From(response.Value!, [])
+            : (await ReadHeaderAsync(accountId, cancellationToken).ConfigureAwait(false)).Account;
     }
 
     /// <summary>

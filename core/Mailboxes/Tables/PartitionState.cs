@@ -23,14 +23,14 @@ internal sealed class PartitionState(AccountRow account, IReadOnlyList<FolderRow
     /// <summary>The state in the rows of one query of the header range; null when the account row does not exist yet.</summary>
     public static PartitionState? From(IEnumerable<TableEntity> entities)
     {
-        AccountRow? account = null;
+        TableEntity? account = null;
         var folders = new List<FolderRow>();
         var subscriptions = new List<SubscriptionRow>();
         foreach (var entity in entities)
         {
             if (entity.RowKey == MailboxKeys.Account)
             {
-                account = AccountRow.From(entity);
+                account = entity;
             }
             else if (MailboxKeys.IsFolder(entity.RowKey))
             {
@@ -42,6 +42,6 @@ internal sealed class PartitionState(AccountRow account, IReadOnlyList<FolderRow
             }
         }
 
-        return account is null ? null : new PartitionState(account, folders, subscriptions);
+        return account is null ? null : new PartitionState(AccountRow.From(account, folders), folders, subscriptions);
     }
 }

@@ -53,11 +53,11 @@ public sealed partial class MailboxDelivery(
         var key = IdempotencyKey(envelope.MessageId, accountId);
         var folder = envelope.Authentication is { Quarantine: true } ? QuarantineFolder : Folder;
         var trace = Encoding.UTF8.GetBytes($"Return-Path: <{envelope.MailFrom}>\r\nDelivered-To: {account.Address}\r\n");
-        var quota = new MailboxQuota(account.QuotaBytes);
+        var quota = new MailboxQuota(account.QuotaBytes, account.QuotaMessages ?? 0);
         AppendResult result;
         try
         {
-            // Quota is checked inside the append's transaction; a redelivery of a stored message is
+            // Quota (bytes and messages) is checked inside the append's transaction; a redelivery of a stored message is
             // recognised by its key before quota matters, so it never bounces on its own bytes.
             if (retention.MayReference(envelope.ReceivedAt))
             {
@@ -74,7 +74,7 @@ public sealed partial class MailboxDelivery(
         }
         catch (MailboxQuotaExceededException e)
         {
-            LogOverQuota(envelope.MessageId, accountId, e.UsedBytes, e.MaxBytes);
+            LogOverQuota(envelope.MessageId, accountId, e.Usage.UsedBytes, e.Quota.MaxBytes, e.Usage.MessageCount, e.Quota.MaxMessages);
             await BounceAsync(envelope, "5.2.2", $"552 5.2.2 <{account.Address}>: mailbox full", cancellationToken).ConfigureAwait(false);
             return;
         }
@@ -91,8 +91,8 @@ public sealed partial class MailboxDelivery(
     [LoggerMessage(Level = LogLevel.Information, Message = "Delivered {MessageId} to account {AccountId} as UID {Uid} (already delivered: {AlreadyDelivered})")]
     private partial void LogDelivered(string messageId, string accountId, uint uid, bool alreadyDelivered);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Message {MessageId} bounced: account {AccountId} uses {Used} of {Quota} bytes")]
-    private partial void LogOverQuota(string messageId, string accountId, long used, long quota);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Message {MessageId} bounced: account {AccountId} uses {Used} of {Quota} bytes and holds {Messages} of {MessageLimit} messages (0: no limit)")]
+    private partial void LogOverQuota(string messageId, string accountId, long used, long quota, long messages, long messageLimit);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Message {MessageId}, accepted {AcceptedAt}, is near the spool's retention: its bytes are copied into the mailbox")]
     private partial void LogCopying(string messageId, DateTimeOffset acceptedAt);

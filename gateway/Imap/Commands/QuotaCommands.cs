@@ -1,13 +1,14 @@
+using MailCloud.Core.Mailboxes;
 using MailCloud.Gateway.Imap.Protocol;
 using MailCloud.Gateway.Imap.Session;
 
 namespace MailCloud.Gateway.Imap.Commands;
 
 /// <summary>
-/// QUOTA (RFC 9208): one quota root per account, named "", that governs every folder. Usage is the
-/// account row the store checks inside each change's transaction; the limit is the directory's
-/// <c>QuotaBytes</c>. Quotas are set by the administrator (<c>mailcloud account</c>), so QUOTASET is
-/// not announced and SETQUOTA is refused.
+/// QUOTA (RFC 9208): one quota root per account, named "", that governs every folder. Usage (octets
+/// and messages) is the account row the store checks inside each change's transaction; the limits are
+/// the directory's <c>QuotaBytes</c> and, when set, <c>QuotaMessages</c>. Quotas are set by the
+/// administrator (<c>mailcloud account quota</c>), so QUOTASET is not announced and SETQUOTA is refused.
 /// </summary>
 internal static class QuotaCommands
 {
@@ -67,15 +68,25 @@ internal static class QuotaCommands
     }
 
     /// <summary>
-    /// RFC 9208 §5.1: "* QUOTA root (resource usage limit)". Every account has a byte limit; STORAGE
-    /// counts units of 1024 octets (§5.1.1), rounded down as Dovecot does.
+    /// RFC 9208 §5: "* QUOTA root (resource usage limit ...)", listing the resources that have a limit
+    /// (a QUOTA response cannot say "unlimited"), in Dovecot's order. Every account has a byte limit:
+    /// STORAGE counts units of 1024 octets (§5.1), rounded down as Dovecot does; MESSAGE (§5.2) counts
+    /// the messages of all folders and is listed when the account has a message limit.
     /// </summary>
-    public static void WriteQuota(ImapResponseWriter writer, long usedBytes, long maxBytes) =>
-        writer.Raw("* QUOTA ").String(Root).Raw(" (STORAGE ").Number(usedBytes / 1024).Raw(' ').Number(maxBytes / 1024).Raw(')').Crlf();
+    public static void WriteQuota(ImapResponseWriter writer, QuotaUsage usage, MailboxQuota quota)
+    {
+        writer.Raw("* QUOTA ").String(Root).Raw(" (STORAGE ").Number(usage.UsedBytes / 1024).Raw(' ').Number(quota.MaxBytes / 1024);
+        if (quota.LimitsMessages)
+        {
+            writer.Raw(" MESSAGE ").Number(usage.MessageCount).Raw(' ').Number(quota.MaxMessages);
+        }
+
+        writer.Raw(')').Crlf();
+    }
 
     private static async Task WriteQuotaAsync(ImapSession session, CancellationToken cancellationToken)
     {
         var usage = await session.Store.GetQuotaUsageAsync(session.AccountId, cancellationToken).ConfigureAwait(false);
-        WriteQuota(session.Writer, usage.UsedBytes, session.Quota.MaxBytes);
+        WriteQuota(session.Writer, usage, session.Quota);
     }
 }

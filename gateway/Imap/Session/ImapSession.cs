@@ -54,8 +54,8 @@ internal sealed partial class ImapSession
     /// <summary>The authenticated account's id; only valid in the authenticated and selected states.</summary>
     public string AccountId => Account?.Id ?? throw new InvalidOperationException("Not authenticated.");
 
-    /// <summary>The logged-in account's storage limit, which APPEND and COPY are held to inside their transactions.</summary>
-    public MailboxQuota Quota => new(Account?.QuotaBytes ?? 0);
+    /// <summary>The logged-in account's limits (octets, messages), which APPEND and COPY are held to inside their transactions.</summary>
+    public MailboxQuota Quota => Account is { } account ? new(account.QuotaBytes, account.QuotaMessages ?? 0) : MailboxQuota.Unlimited;
 
     public SelectedMailbox? Selected { get; private set; }
 
@@ -107,7 +107,7 @@ internal sealed partial class ImapSession
     {
         get
         {
-            var capabilities = new StringBuilder("IMAP4rev1 IMAP4rev2 LITERAL- SASL-IR ID ENABLE IDLE NAMESPACE UNSELECT UIDPLUS MULTIAPPEND BINARY MOVE SPECIAL-USE ESEARCH CONDSTORE QRESYNC UTF8=ACCEPT LIST-EXTENDED LIST-STATUS QUOTA QUOTA=RES-STORAGE STATUS=SIZE OBJECTID CREATE-SPECIAL-USE SORT SORT=DISPLAY ESORT THREAD=ORDEREDSUBJECT THREAD=REFERENCES COMPRESS=DEFLATE");
+            var capabilities = new StringBuilder("IMAP4rev1 IMAP4rev2 LITERAL- SASL-IR ID ENABLE IDLE NAMESPACE UNSELECT UIDPLUS MULTIAPPEND BINARY MOVE SPECIAL-USE ESEARCH CONDSTORE QRESYNC UTF8=ACCEPT LIST-EXTENDED LIST-STATUS QUOTA QUOTA=RES-STORAGE QUOTA=RES-MESSAGE STATUS=SIZE OBJECTID CREATE-SPECIAL-USE SORT SORT=DISPLAY ESORT THREAD=ORDEREDSUBJECT THREAD=REFERENCES COMPRESS=DEFLATE");
             capabilities.Append(" APPENDLIMIT=").Append(Options.AppendLimit);
             if (State == ImapState.NotAuthenticated)
             {
@@ -230,7 +230,7 @@ internal sealed partial class ImapSession
         catch (MailboxQuotaExceededException e)
         {
             // RFC 9208 §4.3: the change would exceed the quota; nothing was stored. The QUOTA response says how full it is.
-            QuotaCommands.WriteQuota(Writer, e.UsedBytes, e.MaxBytes);
+            QuotaCommands.WriteQuota(Writer, e.Usage, e.Quota);
             completion = ImapCompletion.No("Quota exceeded", "OVERQUOTA");
         }
         catch (FolderLimitExceededException e)

@@ -37,6 +37,10 @@ public class DirectoryRefusalTests(AzuriteFixture azurite)
         ["removing an account an alias points to"] = (d => d.RemoveAccountAsync("alice@example.test", Ct), "still used by alias sales@example.test"),
         ["removing an unknown account"] = (d => d.RemoveAccountAsync("ghost@example.test", Ct), "no account ghost@example.test"),
         ["disabling an unknown account"] = (d => d.SetAccountEnabledAsync("ghost@example.test", false, Ct), "no account"),
+        ["zero message limit"] = (d => d.SetLimitsAsync("alice@example.test", l => l with { QuotaMessages = 0 }, Ct), "The message limit must be a positive number of messages, not 0"),
+        ["negative message limit"] = (d => d.SetLimitsAsync("alice@example.test", l => l with { QuotaMessages = -5 }, Ct), "not -5"),
+        ["non-positive new quota"] = (d => d.SetLimitsAsync("alice@example.test", l => l with { QuotaBytes = 0 }, Ct), "The quota must be a positive number of bytes"),
+        ["limits of an unknown account"] = (d => d.SetLimitsAsync("ghost@example.test", l => l with { QuotaMessages = 10 }, Ct), "no account ghost@example.test"),
     };
 
     public static TheoryData<string> RefusalNames => [.. Refusals.Keys];

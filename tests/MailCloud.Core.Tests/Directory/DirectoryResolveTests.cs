@@ -132,6 +132,32 @@ public class DirectoryResolveTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task A_message_limit_is_stored_read_by_another_instance_and_removed_and_documents_without_one_have_none()
+    {
+        var storage = await azurite.CreateStorageAsync();
+        var writer = TestDirectories.Create(storage);
+        await writer.AddDomainAsync("example.test", CancellationToken.None);
+        var added = await writer.AddAccountAsync("alice@example.test", "pw", null, 4096, CancellationToken.None);
+        var stored = await storage.Directory.GetBlobClient("directory.json").DownloadContentAsync();
+
+        // A document written before message limits existed has no such field: no limit.
+        Assert.DoesNotContain("quotaMessages", stored.Value.Content.ToString(), StringComparison.Ordinal);
+        Assert.Null(added.QuotaMessages);
+
+        var limited = await writer.SetLimitsAsync("ALICE@example.test", l => l with { QuotaMessages = 250 }, CancellationToken.None);
+        Assert.Equal(added with { QuotaMessages = 250 }, limited);
+        var read = TestDirectories.Create(storage);
+        Assert.Equal(limited, (await read.GetSnapshotAsync(CancellationToken.None)).FindAccount("alice@example.test"));
+
+        // Each limit changes alone: the other stays as it was.
+        var resized = await writer.SetLimitsAsync("alice@example.test", l => l with { QuotaBytes = 8192 }, CancellationToken.None);
+        Assert.Equal((8192L, (long?)250), (resized.QuotaBytes, resized.QuotaMessages));
+        var unlimited = await writer.SetLimitsAsync("alice@example.test", l => l with { QuotaMessages = null }, CancellationToken.None);
+        Assert.Equal(added with { QuotaBytes = 8192 }, unlimited);
+        Assert.Equal(unlimited, (await TestDirectories.Create(storage).GetSnapshotAsync(CancellationToken.None)).FindAccount("alice@example.test"));
+    }
+
+    [Fact]
     public async Task Removing_a_domain_by_force_removes_its_entries()
     {
         var (directory, _) = await CreatePopulatedAsync();

@@ -66,7 +66,7 @@ public class AppendManyTests(AzuriteFixture azurite)
         // The first two fit, the third does not: the quota is checked against the total.
         var refused = await Assert.ThrowsAsync<MailboxQuotaExceededException>(() =>
             store.AppendManyAsync(harness.AccountId, "INBOX", Messages(), new MailboxQuota((2 * each) + 1), None));
-        Assert.Equal(0, refused.UsedBytes);
+        Assert.Equal(0, refused.Usage.UsedBytes);
         await Assert.ThrowsAsync<FolderNotFoundException>(() => store.AppendManyAsync(harness.AccountId, "Nowhere", Messages(), MailboxQuota.Unlimited, None));
 
         var status = await store.GetStatusAsync(harness.AccountId, "INBOX", None);

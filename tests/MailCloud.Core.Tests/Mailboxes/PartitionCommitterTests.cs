@@ -37,7 +37,7 @@ public class PartitionCommitterTests(AzuriteFixture azurite)
             var inbox = batch.Touch(batch.Folder("INBOX"));
             inbox.HighestModSeq += 1000;
             batch.Add(TableTransactionActionType.Add, new TableEntity(harness.AccountId, "X:bad"));
-            throw new MailboxQuotaExceededException(1, 2, 3);
+            throw new MailboxQuotaExceededException(new QuotaUsage(1, 1), new MailboxQuota(3), 2, 1);
         }) { OwnRows = 1 });
         var alsoGood = committer.SubmitAsync(AddRow(harness.AccountId, "good2"));
 

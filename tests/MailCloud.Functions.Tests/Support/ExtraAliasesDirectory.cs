@@ -22,6 +22,7 @@ public sealed class ExtraAliasesDirectory(IMailDirectory inner, IReadOnlyList<Al
     public Task RemoveAccountAsync(string address, CancellationToken cancellationToken) => inner.RemoveAccountAsync(address, cancellationToken);
     public Task SetPasswordAsync(string address, string password, CancellationToken cancellationToken) => inner.SetPasswordAsync(address, password, cancellationToken);
     public Task SetAccountEnabledAsync(string address, bool enabled, CancellationToken cancellationToken) => inner.SetAccountEnabledAsync(address, enabled, cancellationToken);
+    public Task<Account> SetLimitsAsync(string address, Func<AccountLimits, AccountLimits> change, CancellationToken cancellationToken) => inner.SetLimitsAsync(address, change, cancellationToken);
     public Task AddAliasAsync(string address, IReadOnlyList<string> targets, CancellationToken cancellationToken) => inner.AddAliasAsync(address, targets, cancellationToken);
     public Task RemoveAliasAsync(string address, CancellationToken cancellationToken) => inner.RemoveAliasAsync(address, cancellationToken);
     public Task AddListAsync(string address, IReadOnlyList<string> members, PostingPolicy policy, IReadOnlyList<string> allowedSenders, CancellationToken cancellationToken) => inner.AddListAsync(address, members, policy, allowedSenders, cancellationToken);

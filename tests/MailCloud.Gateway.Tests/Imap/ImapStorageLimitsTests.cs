@@ -37,7 +37,7 @@ public sealed class ImapStorageLimitsTests(AzuriteFixture azurite)
         Assert.Equal(usage, await server.Store.GetQuotaUsageAsync(server.AccountId, CancellationToken.None));
         Assert.Single((await server.Store.GetSnapshotAsync(server.AccountId, "INBOX", CancellationToken.None)).Messages);
         Assert.Empty((await server.Store.GetSnapshotAsync(server.AccountId, "Archive", CancellationToken.None)).Messages);
-        Assert.Single(await MessageBlobsAsync(server));
+        Assert.Single(await server.MessageBlobNamesAsync());
 
         // MOVE does not add usage, so it goes through at the quota's edge.
         Assert.StartsWith("a8 OK", (await client.CommandAsync("a8", "MOVE 1 Archive"))[^1], StringComparison.Ordinal);
@@ -98,14 +98,4 @@ public sealed class ImapStorageLimitsTests(AzuriteFixture azurite)
         Assert.True((await server.Store.GetSnapshotAsync(server.AccountId, "INBOX", CancellationToken.None)).Messages.Single().Flags.Has(SystemFlags.Flagged));
     }
 
-    private static async Task<List<string>> MessageBlobsAsync(ImapTestServer server)
-    {
-        var names = new List<string>();
-        await foreach (var blob in server.Host.Services.GetRequiredService<StorageClients>().Mailboxes.GetBlobsAsync())
-        {
-            names.Add(blob.Name);
-        }
-
-        return names;
-    }
 }

@@ -34,8 +34,11 @@ internal sealed class ImapTestServer : IAsyncDisposable
     /// <summary>The store the gateway uses.</summary>
     public IMailboxStore Store => Host.Services.GetRequiredService<IMailboxStore>();
 
-    /// <summary>Starts the gateway; <paramref name="quotaBytes"/> limits the account, <paramref name="configureServices"/> adds to the host's services.</summary>
-    public static async Task<ImapTestServer> StartAsync(AzuriteFixture azurite, IDictionary<string, string?>? settings = null, long? quotaBytes = null, Action<IServiceCollection>? configureServices = null)
+    /// <summary>
+    /// Starts the gateway; <paramref name="quotaBytes"/> and <paramref name="quotaMessages"/> limit the account,
+    /// <paramref name="configureServices"/> adds to the host's services.
+    /// </summary>
+    public static async Task<ImapTestServer> StartAsync(AzuriteFixture azurite, IDictionary<string, string?>? settings = null, long? quotaBytes = null, Action<IServiceCollection>? configureServices = null, long? quotaMessages = null)
     {
         var values = new Dictionary<string, string?> { ["Imap:ChangePollInterval"] = "00:00:00.250" };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
@@ -51,6 +54,10 @@ internal sealed class ImapTestServer : IAsyncDisposable
         var directory = host.Services.GetRequiredService<IMailDirectory>();
         await directory.AddDomainAsync(GatewayTestHost.Domain, CancellationToken.None);
         await directory.AddAccountAsync(User, Password, displayName: null, quotaBytes, CancellationToken.None);
+        if (quotaMessages is not null)
+        {
+            await directory.SetLimitsAsync(User, l => l with { QuotaMessages = quotaMessages }, CancellationToken.None);
+        }
         var account = await host.Services.GetRequiredService<IMailDirectory>().AuthenticateAsync(User, Password, CancellationToken.None)
             ?? throw new InvalidOperationException("Seeded account does not authenticate.");
         await host.Services.GetRequiredService<IMailboxStore>().ListFoldersAsync(account.Id, CancellationToken.None);
@@ -66,6 +73,18 @@ internal sealed class ImapTestServer : IAsyncDisposable
         await using var content = TestMessages.Stream(message);
         var result = await Store.AppendAsync(AccountId, folder, content, new MessageFlags(flags, new HashSet<string>()), new DateTimeOffset(2026, 3, 11, 10, 0, 0, TimeSpan.Zero), null, CancellationToken.None);
         return result.Uid;
+    }
+
+    /// <summary>Every blob of the mailbox container: what APPEND and COPY uploaded and a refused change must not leave behind.</summary>
+    public async Task<List<string>> MessageBlobNamesAsync()
+    {
+        var names = new List<string>();
+        await foreach (var blob in Host.Services.GetRequiredService<StorageClients>().Mailboxes.GetBlobsAsync())
+        {
+            names.Add(blob.Name);
+        }
+
+        return names;
     }
 
     public async Task<ImapClient> ConnectAsync()
