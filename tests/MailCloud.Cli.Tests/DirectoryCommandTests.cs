@@ -82,6 +82,33 @@ public class DirectoryCommandTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task Account_quota_sets_shows_and_removes_the_message_limit()
+    {
+        var (cli, directory, _) = await CreateAsync();
+        await directory.AddDomainAsync("example.test", Ct);
+        await directory.AddAccountAsync("alice@example.test", "pw", null, 1L << 30, Ct);
+
+        var set = await cli.RunAsync("account", "quota", "alice@example.test", "--messages", "10000");
+
+        AssertSucceeded(set);
+        Assert.Equal(["alice@example.test: quota 1 GiB, 10000 messages."], Lines(set.Output));
+        Assert.Matches(@"^alice@example\.test\tenabled\t1 GiB, 10000 messages\t[0-9a-f]{32}$", Assert.Single(Lines((await cli.RunAsync("account", "list")).Output)));
+        Assert.Equal(10_000, (await directory.GetSnapshotAsync(Ct)).FindAccount("alice@example.test")!.QuotaMessages);
+
+        // One limit at a time; without options the limits are shown, and nothing is written.
+        AssertSucceeded(await cli.RunAsync("account", "quota", "alice@example.test", "--storage", "2GiB"));
+        var version = (await directory.GetSnapshotAsync(Ct)).Version;
+        Assert.Equal(["alice@example.test: quota 2 GiB, 10000 messages."], Lines((await cli.RunAsync("account", "quota", "alice@example.test")).Output));
+        Assert.Equal(version, (await directory.GetSnapshotAsync(Ct)).Version);
+
+        AssertSucceeded(await cli.RunAsync("account", "quota", "alice@example.test", "--messages", "none"));
+        var account = (await directory.GetSnapshotAsync(Ct)).FindAccount("alice@example.test")!;
+        Assert.Null(account.QuotaMessages);
+        Assert.Equal(2L << 30, account.QuotaBytes);
+        Assert.Matches(@"^alice@example\.test\tenabled\t2 GiB\t[0-9a-f]{32}$", Assert.Single(Lines((await cli.RunAsync("account", "list")).Output)));
+    }
+
+    [Fact]
     public async Task Account_add_without_a_password_prints_a_generated_one_that_works()
     {
         var (cli, directory, _) = await CreateAsync();
@@ -117,6 +144,11 @@ public class DirectoryCommandTests(AzuriteFixture azurite)
     [InlineData("domain with entries", "error: The domain example.test still has", "domain", "remove", "example.test")]
     [InlineData("missing alias target", "is in a hosted domain but is no account", "alias", "add", "new@example.test", "ghost@example.test")]
     [InlineData("bad quota", "'lots' is not a size", "account", "add", "new@example.test", "--password", "pw", "--quota", "lots")]
+    [InlineData("zero message limit", "'0' is not a message limit; use a positive number or 'none'", "account", "quota", "alice@example.test", "--messages", "0")]
+    [InlineData("negative message limit", "'-3' is not a message limit", "account", "quota", "alice@example.test", "--messages", "-3")]
+    [InlineData("message limit not a number", "'lots' is not a message limit", "account", "quota", "alice@example.test", "--messages", "lots")]
+    [InlineData("zero storage", "'0' is not a size", "account", "quota", "alice@example.test", "--storage", "0")]
+    [InlineData("quota of an unknown account", "error: There is no account ghost@example.test", "account", "quota", "ghost@example.test", "--messages", "5")]
     [InlineData("both password options", "not both", "account", "add", "new@example.test", "--password", "pw", "--password-stdin")]
     [InlineData("catch-all without target", "Give either an address or --none", "domain", "catch-all", "example.test")]
     [InlineData("list without members", "--member", "list", "add", "new@example.test")]

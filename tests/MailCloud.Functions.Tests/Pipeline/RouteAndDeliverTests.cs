@@ -204,6 +204,28 @@ public sealed class RouteAndDeliverTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task A_mailbox_at_its_message_limit_bounces_with_5_2_2_as_a_full_one_does()
+    {
+        await using var host = await PipelineTestHost.CreateAsync(azurite);
+        var sender = await SetUpAsync(host, "sender@example.test");
+        var few = await host.Directory.AddAccountAsync("few@example.test", "pw-few-12345", null, 10_000_000, default);
+        await host.Directory.SetLimitsAsync(few.Address, l => l with { QuotaMessages = 1 }, default);
+        await host.StartAsync();
+
+        await host.SubmitAsync("sender@example.test", ["few@example.test"], PipelineTestHost.NewMessage("sender@example.test", "few@example.test", "fits", "small"));
+        Assert.Equal("fits", Assert.Single(await host.WaitForInboxAsync(few.Id)).Subject);
+        await host.SubmitAsync("sender@example.test", ["few@example.test"], PipelineTestHost.NewMessage("sender@example.test", "few@example.test", "one too many", "small"));
+
+        var dsn = Assert.Single(await host.WaitForInboxAsync(sender.Id));
+        var status = DsnAssert.SingleRecipient(dsn);
+        Assert.Equal("5.2.2", status["Status"]);
+        Assert.Contains("552 5.2.2 <few@example.test>: mailbox full", status["Diagnostic-Code"], StringComparison.Ordinal);
+        await host.WaitForIdleAsync();
+        Assert.Equal("fits", Assert.Single(await host.ReadInboxAsync(few.Id)).Subject);
+        Assert.Equal(1, (await host.Mailboxes.GetQuotaUsageAsync(few.Id, default)).MessageCount);
+    }
+
+    [Fact]
     public async Task Unknown_recipient_bounces_with_5_1_1_and_a_bounce_is_never_bounced()
     {
         await using var host = await PipelineTestHost.CreateAsync(azurite);
