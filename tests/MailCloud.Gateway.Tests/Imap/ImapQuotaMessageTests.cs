@@ -93,6 +93,15 @@ public sealed class ImapQuotaMessageTests(AzuriteFixture azurite)
         Assert.Equal(["* QUOTA \"\" (STORAGE 0 1024 MESSAGE 3 3)", "q OK GETQUOTA completed"], await client.CommandAsync("q", "GETQUOTA \"\""));
         Assert.Single((await server.Store.GetSnapshotAsync(server.AccountId, "Trash", CancellationToken.None)).Messages);
         Assert.Equal(3, (await server.MessageBlobNamesAsync()).Count);
+
+        // UID EXPUNGE and CLOSE give the places back.
+        await client.CommandAsync("d1", "STORE 1 +FLAGS.SILENT (\\Deleted)");
+        Assert.Equal(["* 1 EXPUNGE", "e OK UID EXPUNGE completed"], await client.CommandAsync("e", "UID EXPUNGE 2"));
+        Assert.Equal(["* QUOTA \"\" (STORAGE 0 1024 MESSAGE 2 3)", "q2 OK GETQUOTA completed"], await client.CommandAsync("q2", "GETQUOTA \"\""));
+        await client.CommandAsync("t", "SELECT Trash");
+        await client.CommandAsync("d2", "STORE 1 +FLAGS.SILENT (\\Deleted)");
+        Assert.Equal(["cl OK CLOSE completed"], await client.CommandAsync("cl", "CLOSE"));
+        Assert.Equal(["* QUOTA \"\" (STORAGE 0 1024 MESSAGE 1 3)", "q3 OK GETQUOTA completed"], await client.CommandAsync("q3", "GETQUOTA \"\""));
     }
 
     [Fact]

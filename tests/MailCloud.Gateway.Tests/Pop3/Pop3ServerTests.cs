@@ -81,6 +81,9 @@ public sealed class Pop3ServerTests(AzuriteFixture azurite) : IAsyncLifetime
 
         var snapshot = await Store.GetSnapshotAsync(_account!.Id, "INBOX", CancellationToken.None);
         var remaining = Assert.Single(snapshot.Messages);
+
+        // The expunge at QUIT gives back the message's place in the quota, bytes and count (RFC 9208 §5).
+        Assert.Equal(new QuotaUsage(remaining.Size, 1), await Store.GetQuotaUsageAsync(_account.Id, CancellationToken.None));
         await using var content = await Store.OpenMessageAsync(_account.Id, "INBOX", remaining.Uid);
         Assert.StartsWith("Subject: second", await new StreamReader(content).ReadToEndAsync());
     }
