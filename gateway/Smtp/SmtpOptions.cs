@@ -21,4 +21,12 @@ public sealed class SmtpOptions
 
     /// <summary>Refused commands in one session before it is closed with 421.</summary>
     [Range(1, 1000)] public int MaxErrors { get; set; } = 10;
+
+    /// <summary>
+    /// How long the MX listens before it greets (postscreen's pregreet test): a client that speaks
+    /// first breaks RFC 5321 §3.1 and §4.3.1 (the greeting comes first) and is refused with 554 5.5.0.
+    /// Only on MX listeners in plaintext, never on submission. Zero greets at once (local mode, tests).
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:00:30")]
+    public TimeSpan GreetingDelay { get; set; } = TimeSpan.FromSeconds(1);
 }

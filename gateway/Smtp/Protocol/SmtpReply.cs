@@ -67,6 +67,9 @@ public static class SmtpReplies
 
     /// <summary>RFC 5321 §4.5.3.1.10: a recipient over the limit gets 452; the client sends it in another transaction.</summary>
     public static SmtpReply TooManyRecipients { get; } = new(452, "4.5.3", "Too many recipients");
+    /// <summary>RFC 5321 §3.1 and §4.3.1: the client must wait for the greeting; one that speaks first is refused (as Postfix's postscreen).</summary>
+    public static SmtpReply TalkedBeforeGreeting { get; } = new(554, "5.5.0", "Protocol error: commands sent before the greeting");
+
     public static SmtpReply TooManyErrors { get; } = new(421, "4.7.0", "Too many errors; closing connection");
     public static SmtpReply ShuttingDown { get; } = new(421, "4.3.2", "Service shutting down; closing connection");
     public static SmtpReply AuthenticationRequired { get; } = new(530, "5.7.0", "Authentication required");

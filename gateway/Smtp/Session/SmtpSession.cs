@@ -69,7 +69,7 @@ internal sealed partial class SmtpSession
     {
         try
         {
-            Write(new SmtpReply(220, null, $"{_services.Gateway.HostName} ESMTP MailCloud"));
+            await GreetAsync().ConfigureAwait(false);
             while (!_closing)
             {
                 if (_stopping.IsCancellationRequested)
@@ -107,6 +107,29 @@ internal sealed partial class SmtpSession
         {
             await ResetTransactionAsync().ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// The greeting, after what the MX checks first; a client refused there gets its reply instead
+    /// of the 220, and <see cref="_closing"/> is set when the session ends with it.
+    /// </summary>
+    private async Task GreetAsync()
+    {
+        var delay = _services.Options.GreetingDelay;
+        if (Role == SmtpRole.Mx && delay > TimeSpan.Zero && !_connection.IsSecure)
+        {
+            var early = await PregreetListener.ListenAsync(_connection, delay, _services.Time).ConfigureAwait(false);
+            if (early > 0)
+            {
+                // Its commands were written without reading our replies: nothing it sends can be trusted to be in step.
+                LogEarlyTalker(early);
+                Write(SmtpReplies.TalkedBeforeGreeting);
+                _closing = true;
+                return;
+            }
+        }
+
+        Write(new SmtpReply(220, null, $"{_services.Gateway.HostName} ESMTP MailCloud"));
     }
 
     private async Task HandleLineAsync(byte[] line)
@@ -709,6 +732,9 @@ internal sealed partial class SmtpSession
 
     private static bool StartsWithAuth(byte[] line) =>
         line.Length > 5 && Ascii.EqualsIgnoreCase(line.AsSpan(0, 5), "AUTH "u8);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Refused with 554 5.5.0 and closing: {Octets} octets sent before the greeting (early talker)")]
+    private partial void LogEarlyTalker(long octets);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Recipient {Recipient} refused with {Code}")]
     private partial void LogRecipientRefused(string recipient, int code);
