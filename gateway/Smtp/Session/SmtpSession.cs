@@ -32,6 +32,7 @@ internal sealed partial class SmtpSession
         Dkim = "temperror",
         Dmarc = "temperror",
         FromDomain = new string('x', 253),
+        Author = new string('x', MessageAuthenticator.MaxAuthorLength),
         Quarantine = true,
     };
 
