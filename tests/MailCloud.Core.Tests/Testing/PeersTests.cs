@@ -26,6 +26,7 @@ public sealed class PeersTests : IDisposable
                 ["opendkim-genkey"] = "opendkim-tools",
                 ["opendkim-testmsg"] = "opendkim-tools",
                 ["mbsync"] = "isync",
+                ["pebble"] = "pebble",
             },
             Peers.Packages);
     }
