@@ -13,5 +13,7 @@ public static class CommandCatalog
         DnsCommand.Create(),
         QueueCommands.Create(),
         .. DirectoryCommands.Create(),
+        ExportCommand.Create(),
+        ImportCommand.Create(),
     ];
 }

@@ -83,8 +83,8 @@ public interface IMailboxStore
         CancellationToken cancellationToken);
 
     /// <summary>
-    /// The most messages <see cref="AppendManyAsync"/> takes: their rows, the folder row and the account
-    /// row are one entity group transaction (at most 100 entities), and 48 rows of the largest
+    /// The most messages <see cref="AppendManyAsync"/> takes: their rows (and markers, when keyed), the folder
+    /// row and the account row are one entity group transaction (at most 100 entities), and 48 rows of the largest
     /// captured headers (9 fields of 4,096 characters, about 37 KB each as JSON) stay under its 4 MiB payload.
     /// </summary>
     public const int MaxMessagesPerAppend = 48;
@@ -94,7 +94,9 @@ public interface IMailboxStore
     /// uploaded first, then one transaction adds every row, moves the folder row and checks
     /// <paramref name="quota"/> against their total on the account row. Either all are stored, with
     /// consecutive UIDs in the given order, or none (the uploaded blobs are then deleted). At most
-    /// <see cref="MaxMessagesPerAppend"/> messages.
+    /// <see cref="MaxMessagesPerAppend"/> messages. Messages with an <see cref="AppendMessage.IdempotencyKey"/>
+    /// get a marker row in the same transaction; those whose marker exists are left out (their blobs
+    /// deleted) and the rest stored, so a batch that is sent again stores nothing twice.
     /// </summary>
     Task<AppendManyResult> AppendManyAsync(string accountId, string folder, IReadOnlyList<AppendMessage> messages, MailboxQuota quota, CancellationToken cancellationToken);
 

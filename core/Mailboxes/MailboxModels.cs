@@ -154,10 +154,24 @@ public readonly record struct RecentClaim(uint First, uint End);
 public sealed record AppendResult(uint UidValidity, uint Uid, bool AlreadyDelivered);
 
 /// <summary>One message of an <see cref="IMailboxStore.AppendManyAsync"/>: its bytes, flags and internal date.</summary>
-public sealed record AppendMessage(Stream Content, MessageFlags Flags, DateTimeOffset InternalDate);
+public sealed record AppendMessage(Stream Content, MessageFlags Flags, DateTimeOffset InternalDate)
+{
+    /// <summary>
+    /// As a delivery's key: a message whose key the folder has seen before is not stored again (an
+    /// import that resumes after an interruption). Characters allowed in a table row key only.
+    /// </summary>
+    public string? IdempotencyKey { get; init; }
+}
 
-/// <summary>The UIDs an <see cref="IMailboxStore.AppendManyAsync"/> gave its messages, in order (consecutive).</summary>
-public sealed record AppendManyResult(uint UidValidity, IReadOnlyList<uint> Uids);
+/// <summary>
+/// The UIDs an <see cref="IMailboxStore.AppendManyAsync"/> gave its messages, in order (consecutive
+/// for those it stored; a message whose idempotency key was seen before has the UID it got then).
+/// </summary>
+public sealed record AppendManyResult(uint UidValidity, IReadOnlyList<uint> Uids)
+{
+    /// <summary>How many of the messages were stored before, by an earlier call with their keys.</summary>
+    public int AlreadyStored { get; init; }
+}
 
 public enum FlagChangeMode
 {

@@ -330,56 +330,119 @@ public sealed partial class TableMailboxStore : IMailboxStore
             throw;
         }
 
+        var uids = new uint[messages.Count];
+        var pending = Enumerable.Range(0, messages.Count).ToList();
         try
         {
-            return await SubmitAsync(accountId, new PartitionChange<AppendManyResult>(batch =>
+            for (var attempt = 1; ; attempt++)
             {
-                var target = batch.Folder(normalized);
-                var account = batch.Account;
-                var total = stored.Sum(s => s.Size);
-                if (!quota.Allows(account.UsedBytes + total))
+                string? folderId = null;
+                try
                 {
-                    throw new MailboxQuotaExceededException(account.UsedBytes, total, quota.MaxBytes);
-                }
-
-                batch.Touch(target);
-                var modSeq = ++target.HighestModSeq;
-                var uids = new List<uint>(messages.Count);
-                for (var i = 0; i < messages.Count; i++)
-                {
-                    var row = new MessageRow
+                    var (uidValidity, added) = await SubmitAsync(accountId, AppendManyChange(accountId, normalized, messages, pending, blobs, stored, quota, id => folderId = id)).ConfigureAwait(false);
+                    for (var i = 0; i < pending.Count; i++)
                     {
-                        FolderId = target.FolderId,
-                        Uid = target.UidNext++,
-                        Flags = messages[i].Flags,
-                        InternalDate = messages[i].InternalDate,
-                        Size = stored[i].Size,
-                        ModSeq = modSeq,
-                        Blob = blobs[i],
-                        Headers = stored[i].Headers,
-                    };
-                    target.Count(row, +1);
-                    batch.Add(TableTransactionActionType.Add, row.ToEntity(accountId));
-                    uids.Add(row.Uid);
-                }
+                        uids[pending[i]] = added[i];
+                    }
 
-                batch.TouchAccount();
-                account.UsedBytes += total;
-                account.MessageCount += messages.Count;
-                return new AppendManyResult(target.UidValidity, uids);
-            })
-            {
-                OwnRows = messages.Count,
-                EstimatedBytes = Enumerable.Range(0, messages.Count).Sum(i => 1024 + (2 * (stored[i].Headers?.TotalLength ?? 0)) + (2 * messages[i].Flags.Keywords.Sum(k => k.Length + 1))),
-            }).ConfigureAwait(false);
+                    return new AppendManyResult(uidValidity, uids) { AlreadyStored = messages.Count - pending.Count };
+                }
+                catch (RowConflictException) when (folderId is not null && attempt < MaxRowRetries && pending.Any(i => messages[i].IdempotencyKey is not null))
+                {
+                    // A marker exists: those messages were stored before. Leave them out and store the rest.
+                    var seen = await ReadMarkersAsync(accountId, folderId, pending.Where(i => messages[i].IdempotencyKey is not null).ToList(), messages).ConfigureAwait(false);
+                    foreach (var (index, uid) in seen)
+                    {
+                        uids[index] = uid;
+                        pending.Remove(index);
+                    }
+
+                    await _blobs.DeleteUnreferencedAsync(seen.Select(s => blobs[s.Index]).ToArray()).ConfigureAwait(false);
+                    if (pending.Count == 0)
+                    {
+                        var target = await ReadFolderAsync(accountId, normalized, CancellationToken.None).ConfigureAwait(false);
+                        return new AppendManyResult(target.UidValidity, uids) { AlreadyStored = messages.Count };
+                    }
+                }
+            }
         }
         catch (Exception e) when (e is MailboxException and not MailboxStoreUnavailableException or RowConflictException or ArgumentException)
         {
-            // Refused for certain (over quota, no such folder, a row refused): none of the rows exists. A lost response leaves the blobs to the sweep.
-            await _blobs.DeleteUnreferencedAsync(blobs).ConfigureAwait(false);
+            // Refused for certain (over quota, no such folder, a row refused): none of the pending rows exists. A lost response leaves the blobs to the sweep.
+            await _blobs.DeleteUnreferencedAsync(pending.Select(i => blobs[i]).ToArray()).ConfigureAwait(false);
             throw;
         }
     });
+
+    /// <summary>The transaction of an <see cref="AppendManyAsync"/> for the messages at <paramref name="pending"/>: their rows and markers, folder and account rows.</summary>
+    private static PartitionChange<(uint UidValidity, List<uint> Uids)> AppendManyChange(
+        string accountId,
+        string normalized,
+        IReadOnlyList<AppendMessage> messages,
+        IReadOnlyList<int> pending,
+        MessageBlobReference[] blobs,
+        (long Size, SearchHeaders? Headers)[] stored,
+        MailboxQuota quota,
+        Action<string> folderRead)
+    {
+        var keys = pending.Select(i => messages[i].IdempotencyKey).OfType<string>().ToList();
+        return new PartitionChange<(uint, List<uint>)>(batch =>
+        {
+            var target = batch.Folder(normalized);
+            folderRead(target.FolderId);
+            var account = batch.Account;
+            var total = pending.Sum(i => stored[i].Size);
+            if (!quota.Allows(account.UsedBytes + total))
+            {
+                throw new MailboxQuotaExceededException(account.UsedBytes, total, quota.MaxBytes);
+            }
+
+            batch.Touch(target);
+            var modSeq = ++target.HighestModSeq;
+            var uids = new List<uint>(pending.Count);
+            foreach (var i in pending)
+            {
+                var row = new MessageRow
+                {
+                    FolderId = target.FolderId,
+                    Uid = target.UidNext++,
+                    Flags = messages[i].Flags,
+                    InternalDate = messages[i].InternalDate,
+                    Size = stored[i].Size,
+                    ModSeq = modSeq,
+                    Blob = blobs[i],
+                    Headers = stored[i].Headers,
+                };
+                target.Count(row, +1);
+                batch.Add(TableTransactionActionType.Add, row.ToEntity(accountId));
+                if (messages[i].IdempotencyKey is { } key)
+                {
+                    batch.Add(TableTransactionActionType.Add, MailboxIndex.Marker(accountId, target.FolderId, key, row.Uid));
+                }
+
+                uids.Add(row.Uid);
+            }
+
+            batch.TouchAccount();
+            account.UsedBytes += total;
+            account.MessageCount += pending.Count;
+            return (target.UidValidity, uids);
+        })
+        {
+            OwnRows = pending.Count + keys.Count,
+            EstimatedBytes = pending.Sum(i => 1024 + (2 * (stored[i].Headers?.TotalLength ?? 0)) + (2 * messages[i].Flags.Keywords.Sum(k => k.Length + 1))),
+            ConflictKeys = keys,
+        };
+    }
+
+    /// <summary>Which of the keyed messages at <paramref name="keyed"/> the folder has a marker for, with the UID each got.</summary>
+    private async Task<List<(int Index, uint Uid)>> ReadMarkersAsync(string accountId, string folderId, IReadOnlyList<int> keyed, IReadOnlyList<AppendMessage> messages)
+    {
+        var uids = new uint?[keyed.Count];
+        await Parallel.ForAsync(0, keyed.Count, Parallelism(CancellationToken.None), async (i, token) =>
+            uids[i] = await _index.ReadMarkerAsync(accountId, folderId, messages[keyed[i]].IdempotencyKey!, token).ConfigureAwait(false)).ConfigureAwait(false);
+        return [.. keyed.Select((index, i) => (index, uids[i])).Where(m => m.Item2 is not null).Select(m => (m.index, m.Item2!.Value))];
+    }
 
     /// <summary>
     /// The append's transaction, once the bytes are stored: row, marker, folder and account rows.

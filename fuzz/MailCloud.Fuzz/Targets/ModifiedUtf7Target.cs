@@ -1,5 +1,5 @@
 using System.Text;
-using MailCloud.Gateway.Imap.Protocol;
+using MailCloud.Core.Mailboxes.Naming;
 
 namespace MailCloud.Fuzz.Targets;
 

@@ -3,6 +3,7 @@ using System.Net;
 using System.Text;
 using MailCloud.Core.Directory;
 using MailCloud.Core.Mailboxes;
+using MailCloud.Core.Mailboxes.Naming;
 using MailCloud.Gateway.Hosting;
 using MailCloud.Gateway.Imap.Commands;
 using MailCloud.Gateway.Imap.Protocol;

@@ -115,4 +115,30 @@ public class AppendManyTests(AzuriteFixture azurite)
             await MailboxConsistency.AssertAsync(harness, allowUnreferencedBlobs: true);
         }
     }
+
+    [Fact]
+    public async Task Keyed_messages_sent_again_are_not_stored_twice()
+    {
+        var harness = await MailboxTestHarness.CreateAsync(azurite);
+        var store = harness.NewStore();
+        AppendMessage Keyed(int i) => new(MailboxTestHarness.Message($"m{i}"), MessageFlags.Empty, DateTimeOffset.UtcNow) { IdempotencyKey = $"import-{i}" };
+
+        var first = await store.AppendManyAsync(harness.AccountId, "INBOX", [Keyed(0), Keyed(1)], MailboxQuota.Unlimited, None);
+        Assert.Equal([1u, 2u], first.Uids);
+        Assert.Equal(0, first.AlreadyStored);
+
+        // An interrupted import sends its batch again with more: only the new messages are stored, in order.
+        var again = await store.AppendManyAsync(harness.AccountId, "INBOX", [Keyed(0), Keyed(1), Keyed(2), Keyed(3)], MailboxQuota.Unlimited, None);
+        Assert.Equal([1u, 2u, 3u, 4u], again.Uids);
+        Assert.Equal(2, again.AlreadyStored);
+
+        var all = await store.AppendManyAsync(harness.AccountId, "INBOX", [Keyed(3), Keyed(2)], MailboxQuota.Unlimited, None);
+        Assert.Equal([4u, 3u], all.Uids);
+        Assert.Equal(2, all.AlreadyStored);
+
+        var snapshot = await store.GetSnapshotAsync(harness.AccountId, "INBOX", None);
+        Assert.Equal([1u, 2u, 3u, 4u], snapshot.Messages.Select(m => m.Uid));
+        Assert.Equal(4, (await store.GetQuotaUsageAsync(harness.AccountId, None)).MessageCount);
+        await MailboxConsistency.AssertAsync(harness);
+    }
 }

@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace MailCloud.Gateway.Imap.Protocol;
+namespace MailCloud.Core.Mailboxes.Naming;
 
 /// <summary>
 /// Modified UTF-7 for mailbox names of IMAP4rev1 clients (RFC 3501 §5.1.3): printable ASCII

@@ -1,6 +1,6 @@
-using MailCloud.Gateway.Imap.Protocol;
+using MailCloud.Core.Mailboxes.Naming;
 
-namespace MailCloud.Gateway.Tests.Imap.Protocol;
+namespace MailCloud.Core.Tests.Mailboxes;
 
 public class ModifiedUtf7Tests
 {
