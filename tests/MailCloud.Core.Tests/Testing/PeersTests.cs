@@ -27,6 +27,7 @@ public sealed class PeersTests : IDisposable
                 ["opendkim-testmsg"] = "opendkim-tools",
                 ["mbsync"] = "isync",
                 ["pebble"] = "pebble",
+                ["dovecot"] = "dovecot-imapd",
             },
             Peers.Packages);
     }
