@@ -85,6 +85,9 @@ export Pipeline__SrsSecret="soak-srs-$RANDOM$RANDOM$RANDOM$RANDOM"
 # A killed pipeline's messages come back after the visibility timeout: short, so the soak ends soon.
 export Pipeline__RunnerVisibilityTimeout=00:00:30 Pipeline__ExceptionRetryDelay=00:00:05 Pipeline__RunnerPollInterval=00:00:00.500
 export Dns__Servers__0="127.0.0.1:$DNS_PORT" Relay__DnsServers__0="127.0.0.1:$DNS_PORT"
+# The load generators connect from loopback like everyone here: the MX greets at once, and its
+# per-client rates are off (they are for abuse, not for a benchmark from one address).
+export Smtp__GreetingDelay=00:00:00 Smtp__ClientConnectionsPerMinute=0 Smtp__ClientMessagesPerMinute=0 Smtp__ClientRecipientsPerMinute=0
 export Gateway__HostName=mailcloud.soak.test Gateway__HealthPort=0
 export Gateway__Listeners__0__Name=mx Gateway__Listeners__0__Protocol=Smtp Gateway__Listeners__0__Address=127.0.0.1 Gateway__Listeners__0__Port="$GW_SMTP"
 export Gateway__Listeners__1__Name=imap Gateway__Listeners__1__Protocol=Imap Gateway__Listeners__1__Address=127.0.0.1 Gateway__Listeners__1__Port="$GW_IMAP"

@@ -9,6 +9,7 @@ using MailCloud.Core.Local;
 using MailCloud.Core.Pipeline;
 using MailCloud.Gateway;
 using MailCloud.Gateway.Hosting;
+using MailCloud.Gateway.Smtp;
 using MailCloud.Gateway.Imap;
 using MailCloud.Gateway.Pop3;
 using MailCloud.Gateway.Security;
@@ -123,6 +124,12 @@ public static class DevCommand
                 [$"{GatewayOptions.SectionName}:Tls:CertificatePath"] = paths.DevCertificate,
                 [$"{GatewayOptions.SectionName}:HealthAddress"] = "127.0.0.1",
                 [$"{GatewayOptions.SectionName}:HealthPort"] = "2080",
+                // Local clients are our own tools (and benchmarks), and no spambot can reach loopback:
+                // greet at once, and no per-client rates.
+                [$"{SmtpOptions.SectionName}:GreetingDelay"] = "00:00:00",
+                [$"{SmtpOptions.SectionName}:ClientConnectionsPerMinute"] = "0",
+                [$"{SmtpOptions.SectionName}:ClientMessagesPerMinute"] = "0",
+                [$"{SmtpOptions.SectionName}:ClientRecipientsPerMinute"] = "0",
                 [$"{ClientSetupOptions.SectionName}:MailHost"] = "localhost",
                 [$"{ClientSetupOptions.SectionName}:ImapsPort"] = DevPort(ListenerNames.Imaps),
                 [$"{ClientSetupOptions.SectionName}:ImapPort"] = DevPort(ListenerNames.Imap),

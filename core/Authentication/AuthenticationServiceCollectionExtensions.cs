@@ -2,6 +2,7 @@ using MailCloud.Core.Authentication.Arc;
 using MailCloud.Core.Authentication.Dkim;
 using MailCloud.Core.Authentication.Dmarc;
 using MailCloud.Core.Authentication.Dns;
+using MailCloud.Core.Authentication.Dnsbl;
 using MailCloud.Core.Authentication.Spf;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -12,7 +13,7 @@ namespace MailCloud.Core.Authentication;
 
 public static class AuthenticationServiceCollectionExtensions
 {
-    /// <summary>The sender authentication checks and the resolver they ask (section "Dns", validated at start).</summary>
+    /// <summary>The sender authentication checks, the DNS blocklist check, and the resolver they ask (section "Dns", validated at start).</summary>
     public static IServiceCollection AddMessageAuthentication(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<DnsOptions>()
@@ -29,6 +30,7 @@ public static class AuthenticationServiceCollectionExtensions
         services.AddSingleton(_ => PublicSuffixList.LoadEmbedded());
         services.AddSingleton<DmarcEvaluator>();
         services.AddSingleton<MessageAuthenticator>();
+        services.AddSingleton<DnsBlocklistChecker>();
         return services;
     }
 }

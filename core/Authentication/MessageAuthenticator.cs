@@ -11,7 +11,8 @@ using MimeKit;
 namespace MailCloud.Core.Authentication;
 
 /// <summary>The verdict on one arriving message, and the header that records it.</summary>
-public sealed record AuthenticationVerdict(SpfCheck Spf, IReadOnlyList<DkimCheck> Dkim, DmarcCheck Dmarc, ArcCheck Arc, string Header)
+/// <param name="Author">The one RFC 5322.From address (§3.6.2), when the message names exactly one: whose domain DMARC judged.</param>
+public sealed record AuthenticationVerdict(SpfCheck Spf, IReadOnlyList<DkimCheck> Dkim, DmarcCheck Dmarc, ArcCheck Arc, string Header, string? Author = null)
 {
     /// <summary>DMARC p=reject applied: refuse at the end of DATA (RFC 7489 §6.6.4).</summary>
     public bool Reject => Dmarc.Disposition == DmarcDisposition.Reject;
@@ -23,6 +24,7 @@ public sealed record AuthenticationVerdict(SpfCheck Spf, IReadOnlyList<DkimCheck
         Dkim = AuthenticationResultsHeader.Name(Dkim.Count == 0 ? DkimResult.None : Dkim.Min(c => c.Result)),
         Dmarc = AuthenticationResultsHeader.Name(Dmarc.Result),
         FromDomain = Dmarc.FromDomain,
+        Author = Author,
         Quarantine = Dmarc.Disposition == DmarcDisposition.Quarantine,
     };
 }
@@ -45,9 +47,11 @@ public sealed partial class MessageAuthenticator(SpfEvaluator spf, DkimChecker d
         IReadOnlyList<DkimCheck> signatures;
         DmarcCheck policy;
         ArcCheck chain;
+        string? author = null;
         try
         {
             var parsed = await MimeMessage.LoadAsync(ParserOptions.Default, message, persistent: true, cancellationToken).ConfigureAwait(false);
+            author = SingleAuthor(parsed);
             signatures = await dkim.VerifyAsync(parsed, cancellationToken).ConfigureAwait(false);
             policy = await dmarc.EvaluateAsync(FromDomains(parsed), sender, signatures, cancellationToken).ConfigureAwait(false);
             chain = await arc.VerifyAsync(parsed, cancellationToken).ConfigureAwait(false);
@@ -63,8 +67,29 @@ public sealed partial class MessageAuthenticator(SpfEvaluator spf, DkimChecker d
 
         var header = AuthenticationResultsHeader.Build(authservId, sender, signatures, policy, chain);
         LogVerdict(sender.Result, string.Join(",", signatures.Select(s => s.Result)), policy.Result, policy.Disposition, policy.FromDomain, chain.Result);
-        return new AuthenticationVerdict(sender, signatures, policy, chain, header);
+        return new AuthenticationVerdict(sender, signatures, policy, chain, header, author);
     }
+
+    /// <summary>
+    /// The From address when there is exactly one (one field, one mailbox), in ASCII and within the
+    /// longest address SMTP carries (RFC 5321 §4.5.3.1.3, 254 octets), so the room the gateway
+    /// reserves in the envelope holds it (JSON escapes other characters six-fold); else null.
+    /// </summary>
+    private static string? SingleAuthor(MimeMessage message)
+    {
+        var fields = message.Headers.Where(h => h.Id == HeaderId.From).ToList();
+        if (fields.Count != 1 || !InternetAddressList.TryParse(fields[0].Value, out var addresses)
+            || addresses.Count != 1 || addresses[0] is not MailboxAddress { Domain.Length: > 0 } mailbox)
+        {
+            return null;
+        }
+
+        var address = mailbox.Address;
+        return address.Length <= MaxAuthorLength && System.Text.Ascii.IsValid(address) ? address : null;
+    }
+
+    /// <summary>The longest author the envelope carries (what the gateway reserves room for).</summary>
+    public const int MaxAuthorLength = 254;
 
     /// <summary>Every domain of every From field (RFC 7489 §6.6.1), as A-labels.</summary>
     private static List<string> FromDomains(MimeMessage message)

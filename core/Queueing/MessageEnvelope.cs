@@ -96,6 +96,12 @@ public sealed record EnvelopeAuthentication
     /// <summary>The RFC 5322.From domain DMARC judged.</summary>
     public string? FromDomain { get; init; }
 
+    /// <summary>
+    /// The one RFC 5322.From address, when the message has exactly one. With <see cref="Dmarc"/> "pass"
+    /// its domain is vouched for (aligned SPF or DKIM): the identity members-only lists judge.
+    /// </summary>
+    public string? Author { get; init; }
+
     /// <summary>DMARC p=quarantine applied (RFC 7489 §6.3): deliver to the Junk folder, not INBOX.</summary>
     public bool Quarantine { get; init; }
 }

@@ -77,14 +77,18 @@ public interface IProtocolSessionHandler
     Task RejectAsync(IProtocolConnection connection, ConnectionRefusal refusal, CancellationToken cancellationToken) => Task.CompletedTask;
 }
 
-/// <summary>Slows and then locks out repeated authentication failures, per client address and per account.</summary>
+/// <summary>
+/// Slows and then locks out repeated authentication failures, per client address and per client
+/// address and account. <c>account</c> is the key <see cref="Security.UserAuthenticator"/> resolves
+/// from what the client typed (every spelling of one account gives the same key).
+/// </summary>
 public interface IAuthenticationThrottle
 {
-    /// <summary>True while the address or the account is locked out; refuse without checking the password.</summary>
-    bool IsLockedOut(IPAddress client, string? user);
+    /// <summary>True while the address, or the address with this account, is locked out; refuse without checking the password.</summary>
+    bool IsLockedOut(IPAddress client, string? account);
 
     /// <summary>Records a failure and returns how long to wait before answering it.</summary>
-    TimeSpan RecordFailure(IPAddress client, string? user);
+    TimeSpan RecordFailure(IPAddress client, string? account);
 
-    void RecordSuccess(IPAddress client, string user);
+    void RecordSuccess(IPAddress client, string account);
 }

@@ -7,11 +7,15 @@ using Microsoft.Extensions.Options;
 namespace MailCloud.Gateway.Security;
 
 /// <summary>
-/// Per-replica brute-force protection: failures are counted per client address and per account;
-/// after <see cref="AuthenticationThrottleOptions.FreeFailures"/> each answer is delayed
-/// (doubling), and at <see cref="AuthenticationThrottleOptions.LockoutAfter"/> the address or account
-/// is locked out for a while. Success clears the account's count but not the address's, so one
-/// known password cannot be used to reset guessing at others.
+/// Per-replica brute-force protection: failures are counted per client address and per client
+/// address and account together; after <see cref="AuthenticationThrottleOptions.FreeFailures"/> each
+/// answer is delayed (doubling), and at <see cref="AuthenticationThrottleOptions.LockoutAfter"/> that
+/// address and account pair is locked out for a while, at
+/// <see cref="AuthenticationThrottleOptions.ClientLockoutAfter"/> the address for every account. So a
+/// burst of wrong passwords slows the one guessing, and the account's owner elsewhere logs in as
+/// usual. Accounts are named as <see cref="UserAuthenticator"/> resolves them (the account id, so
+/// every spelling of one address counts alike). Success clears the pair's count but not the
+/// address's, so one known password cannot be used to reset guessing at others.
 /// </summary>
 public sealed partial class AuthenticationThrottle(
     IOptions<AuthenticationThrottleOptions> options,
@@ -24,13 +28,13 @@ public sealed partial class AuthenticationThrottle(
     private readonly AuthenticationThrottleOptions _options = options.Value;
     private readonly ConcurrentDictionary<string, FailureRecord> _records = new(StringComparer.Ordinal);
 
-    public bool IsLockedOut(IPAddress client, string? user)
+    public bool IsLockedOut(IPAddress client, string? account)
     {
         var now = time.GetUtcNow();
-        return IsLocked(ClientKey(client), now) || user is not null && IsLocked(AccountKey(user), now);
+        return IsLocked(ClientKey(client), now) || account is not null && IsLocked(PairKey(client, account), now);
     }
 
-    public TimeSpan RecordFailure(IPAddress client, string? user)
+    public TimeSpan RecordFailure(IPAddress client, string? account)
     {
         var now = time.GetUtcNow();
         if (_records.Count > SweepThreshold)
@@ -38,21 +42,28 @@ public sealed partial class AuthenticationThrottle(
             Sweep(now);
         }
 
-        var failures = Fail(ClientKey(client), now);
-        if (user is not null)
+        var fromClient = Fail(ClientKey(client), _options.ClientLockoutAfter, now);
+        if (fromClient == _options.ClientLockoutAfter)
         {
-            failures = Math.Max(failures, Fail(AccountKey(user), now));
+            LogClientLockedOut(client, fromClient, _options.LockoutDuration);
         }
 
-        if (failures == _options.LockoutAfter)
+        var failures = fromClient;
+        if (account is not null)
         {
-            LogLockedOut(client, user, failures, _options.LockoutDuration);
+            var forAccount = Fail(PairKey(client, account), _options.LockoutAfter, now);
+            if (forAccount == _options.LockoutAfter)
+            {
+                LogPairLockedOut(client, account, forAccount, _options.LockoutDuration);
+            }
+
+            failures = Math.Max(failures, forAccount);
         }
 
         return DelayFor(failures);
     }
 
-    public void RecordSuccess(IPAddress client, string user) => _records.TryRemove(AccountKey(user), out _);
+    public void RecordSuccess(IPAddress client, string account) => _records.TryRemove(PairKey(client, account), out _);
 
     private TimeSpan DelayFor(int failures)
     {
@@ -70,9 +81,9 @@ public sealed partial class AuthenticationThrottle(
     private bool IsLocked(string key, DateTimeOffset now) =>
         _records.TryGetValue(key, out var record) && record.LockedUntil(now, _options) is not null;
 
-    private int Fail(string key, DateTimeOffset now)
+    private int Fail(string key, int lockoutAfter, DateTimeOffset now)
     {
-        var record = _records.GetOrAdd(key, _ => new FailureRecord());
+        var record = _records.GetOrAdd(key, _ => new FailureRecord(lockoutAfter));
         return record.Add(now, _options);
     }
 
@@ -87,15 +98,19 @@ public sealed partial class AuthenticationThrottle(
         }
     }
 
-    private static string ClientKey(IPAddress client) =>
-        "ip:" + (client.IsIPv4MappedToIPv6 ? client.MapToIPv4() : client);
+    private static IPAddress Normalize(IPAddress client) => client.IsIPv4MappedToIPv6 ? client.MapToIPv4() : client;
 
-    private static string AccountKey(string user) => "user:" + user.Trim().ToLowerInvariant();
+    private static string ClientKey(IPAddress client) => "ip:" + Normalize(client);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Authentication locked out for {Client} / {User} after {Failures} failures, for {Duration}")]
-    private partial void LogLockedOut(IPAddress client, string? user, int failures, TimeSpan duration);
+    private static string PairKey(IPAddress client, string account) => $"pair:{Normalize(client)} {account}";
 
-    private sealed class FailureRecord
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Authentication locked out for {Client} and account {Account} after {Failures} failures, for {Duration}")]
+    private partial void LogPairLockedOut(IPAddress client, string account, int failures, TimeSpan duration);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Authentication locked out for {Client}, every account, after {Failures} failures, for {Duration}")]
+    private partial void LogClientLockedOut(IPAddress client, int failures, TimeSpan duration);
+
+    private sealed class FailureRecord(int lockoutAfter)
     {
         private readonly Lock _lock = new();
         private int _failures;
@@ -114,7 +129,7 @@ public sealed partial class AuthenticationThrottle(
 
                 _failures++;
                 _lastFailure = now;
-                if (_failures >= options.LockoutAfter && _lockedSince is null)
+                if (_failures >= lockoutAfter && _lockedSince is null)
                 {
                     _lockedSince = now;
                 }

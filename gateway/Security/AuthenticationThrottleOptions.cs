@@ -15,8 +15,14 @@ public sealed class AuthenticationThrottleOptions
 
     public TimeSpan MaxDelay { get; set; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>Failures (per client address, or per account) that lock it out.</summary>
+    /// <summary>Failures from one client address for one account that lock that pair out (the account's owner elsewhere is not).</summary>
     [Range(1, 10_000)] public int LockoutAfter { get; set; } = 10;
+
+    /// <summary>
+    /// Failures from one client address, whatever the accounts, that lock the address out for every
+    /// account: higher than <see cref="LockoutAfter"/>, since many users may share one address (NAT).
+    /// </summary>
+    [Range(1, 10_000)] public int ClientLockoutAfter { get; set; } = 30;
 
     public TimeSpan LockoutDuration { get; set; } = TimeSpan.FromMinutes(15);
 

@@ -1,4 +1,5 @@
 using System.Net;
+using MailCloud.Core.Addresses;
 using MailCloud.Core.Directory;
 using MailCloud.Gateway.Hosting;
 using Microsoft.Extensions.Logging;
@@ -58,15 +59,17 @@ public sealed partial class UserAuthenticator(
     public async Task<AuthenticationResult> AuthenticateAsync(
         IPAddress client, string user, string password, Func<CancellationToken, ValueTask> beforeDelay, CancellationToken cancellationToken)
     {
-        if (throttle.IsLockedOut(client, user))
-        {
-            LogLockedOut(client, user);
-            return new AuthenticationResult(AuthenticationStatus.LockedOut);
-        }
-
+        string throttled;
         Account? account;
         try
         {
+            throttled = ThrottleKey(await directory.GetSnapshotAsync(cancellationToken).ConfigureAwait(false), user);
+            if (throttle.IsLockedOut(client, throttled))
+            {
+                LogLockedOut(client, user);
+                return new AuthenticationResult(AuthenticationStatus.LockedOut);
+            }
+
             account = await directory.AuthenticateAsync(user, password, cancellationToken).ConfigureAwait(false);
         }
         catch (DirectoryUnavailableException ex)
@@ -77,7 +80,7 @@ public sealed partial class UserAuthenticator(
 
         if (account is null)
         {
-            var delay = throttle.RecordFailure(client, user);
+            var delay = throttle.RecordFailure(client, throttled);
             LogFailed(client, user, delay);
             if (delay > TimeSpan.Zero)
             {
@@ -88,8 +91,27 @@ public sealed partial class UserAuthenticator(
             return new AuthenticationResult(AuthenticationStatus.Failed);
         }
 
-        throttle.RecordSuccess(client, account.Address);
+        throttle.RecordSuccess(client, throttled);
         return new AuthenticationResult(AuthenticationStatus.Succeeded, account);
+    }
+
+    /// <summary>
+    /// The account a login names, as the throttle counts it: the account's id when the directory
+    /// has the address (any case, a trailing dot, a +detail: RFC 5233), else the address without its
+    /// detail, else the text itself. So <c>ALICE+x@example.test.</c> and <c>alice@example.test</c> are
+    /// one account to the throttle, and a guesser cannot start afresh by spelling it another way.
+    /// </summary>
+    internal static string ThrottleKey(DirectorySnapshot snapshot, string user)
+    {
+        var text = user.Trim();
+        if (!EmailAddress.TryParse(text, out var address))
+        {
+            return "name:" + text.ToLowerInvariant();
+        }
+
+        var plain = address.WithoutSubaddress() ?? address;
+        var account = snapshot.FindAccount(address.ToString()) ?? snapshot.FindAccount(plain.ToString());
+        return account is not null ? "account:" + account.Id : "address:" + plain.Key;
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Authentication failed for {User} from {Client}; answering after {Delay}")]

@@ -2,6 +2,7 @@ using MailCloud.Gateway.Hosting;
 using MailCloud.Gateway.Smtp.Acceptance;
 using MailCloud.Gateway.Smtp.Session;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace MailCloud.Gateway.Smtp;
 
@@ -18,7 +19,9 @@ public static class SmtpServiceCollectionExtensions
             .BindConfiguration(SmtpOptions.SectionName)
             .ValidateDataAnnotations()
             .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<SmtpOptions>, SmtpOptionsValidator>();
         services.AddSingleton<MessageAcceptor>();
+        services.AddSingleton<ClientRateLimits>();
         services.AddSingleton<SmtpServices>();
         services.AddSingleton<IProtocolSessionHandler, SmtpSessionHandler>();
         return services;

@@ -15,7 +15,7 @@ public sealed class RecipientExpander(SenderRewritingScheme srs)
 {
     public RecipientExpansion Expand(DirectorySnapshot directory, MessageEnvelope envelope, int maxDepth)
     {
-        var run = new Run(directory, srs, envelope.MailFrom, maxDepth);
+        var run = new Run(directory, srs, envelope.MailFrom, Poster(envelope), maxDepth);
         foreach (var recipient in envelope.Recipients)
         {
             run.ExpandTopLevel(recipient);
@@ -24,8 +24,19 @@ public sealed class RecipientExpander(SenderRewritingScheme srs)
         return new RecipientExpansion(run.Local, run.Remote, run.Failures);
     }
 
+    /// <summary>
+    /// Who a list judges as the poster, never MAIL FROM on its word alone: for mail a user submitted,
+    /// MAIL FROM (submission refused it unless the user owns it); for mail that arrived at the MX, the
+    /// From address when DMARC passed (its domain aligned with an authenticated SPF or DKIM identity,
+    /// RFC 7489 §3.1), else no one; for envelopes queued before the verdict travelled, MAIL FROM as then.
+    /// </summary>
+    private static string Poster(MessageEnvelope envelope) =>
+        envelope.ReceivedFrom.AuthenticatedUser is not null || envelope.Authentication is null
+            ? envelope.MailFrom
+            : envelope.Authentication is { Dmarc: "pass", Author: { } author } ? author : "";
+
     /// <summary>The state of one expansion: results so far and the addresses already taken.</summary>
-    private sealed class Run(DirectorySnapshot directory, SenderRewritingScheme srs, string mailFrom, int maxDepth)
+    private sealed class Run(DirectorySnapshot directory, SenderRewritingScheme srs, string mailFrom, string poster, int maxDepth)
     {
         private readonly HashSet<string> _accounts = new(StringComparer.Ordinal);
         private readonly HashSet<string> _remotes = new(StringComparer.Ordinal);
@@ -109,7 +120,7 @@ public sealed class RecipientExpander(SenderRewritingScheme srs)
                 case RecipientKind.List when resolution.List is { } list:
                     if (!MayPost(list))
                     {
-                        Fail("5.7.1", $"550 5.7.1 <{address}>: {Describe(mailFrom)} is not allowed to post to this list");
+                        Fail("5.7.1", $"550 5.7.1 <{address}>: {Describe(poster, mailFrom)} is not allowed to post to this list");
                     }
                     else
                     {
@@ -146,7 +157,7 @@ public sealed class RecipientExpander(SenderRewritingScheme srs)
                 return true;
             }
 
-            if (!EmailAddress.TryParse(mailFrom, out var sender))
+            if (!EmailAddress.TryParse(poster, out var sender))
             {
                 return false;
             }
@@ -192,6 +203,7 @@ public sealed class RecipientExpander(SenderRewritingScheme srs)
             OriginalRecipient = _current.OriginalRecipient ?? $"rfc822;{_current.Address}",
         };
 
-        private static string Describe(string mailFrom) => mailFrom.Length == 0 ? "the null sender" : $"<{mailFrom}>";
+        private static string Describe(string poster, string mailFrom) =>
+            poster.Length > 0 ? $"<{poster}>" : mailFrom.Length == 0 ? "the null sender" : $"<{mailFrom}>, which no DMARC pass vouches for,";
     }
 }

@@ -25,9 +25,25 @@ public static class SmtpPolicy
             return SmtpReplies.AuthenticationRequired;
         }
 
-        var owned = sender is { } address && directory.AddressesOwnedBy(user)
-            .Any(a => EmailAddress.TryParse(a, out var mine) && mine.Key == address.Key);
-        return owned ? null : new SmtpReply(553, "5.7.1", $"Sender address not owned by user {user.Address}");
+        // As for From: an owned address, or one of them with a +detail (RFC 5233), which the user hands out.
+        return sender is { } address && directory.IsOwnedBy(user, address)
+            ? null
+            : new SmtpReply(553, "5.7.1", $"Sender address not owned by user {user.Address}");
+    }
+
+    /// <summary>
+    /// The hosted domain a bare <c>postmaster</c> (RFC 5321 §4.1.1.3, §4.5.1) belongs to: the one our
+    /// host name is in (mx.example.test → example.test), else the first hosted domain; null when
+    /// nothing is hosted.
+    /// </summary>
+    public static string? PrimaryDomain(DirectorySnapshot directory, string hostName)
+    {
+        var host = hostName.TrimEnd('.').ToLowerInvariant();
+        return directory.Domains
+            .Select(d => d.Name)
+            .Where(d => host == d || host.EndsWith("." + d, StringComparison.Ordinal))
+            .MaxBy(d => d.Length)
+            ?? directory.Domains.FirstOrDefault()?.Name;
     }
 
     /// <summary>

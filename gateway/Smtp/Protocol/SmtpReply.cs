@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Globalization;
+using System.Net;
 using System.Text;
 using MailCloud.Gateway.Hosting;
 
@@ -67,6 +68,24 @@ public static class SmtpReplies
 
     /// <summary>RFC 5321 §4.5.3.1.10: a recipient over the limit gets 452; the client sends it in another transaction.</summary>
     public static SmtpReply TooManyRecipients { get; } = new(452, "4.5.3", "Too many recipients");
+    /// <summary>RFC 5321 §3.1 and §4.3.1: the client must wait for the greeting; one that speaks first is refused (as Postfix's postscreen).</summary>
+    public static SmtpReply TalkedBeforeGreeting { get; } = new(554, "5.5.0", "Protocol error: commands sent before the greeting");
+
+    /// <summary>Over the MX's per-client connection rate (RFC 5321 §3.1: a server that will not serve may greet with 421 and close).</summary>
+    public static SmtpReply TooManyConnectionsPerMinute(IPAddress client) => new(421, "4.7.0", $"Too many connections from [{client}]; try again later");
+
+    /// <summary>Over the MX's per-client message rate: a temporary refusal of MAIL, as Postfix ("too much mail from") and mox answer.</summary>
+    public static SmtpReply TooMuchMail(IPAddress client) => new(451, "4.7.1", $"Too much mail from [{client}]; try again later");
+
+    /// <summary>Over the MX's per-client recipient rate: RFC 5321 §4.5.3.1.10's 452, as Postfix's anvil answers.</summary>
+    public static SmtpReply TooManyRecipientsPerMinute(IPAddress client) => new(452, "4.5.3", $"Too many recipients from [{client}]; try again later");
+
+    /// <summary>
+    /// A client on a DNS blocklist, in Postfix's words, given in place of the 220 (RFC 5321 §3.1: the
+    /// session is refused, and the client should QUIT).
+    /// </summary>
+    public static SmtpReply Blocklisted(IPAddress client, string zone) => new(554, "5.7.1", $"Service unavailable; client [{client}] blocked using {zone}");
+
     public static SmtpReply TooManyErrors { get; } = new(421, "4.7.0", "Too many errors; closing connection");
     public static SmtpReply ShuttingDown { get; } = new(421, "4.3.2", "Service shutting down; closing connection");
     public static SmtpReply AuthenticationRequired { get; } = new(530, "5.7.0", "Authentication required");

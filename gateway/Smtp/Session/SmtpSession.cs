@@ -3,6 +3,7 @@ using System.Security.Authentication;
 using System.Text;
 using MailCloud.Core.Addresses;
 using MailCloud.Core.Authentication;
+using MailCloud.Core.Authentication.Dnsbl;
 using MailCloud.Core.Directory;
 using MailCloud.Core.Queueing;
 using MailCloud.Core.Spool;
@@ -31,6 +32,7 @@ internal sealed partial class SmtpSession
         Dkim = "temperror",
         Dmarc = "temperror",
         FromDomain = new string('x', 253),
+        Author = new string('x', MessageAuthenticator.MaxAuthorLength),
         Quarantine = true,
     };
 
@@ -48,6 +50,9 @@ internal sealed partial class SmtpSession
     private SmtpTransaction? _transaction;
     private readonly ErrorBudget _errors;
     private bool _closing;
+
+    /// <summary>Greeted with 554 (RFC 5321 §3.1): only QUIT is served.</summary>
+    private bool _refusedSession;
 
     public SmtpSession(IProtocolConnection connection, SmtpServices services, ILogger<SmtpSession> logger, CancellationToken stopping)
     {
@@ -69,7 +74,7 @@ internal sealed partial class SmtpSession
     {
         try
         {
-            Write(new SmtpReply(220, null, $"{_services.Gateway.HostName} ESMTP MailCloud"));
+            await GreetAsync().ConfigureAwait(false);
             while (!_closing)
             {
                 if (_stopping.IsCancellationRequested)
@@ -109,6 +114,50 @@ internal sealed partial class SmtpSession
         }
     }
 
+    /// <summary>
+    /// The greeting, after what the MX checks first; a client refused there gets its reply instead
+    /// of the 220, and <see cref="_closing"/> is set when the session ends with it.
+    /// </summary>
+    private async Task GreetAsync()
+    {
+        if (Role == SmtpRole.Mx && !_services.Rates.TryConnect(Client))
+        {
+            LogRateExceeded(Client, 421, "connections", _services.Options.ClientConnectionsPerMinute);
+            Write(SmtpReplies.TooManyConnectionsPerMinute(Client));
+            _closing = true;
+            return;
+        }
+
+        // Asked while the greeting delay runs, so the lookup costs the client no time of its own.
+        var blocklisted = Role == SmtpRole.Mx
+            ? _services.Blocklists.CheckAsync(Client, _services.Options.DnsBlocklists, _connection.ConnectionClosed)
+            : Task.FromResult<DnsBlocklistListing?>(null);
+        var delay = _services.Options.GreetingDelay;
+        if (Role == SmtpRole.Mx && delay > TimeSpan.Zero && !_connection.IsSecure)
+        {
+            var early = await PregreetListener.ListenAsync(_connection, delay, _services.Time).ConfigureAwait(false);
+            if (early > 0)
+            {
+                // Its commands were written without reading our replies: nothing it sends can be trusted to be in step.
+                LogEarlyTalker(Client, early);
+                Write(SmtpReplies.TalkedBeforeGreeting);
+                _closing = true;
+                return;
+            }
+        }
+
+        if (await blocklisted.ConfigureAwait(false) is { } listing)
+        {
+            // RFC 5321 §3.1: 554 in place of the 220, then wait for QUIT, answering 503 to anything else.
+            LogBlocklisted(Client, listing.Zone, listing.Answer);
+            Write(SmtpReplies.Blocklisted(Client, listing.Zone));
+            _refusedSession = true;
+            return;
+        }
+
+        Write(new SmtpReply(220, null, $"{_services.Gateway.HostName} ESMTP MailCloud"));
+    }
+
     private async Task HandleLineAsync(byte[] line)
     {
         // RFC 5321 §4.5.3.1.4 limits command lines to 512 octets with CRLF; only AUTH may be longer.
@@ -126,6 +175,12 @@ internal sealed partial class SmtpSession
         catch (SmtpSyntaxException ex)
         {
             Reply(ex.Reply);
+            return;
+        }
+
+        if (_refusedSession && command is not QuitCommand)
+        {
+            Reply(SmtpReplies.BadSequence);
             return;
         }
 
@@ -214,7 +269,13 @@ internal sealed partial class SmtpSession
         EmailAddress? sender = null;
         if (mail.ReversePath.Length > 0)
         {
-            if (!EmailAddress.TryParse(mail.ReversePath, out var parsed))
+            if (await QualifyPostmasterAsync(mail.ReversePath).ConfigureAwait(false) is not { } reversePath)
+            {
+                Reply(SmtpReplies.DirectoryUnavailable);
+                return;
+            }
+
+            if (!EmailAddress.TryParse(reversePath, out var parsed))
             {
                 Reply(new SmtpReply(501, "5.1.7", "Bad sender address syntax"));
                 return;
@@ -232,6 +293,13 @@ internal sealed partial class SmtpSession
         if (mail.Parameters.Size > _services.Options.MaxMessageSize)
         {
             Reply(SmtpReplies.MessageTooBig);
+            return;
+        }
+
+        if (Role == SmtpRole.Mx && !_services.Rates.TryStartMessage(Client))
+        {
+            LogRateExceeded(Client, 451, "messages", _services.Options.ClientMessagesPerMinute);
+            Reply(SmtpReplies.TooMuchMail(Client));
             return;
         }
 
@@ -278,10 +346,20 @@ internal sealed partial class SmtpSession
             return;
         }
 
-        // RFC 5321 §4.5.1: "<Postmaster>" without a domain must be accepted.
-        var path = rcpt.ForwardPath.Equals("postmaster", StringComparison.OrdinalIgnoreCase)
-            ? $"postmaster@{_services.Gateway.HostName}"
-            : rcpt.ForwardPath;
+        // Counted before the address is looked at, so guessing addresses costs the same as sending to them.
+        if (Role == SmtpRole.Mx && !_services.Rates.TryAddRecipient(Client))
+        {
+            LogRateExceeded(Client, 452, "recipients", _services.Options.ClientRecipientsPerMinute);
+            Reply(SmtpReplies.TooManyRecipientsPerMinute(Client));
+            return;
+        }
+
+        if (await QualifyPostmasterAsync(rcpt.ForwardPath).ConfigureAwait(false) is not { } path)
+        {
+            Reply(SmtpReplies.DirectoryUnavailable);
+            return;
+        }
+
         if (!EmailAddress.TryParse(path, out var recipient))
         {
             Reply(new SmtpReply(501, "5.1.3", "Bad recipient address syntax"));
@@ -321,6 +399,27 @@ internal sealed partial class SmtpSession
         }
 
         Reply(new SmtpReply(250, "2.1.5", "Recipient OK"));
+    }
+
+    /// <summary>
+    /// A bare <c>postmaster</c> as the postmaster of our primary hosted domain (RFC 5321 §4.5.1: RCPT
+    /// TO:&lt;Postmaster&gt; must be accepted; MAIL FROM gets the same reading, as Postfix's myorigin
+    /// gives it), any other path as it is; null when the directory cannot be read.
+    /// </summary>
+    private async Task<string?> QualifyPostmasterAsync(string path)
+    {
+        if (!path.Equals("postmaster", StringComparison.OrdinalIgnoreCase))
+        {
+            return path;
+        }
+
+        if (await GetDirectoryAsync().ConfigureAwait(false) is not { } directory)
+        {
+            return null;
+        }
+
+        // With nothing hosted, the host name's postmaster: refused later like any address we do not host.
+        return $"postmaster@{SmtpPolicy.PrimaryDomain(directory, _services.Gateway.HostName) ?? _services.Gateway.HostName}";
     }
 
     /// <summary>
@@ -709,6 +808,15 @@ internal sealed partial class SmtpSession
 
     private static bool StartsWithAuth(byte[] line) =>
         line.Length > 5 && Ascii.EqualsIgnoreCase(line.AsSpan(0, 5), "AUTH "u8);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Refused {Client} with 554 5.5.0 and closing: {Octets} octets sent before the greeting (early talker)")]
+    private partial void LogEarlyTalker(IPAddress client, long octets);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Refused {Client} with {Code}: over {Limit} {What} per minute")]
+    private partial void LogRateExceeded(IPAddress client, int code, string what, int limit);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Refused {Client} with 554 5.7.1: listed by DNS blocklist {Zone} ({Answer})")]
+    private partial void LogBlocklisted(IPAddress client, string zone, IPAddress answer);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Recipient {Recipient} refused with {Code}")]
     private partial void LogRecipientRefused(string recipient, int code);

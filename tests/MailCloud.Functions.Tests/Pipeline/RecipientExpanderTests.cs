@@ -64,6 +64,30 @@ public sealed class RecipientExpanderTests
         Assert.Equal(allowed ? null : "5.7.1", result.Failures.SingleOrDefault()?.Status);
     }
 
+    [Theory]
+    // Arrived at the MX: the DMARC-aligned From decides, never MAIL FROM alone.
+    [InlineData("boss@remote.test", "pass", "boss@remote.test", null, true)]
+    [InlineData("boss@remote.test", "none", "boss@remote.test", null, false)]
+    [InlineData("boss@remote.test", "fail", "boss@remote.test", null, false)]
+    [InlineData("boss@remote.test", "temperror", "boss@remote.test", null, false)]
+    [InlineData("boss@remote.test", "pass", "stranger@remote.test", null, false)]
+    [InlineData("stranger@remote.test", "pass", "BOSS@remote.test", null, true)]
+    [InlineData("boss@remote.test", "pass", null, null, false)]
+    // Submitted by a user: submission checked that the user owns MAIL FROM.
+    [InlineData("bob@example.test", "none", null, "bob@example.test", true)]
+    public void Members_only_lists_judge_mail_from_the_mx_by_its_dmarc_aligned_from(string mailFrom, string dmarc, string? author, string? authenticatedUser, bool allowed)
+    {
+        var directory = Snapshot(lists: [new DistributionList("list@example.test", ["alice@example.test", "bob@example.test", "boss@remote.test"], PostingPolicy.Members, [])]);
+        var authentication = authenticatedUser is null
+            ? new EnvelopeAuthentication { Spf = "pass", Dkim = "none", Dmarc = dmarc, FromDomain = author?.Split('@')[1], Author = author }
+            : null;
+
+        var result = Expand(directory, mailFrom, ["list@example.test"], authentication, authenticatedUser);
+
+        Assert.Equal(allowed ? 2 : 0, result.Local.Count);
+        Assert.Equal(allowed ? null : "5.7.1", result.Failures.SingleOrDefault()?.Status);
+    }
+
     [Fact]
     public void Remote_target_of_an_alias_is_marked_as_forwarded_by_the_alias_domain()
     {
@@ -100,14 +124,18 @@ public sealed class RecipientExpanderTests
     }
 
     private RecipientExpansion Expand(DirectorySnapshot directory, string mailFrom, params string[] recipients) =>
+        Expand(directory, mailFrom, recipients, authentication: null, authenticatedUser: null);
+
+    private RecipientExpansion Expand(DirectorySnapshot directory, string mailFrom, string[] recipients, EnvelopeAuthentication? authentication, string? authenticatedUser) =>
         new RecipientExpander(_srs).Expand(directory, new MessageEnvelope
         {
             MessageId = "m1",
             SpoolBlob = "2026/01/01/m1.eml",
             MailFrom = mailFrom,
             Recipients = [.. recipients.Select(r => new EnvelopeRecipient { Address = r })],
-            ReceivedFrom = new ReceivedFrom { RemoteIp = "127.0.0.1", Helo = "client.test" },
+            ReceivedFrom = new ReceivedFrom { RemoteIp = "127.0.0.1", Helo = "client.test", AuthenticatedUser = authenticatedUser },
             ReceivedAt = DateTimeOffset.UtcNow,
+            Authentication = authentication,
         }, maxDepth: 10);
 
     private static DirectorySnapshot Snapshot(IReadOnlyList<Alias>? aliases = null, IReadOnlyList<DistributionList>? lists = null, IReadOnlyList<Account>? extraAccounts = null) =>

@@ -1,3 +1,4 @@
+using MailCloud.Core.Directory;
 using MailCloud.Core.Pipeline;
 using MailCloud.Gateway.Hosting;
 using MailCloud.Gateway.Imap;
@@ -8,6 +9,7 @@ using MailKit.Net.Imap;
 using MailKit.Net.Smtp;
 using MailKit.Security;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using MimeKit;
 
 namespace MailCloud.Gateway.Tests.EndToEnd;
@@ -118,6 +120,37 @@ public sealed class SenderAuthenticationEndToEndTests(AzuriteFixture azurite) : 
         Assert.DoesNotContain("bank.test", ours);
     }
 
+    [Fact]
+    public async Task A_members_only_list_judges_the_poster_by_the_dmarc_aligned_from_not_mail_from()
+    {
+        await Host.Services.GetRequiredService<IMailDirectory>().AddListAsync(
+            "team@example.test", ["alice@example.test", "orders@shop.test"], PostingPolicy.Members, [], CancellationToken.None);
+        using var imap = await LoginAsync();
+
+        // Anyone can write a member's address in MAIL FROM and From; example.test publishes no SPF or
+        // DMARC here, so nothing vouches for it: refused, and the DSN goes to that address (alice).
+        using (var smtp = await ConnectAsync())
+        {
+            await SendAsync(smtp, Message("alice@example.test", "Forged member", "team@example.test"), "alice@example.test");
+            await smtp.DisconnectAsync(true);
+        }
+
+        var dsn = await (await WaitForMessagesAsync(imap, imap.Inbox, 1)).GetMessageAsync(0);
+        Assert.IsType<MultipartReport>(dsn.Body);
+        Assert.Contains("Status: 5.7.1", dsn.ToString());
+
+        // shop.test's SPF passes for 127.0.0.1, and MAIL FROM aligns with the From: the member posts.
+        using (var smtp = await ConnectAsync())
+        {
+            await SendAsync(smtp, Message("orders@shop.test", "From a member", "team@example.test"), "orders@shop.test");
+            await smtp.DisconnectAsync(true);
+        }
+
+        var posted = await (await WaitForMessagesAsync(imap, imap.Inbox, 2)).GetMessageAsync(1);
+        Assert.Equal("From a member", posted.Subject);
+        Assert.Equal("<team.example.test>", posted.Headers[HeaderId.ListId]);
+    }
+
     private async Task<SmtpClient> ConnectAsync()
     {
         var smtp = new SmtpClient { LocalDomain = "mailer.test" };
@@ -125,8 +158,8 @@ public sealed class SenderAuthenticationEndToEndTests(AzuriteFixture azurite) : 
         return smtp;
     }
 
-    private static MimeMessage Message(string from, string subject) =>
-        new(new[] { MailboxAddress.Parse(from) }, new[] { MailboxAddress.Parse("alice@example.test") }, subject, new TextPart("plain") { Text = "Hello from the end-to-end test." });
+    private static MimeMessage Message(string from, string subject, string to = "alice@example.test") =>
+        new(new[] { MailboxAddress.Parse(from) }, new[] { MailboxAddress.Parse(to) }, subject, new TextPart("plain") { Text = "Hello from the end-to-end test." });
 
     /// <summary>MAIL FROM is given apart from the From field, which is what DMARC judges.</summary>
     private static Task SendAsync(SmtpClient smtp, MimeMessage message, string mailFrom) =>

@@ -21,6 +21,7 @@ public sealed class AuthenticationThrottleTests
             BaseDelay = TimeSpan.FromSeconds(1),
             MaxDelay = TimeSpan.FromSeconds(4),
             LockoutAfter = 6,
+            ClientLockoutAfter = 9,
             LockoutDuration = TimeSpan.FromMinutes(15),
             FailureWindow = TimeSpan.FromMinutes(10),
         };
@@ -36,30 +37,33 @@ public sealed class AuthenticationThrottleTests
     }
 
     [Fact]
-    public void Locks_out_the_address_and_the_account_then_releases_them()
+    public void Locks_out_the_address_and_account_pair_not_the_account_elsewhere_then_releases_it()
     {
         for (var i = 0; i < 6; i++)
         {
-            _throttle.RecordFailure(Client, "alice@example.test");
+            _throttle.RecordFailure(Client, "account:alice");
         }
 
-        Assert.True(_throttle.IsLockedOut(Client, null));
-        Assert.True(_throttle.IsLockedOut(OtherClient, "ALICE@example.test"));
-        Assert.False(_throttle.IsLockedOut(OtherClient, "bob@example.test"));
+        Assert.True(_throttle.IsLockedOut(Client, "account:alice"));
+        Assert.False(_throttle.IsLockedOut(Client, null));
+        Assert.False(_throttle.IsLockedOut(Client, "account:bob"));
+        Assert.False(_throttle.IsLockedOut(OtherClient, "account:alice"));
 
         _clock.Advance(TimeSpan.FromMinutes(16));
-        Assert.False(_throttle.IsLockedOut(Client, "alice@example.test"));
+        Assert.False(_throttle.IsLockedOut(Client, "account:alice"));
     }
 
     [Fact]
     public void Guessing_many_accounts_from_one_address_locks_the_address()
     {
-        for (var i = 0; i < 6; i++)
+        for (var i = 0; i < 9; i++)
         {
-            _throttle.RecordFailure(Client, $"user{i}@example.test");
+            _throttle.RecordFailure(Client, $"account:user{i}");
         }
 
-        Assert.True(_throttle.IsLockedOut(Client, "someone-else@example.test"));
+        Assert.True(_throttle.IsLockedOut(Client, null));
+        Assert.True(_throttle.IsLockedOut(Client, "account:someone-else"));
+        Assert.False(_throttle.IsLockedOut(OtherClient, "account:user0"));
     }
 
     [Fact]

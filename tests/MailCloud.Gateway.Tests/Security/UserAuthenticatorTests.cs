@@ -132,6 +132,7 @@ public sealed class UserAuthenticatorTests(AzuriteFixture azurite)
                 ["AuthenticationThrottle:FreeFailures"] = "1",
                 ["AuthenticationThrottle:BaseDelay"] = "00:00:05",
                 ["AuthenticationThrottle:LockoutAfter"] = "3",
+                ["AuthenticationThrottle:ClientLockoutAfter"] = "3",
             });
         await host.SeedDirectoryAsync(("alice@example.test", "alice-secret"));
         var authenticator = host.Services.GetRequiredService<UserAuthenticator>();

@@ -90,6 +90,8 @@ public sealed class GatewayTestHost : IAsyncDisposable
     {
         var values = azurite.CreateIsolatedSettings();
         values["Logging:LogLevel:Default"] = "Warning";
+        // The MX greets at once unless a test sets a delay (the early-talker tests do).
+        values["Smtp:GreetingDelay"] = "00:00:00";
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
             values[key] = value;

@@ -1,3 +1,4 @@
+using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
 using System.Text;
@@ -21,10 +22,11 @@ public sealed class LineClient : IAsyncDisposable
         _reader = new StreamReader(_stream, Encoding.UTF8, false);
     }
 
-    public static async Task<LineClient> ConnectAsync(int port)
+    /// <param name="from">A loopback address to connect from (127.0.0.2, ...), so one test can be several clients.</param>
+    public static async Task<LineClient> ConnectAsync(int port, IPAddress? from = null)
     {
-        var tcp = new TcpClient();
-        await tcp.ConnectAsync("127.0.0.1", port);
+        var tcp = from is null ? new TcpClient() : new TcpClient(new IPEndPoint(from, 0));
+        await tcp.ConnectAsync(IPAddress.Loopback, port);
         return new LineClient(tcp);
     }
 

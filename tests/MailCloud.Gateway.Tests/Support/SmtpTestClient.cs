@@ -121,6 +121,9 @@ public sealed class SmtpTestClient : IAsyncDisposable
         /// <summary>The enhanced status code of the last line ("5.1.1"), when there is one.</summary>
         public string? Enhanced => Lines[^1].Split(' ')[0] is var first && first.Count(c => c == '.') == 2 && char.IsDigit(first[0]) ? first : null;
 
+        /// <summary>The reply code with the enhanced status code, to assert both at once.</summary>
+        public (int Code, string? Enhanced) Status => (Code, Enhanced);
+
         public override string ToString() => $"{Code} {string.Join(" | ", Lines)}";
     }
 }
