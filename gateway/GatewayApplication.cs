@@ -38,6 +38,7 @@ public static class GatewayApplication
         // Liveness runs no checks (the process answers); readiness checks storage and the inbound queue.
         app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false });
         app.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = c => c.Tags.Contains(GatewayServiceCollectionExtensions.ReadinessTag) });
+        app.MapAcmeChallenge();
         return app;
     }
 }

@@ -1,3 +1,4 @@
+using MailCloud.Core.Certificates;
 using MailCloud.Gateway.Hosting;
 using MailCloud.Gateway.Security;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -40,6 +41,8 @@ public static class GatewayServiceCollectionExtensions
 
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<ServerCertificate>();
+        services.AddCertificateStore(configuration);
+        services.AddHostedService<StoredCertificateReloader>();
         services.AddSingleton<IAuthenticationThrottle, AuthenticationThrottle>();
         services.AddSingleton<UserAuthenticator>();
         services.AddSingleton<BoundListeners>();

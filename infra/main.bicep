@@ -40,6 +40,20 @@ param smartHostUsername string = ''
 @description('Key Vault secret holding the gateway\'s PEM certificate and key; empty until uploaded (see docs/deploy.md).')
 param tlsCertificateSecretName string = ''
 
+@description('Obtain and renew the gateway\'s certificate by ACME (HTTP-01 on port 80 of the gateway\'s IP, kept in Key Vault as certificate "gateway-tls"): the CertificateRenewal function, Key Vault Certificates/Secrets Officer for the Functions identity, a load-balancer rule for port 80.')
+param acmeEnabled bool = false
+
+@description('ACME directory; Let\'s Encrypt production by default (its staging: https://acme-staging-v02.api.letsencrypt.org/directory).')
+param acmeDirectoryUrl string = 'https://acme-v02.api.letsencrypt.org/directory'
+
+@description('The ACME account\'s contact address, where the CA writes about expiry and incidents; required with acmeEnabled.')
+param acmeContactEmail string = ''
+
+@description('Messages a minute the Relay may hand to the smart host, summed over all Function instances (Relay:RateLimit:MessagesPerMinute); 0: no limit. Azure Communication Services accepts 30 by default.')
+@minValue(0)
+@maxValue(1000000)
+param relayMessagesPerMinute int = 0
+
 @description('Key Vault secret holding the DKIM private key (PEM) for mailDomain; empty until uploaded.')
 param dkimKeySecretName string = ''
 
@@ -96,6 +110,10 @@ var queueNames = {
   relay: 'relay'
 }
 var deploymentContainerName = 'functions-deployment'
+// CertificateStoreOptions.Container: HTTP-01 answers, shared by the renewal (Functions) and the gateway's HTTP port.
+var acmeContainerName = 'acme'
+// AcmeOptions.CertificateName's default: the Key Vault certificate the renewal writes and the gateway reloads.
+var acmeCertificateName = 'gateway-tls'
 var healthPort = 8080
 
 // Gateway:Listeners, one per mail port, from the list the gateway's own defaults are built from
@@ -153,7 +171,7 @@ module storage 'modules/storage.bicep' = {
     location: location
     tags: tags
     storageAccountName: 'st${resourceToken}'
-    containerNames: [containerNames.directory, containerNames.spool, containerNames.mailboxes]
+    containerNames: [containerNames.directory, containerNames.spool, containerNames.mailboxes, acmeContainerName]
     tableNames: [mailboxTableName]
     spoolContainerName: containerNames.spool
     deploymentContainerName: deploymentContainerName
@@ -208,6 +226,7 @@ module roles 'modules/roles.bicep' = {
     gatewayPrincipalId: identities.outputs.gatewayPrincipalId
     functionsPrincipalId: identities.outputs.functionsPrincipalId
     deployerPrincipalId: principalId
+    functionsRenewCertificates: acmeEnabled
   }
 }
 
@@ -230,6 +249,28 @@ var sharedSettings = {
 }
 
 var vaultUri = keyVault.outputs.keyVaultUri
+
+// The certificate store both services use with ACME: Key Vault for the certificate, the storage account for challenges.
+var certificateStoreSettings = acmeEnabled
+  ? {
+      Certificates__Store: 'KeyVault'
+      Certificates__KeyVaultUri: vaultUri
+      Certificates__Container: acmeContainerName
+    }
+  : {}
+var acmeSettings = acmeEnabled
+  ? {
+      Acme__Enabled: 'true'
+      Acme__DirectoryUrl: acmeDirectoryUrl
+      Acme__ContactEmail: acmeContactEmail
+      Acme__HostNames__0: hostName
+      Acme__CertificateName: acmeCertificateName
+    }
+  : {}
+// The gateway reloads the renewed certificate from Key Vault; until the first one is issued it serves the
+// secret-volume certificate (tlsCertificateSecretName) or a self-signed one.
+var gatewayAcmeSettings = acmeEnabled ? { Gateway__Tls__StoredName: acmeCertificateName } : {}
+var relayRateSettings = relayMessagesPerMinute > 0 ? { Relay__RateLimit__MessagesPerMinute: string(relayMessagesPerMinute) } : {}
 
 // Where port 25 is blocked (most subscriptions) the relay must use a smart host; ACS SMTP is the default.
 var relaySmartHost = empty(smartHost) && !allowOutboundPort25 ? 'smtp.azurecomm.net' : smartHost
@@ -283,7 +324,10 @@ module functions 'modules/functions.bicep' = {
         ClientSetup__MailHost: hostName
       },
       smartHostSettings,
-      dkimSettings
+      dkimSettings,
+      relayRateSettings,
+      certificateStoreSettings,
+      acmeSettings
     )
   }
   dependsOn: [roles]
@@ -316,6 +360,8 @@ module gateway 'modules/gateway.bicep' = {
     listeners: listeners
     healthPort: healthPort
     instancesPerRole: gatewayInstancesPerRole
+    // HTTP-01: the CA asks http://<hostName>/.well-known/acme-challenge/… on the load balancer's IP.
+    acmeHttpPort: acmeEnabled ? 80 : 0
     tlsCertificatePem: empty(tlsCertificateSecretName) ? '' : vaultForDeployment.getSecret(tlsCertificateSecretName)
     mailCloudSettings: union(
       sharedSettings,
@@ -325,11 +371,14 @@ module gateway 'modules/gateway.bicep' = {
         // Plaintext AUTH only ever from loopback in local mode; in Azure, never.
         Gateway__AllowPlaintextAuthOnLoopback: 'false'
       },
-      toObject(range(0, length(trustedProxies)), i => 'Gateway__TrustedProxies__${i}', i => trustedProxies[i])
+      toObject(range(0, length(trustedProxies)), i => 'Gateway__TrustedProxies__${i}', i => trustedProxies[i]),
+      certificateStoreSettings,
+      gatewayAcmeSettings
     )
   }
-  // The image is pulled with the gateway identity, which needs AcrPull first; the secret is read after it exists.
-  dependsOn: [roles, keyVault]
+  // The image is pulled with the gateway identity, which needs AcrPull first; the vault (whose secret is
+  // read) comes first through the settings' reference to its URI.
+  dependsOn: [roles]
 }
 
 // Read by azd (registry, resource group) and by docs/deploy.md (DNS, CLI against Azure).

@@ -12,6 +12,7 @@ public static class CommandCatalog
         PipelineCommand.Create(),
         DnsCommand.Create(),
         QueueCommands.Create(),
+        CertificateCommands.Create(),
         .. DirectoryCommands.Create(),
         ExportCommand.Create(),
         ImportCommand.Create(),

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Security.Cryptography;
 using MailCloud.Cli.Local;
+using MailCloud.Core.Certificates;
 using MailCloud.Core.ClientSetup;
 using MailCloud.Core.Configuration;
 using MailCloud.Core.Directory;
@@ -97,6 +98,9 @@ public static class DevCommand
             services.AddMailPipeline(configuration);
             services.AddLocalPipelineRunner();
             services.AddClientSetup(configuration);
+            // Off unless Acme:Enabled (environment: Acme__Enabled=true, Acme__DirectoryUrl, …).
+            services.AddAcmeRenewal(configuration);
+            services.AddHostedService<CertificateRenewalService>();
         });
         app.MapClientSetup();
         return app;

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using MailCloud.Core.Certificates;
 using MailCloud.Core.Configuration;
 using MailCloud.Core.Queueing;
 using Microsoft.Extensions.DependencyInjection;
@@ -17,7 +18,11 @@ public static class StoragePreparation
 
     public static async Task EnsureAsync(IServiceProvider services, CancellationToken cancellationToken)
     {
-        await services.GetRequiredService<StorageClients>().EnsureContainersAsync(cancellationToken).ConfigureAwait(false);
+        var storage = services.GetRequiredService<StorageClients>();
+        await storage.EnsureContainersAsync(cancellationToken).ConfigureAwait(false);
+        // The certificate store's and HTTP-01 challenges' container (section "Certificates").
+        var certificates = services.GetRequiredService<IOptions<CertificateStoreOptions>>().Value;
+        await storage.Blobs.GetBlobContainerClient(certificates.Container).CreateIfNotExistsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
         var queues = services.GetRequiredService<IOptions<QueueingOptions>>().Value;
         await services.GetRequiredService<IQueueTransport>()
             .EnsureQueuesAsync([queues.InboundQueue, queues.DeliverQueue, queues.RelayQueue], cancellationToken)

@@ -29,7 +29,8 @@ public sealed class StorageSession : IAsyncDisposable
     /// <summary>Which storage this is, for messages.</summary>
     public string Description { get; }
 
-    public static async Task<StorageSession> OpenAsync(CancellationToken cancellationToken)
+    /// <param name="configureServices">Services a command needs beyond the core ones, from the effective configuration.</param>
+    public static async Task<StorageSession> OpenAsync(CancellationToken cancellationToken, Action<IServiceCollection, IConfiguration>? configureServices = null)
     {
         var configuration = CliConfiguration.Build();
         AzuriteLauncher? own = null;
@@ -60,6 +61,7 @@ public sealed class StorageSession : IAsyncDisposable
         services.AddSingleton<IConfiguration>(effective);
         services.AddLogging(b => b.AddSimpleConsole().SetMinimumLevel(LogLevel.Warning));
         services.AddMailCloudCore(effective);
+        configureServices?.Invoke(services, effective);
         var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
         var session = new StorageSession(provider, own, description);
         if (own is not null)

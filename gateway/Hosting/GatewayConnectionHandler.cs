@@ -1,6 +1,6 @@
 using System.Net;
-using System.Net.Security;
 using MailCloud.Gateway.Hosting.Proxy;
+using MailCloud.Gateway.Security;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -14,11 +14,13 @@ namespace MailCloud.Gateway.Hosting;
 /// connections on plaintext listeners get the protocol's own "busy" reply through
 /// <see cref="IProtocolSessionHandler.RejectAsync"/>; on implicit-TLS listeners they are closed at
 /// once, before any TLS: a handshake would cost a slot and CPU for a client we will not serve.
+/// Each connection takes <see cref="ServerCertificate.AuthenticationOptions"/> as they are when it
+/// starts, so a renewed certificate is presented from the next connection on.
 /// </summary>
 internal sealed partial class GatewayConnectionHandler(
     ListenerOptions listener,
     IProtocolSessionHandler sessions,
-    SslServerAuthenticationOptions? tls,
+    ServerCertificate certificate,
     TrustedProxies trustedProxies,
     IHostApplicationLifetime lifetime,
     TimeProvider time,
@@ -70,7 +72,7 @@ internal sealed partial class GatewayConnectionHandler(
                 return;
             }
 
-            connection = new ProtocolConnection(context, listener, remote, local, tls, watchdog);
+            connection = new ProtocolConnection(context, listener, remote, local, certificate.AuthenticationOptions, watchdog);
             if (listener.Tls == TlsMode.Implicit)
             {
                 await connection.StartTlsAsync(context.ConnectionClosed).ConfigureAwait(false);

@@ -77,4 +77,15 @@ public sealed class TlsCertificateOptions
     public string? KeyPath { get; set; }
 
     public string? Password { get; set; }
+
+    /// <summary>
+    /// The name of a certificate in the certificate store (section "Certificates"; the one ACME renews,
+    /// <c>Acme:CertificateName</c>). When set, the gateway loads it and reloads it whenever the stored
+    /// version changes, without a restart; until one is stored, the file above serves, or else a
+    /// self-signed certificate for the host name.
+    /// </summary>
+    public string? StoredName { get; set; }
+
+    /// <summary>How often the stored certificate's version is checked.</summary>
+    public TimeSpan ReloadInterval { get; set; } = TimeSpan.FromMinutes(5);
 }

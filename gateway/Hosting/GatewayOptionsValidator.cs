@@ -49,6 +49,16 @@ internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
             failures.Add("Gateway:Tls:KeyPath is set without Gateway:Tls:CertificatePath.");
         }
 
+        if (options.Tls.StoredName is { } stored && (stored.Length == 0 || !stored.All(c => char.IsAsciiLetterOrDigit(c) || c == '-')))
+        {
+            failures.Add("Gateway:Tls:StoredName must be letters, digits and hyphens (a Key Vault certificate name).");
+        }
+
+        if (options.Tls.ReloadInterval < TimeSpan.FromSeconds(1))
+        {
+            failures.Add("Gateway:Tls:ReloadInterval must be at least 1 s.");
+        }
+
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }

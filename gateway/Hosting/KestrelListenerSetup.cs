@@ -46,7 +46,7 @@ internal sealed partial class KestrelListenerSetup(
             }
 
             var handler = new GatewayConnectionHandler(
-                listener, sessions, certificate.AuthenticationOptions, trustedProxies, lifetime, time,
+                listener, sessions, certificate, trustedProxies, lifetime, time,
                 loggers.CreateLogger<GatewayConnectionHandler>());
             kestrel.Listen(IPAddress.Parse(listener.Address), listener.Port, endpoint =>
             {

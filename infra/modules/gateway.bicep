@@ -43,6 +43,9 @@ param listeners array
 @description('HTTP port of /healthz and /readyz (Gateway:HealthPort); the load balancer probes /readyz on it.')
 param healthPort int
 
+@description('Public port mapped onto the health port of the smtp role for ACME HTTP-01 (/.well-known/acme-challenge/, answered from storage); 0: none.')
+param acmeHttpPort int = 0
+
 @secure()
 @description('PEM certificate chain and key for TLS, read from Key Vault at deployment; empty for none (STARTTLS not offered).')
 param tlsCertificatePem string = ''
@@ -101,8 +104,7 @@ resource loadBalancer 'Microsoft.Network/loadBalancers@2025-01-01' = {
         }
       }
     ]
-    loadBalancingRules: [
-      for entry in listeners: {
+    loadBalancingRules: concat(map(listeners, entry => {
         name: entry.listener.Name
         properties: {
           protocol: 'Tcp'
@@ -119,8 +121,25 @@ resource loadBalancer 'Microsoft.Network/loadBalancers@2025-01-01' = {
           disableOutboundSnat: true
           loadDistribution: 'Default'
         }
+      }), acmeHttpPort == 0 ? [] : [
+      {
+        // The smtp role's groups open the health port already, so HTTP-01 costs no ACI port.
+        name: 'acme-http'
+        properties: {
+          protocol: 'Tcp'
+          frontendIPConfiguration: { id: resourceId('Microsoft.Network/loadBalancers/frontendIPConfigurations', loadBalancerName, frontendName) }
+          frontendPort: acmeHttpPort
+          backendPort: healthPort
+          backendAddressPool: { id: resourceId('Microsoft.Network/loadBalancers/backendAddressPools', loadBalancerName, 'smtp') }
+          probe: { id: resourceId('Microsoft.Network/loadBalancers/probes', loadBalancerName, probeName) }
+          enableFloatingIP: false
+          enableTcpReset: true
+          idleTimeoutInMinutes: 4
+          disableOutboundSnat: true
+          loadDistribution: 'Default'
+        }
       }
-    ]
+    ])
   }
 }
 

@@ -12,6 +12,9 @@ param functionsPrincipalId string
 param deployerPrincipalId string = ''
 param deployerPrincipalType string = 'User'
 
+@description('The Functions app renews the gateway\'s certificate by ACME: it imports certificates and keeps the ACME account key as a secret.')
+param functionsRenewCertificates bool = false
+
 // Built-in role definition ids (https://learn.microsoft.com/azure/role-based-access-control/built-in-roles).
 var roles = {
   storageBlobDataContributor: 'ba92f5b4-2d11-453d-a403-e96b0029c9fe'
@@ -102,6 +105,21 @@ resource vaultAssignments 'Microsoft.Authorization/roleAssignments@2022-04-01' =
       principalId: principalId
       principalType: 'ServicePrincipal'
       roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.keyVaultSecretsUser)
+    }
+  }
+]
+
+// ACME renewal (CertificateRenewal function): imports the certificate (Certificates Officer) and writes the
+// account key secret (Secrets Officer). Reading the certificate with its key is a secret read, which the
+// gateway's Secrets User covers.
+resource renewalAssignments 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
+  for role in (functionsRenewCertificates ? [roles.keyVaultCertificatesOfficer, roles.keyVaultSecretsOfficer] : []): {
+    scope: vault
+    name: guid(vault.id, functionsPrincipalId, role)
+    properties: {
+      principalId: functionsPrincipalId
+      principalType: 'ServicePrincipal'
+      roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', role)
     }
   }
 ]

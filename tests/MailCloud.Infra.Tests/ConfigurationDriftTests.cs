@@ -3,7 +3,9 @@ using System.Reflection;
 using System.Text.RegularExpressions;
 using System.Text.Json.Nodes;
 using MailCloud.Cli.Commands;
+using MailCloud.Core.Certificates;
 using MailCloud.Core.Configuration;
+using MailCloud.Core.Pipeline.Relay;
 using MailCloud.Gateway.Hosting;
 using MailCloud.Infra.Tests.Support;
 
@@ -238,16 +240,17 @@ public sealed partial class ConfigurationDriftTests(CompiledTemplate template) :
     }
 
     [Fact]
-    public void StorageContainers_AreStorageOptionsDefaults()
+    public void StorageContainers_AreStorageOptionsDefaults_AndTheAcmeContainer()
     {
         var defaults = typeof(StorageOptions).GetProperties()
             .Where(p => p.PropertyType == typeof(string) && p.Name.EndsWith("Container", StringComparison.Ordinal))
             .Select(p => (string)p.GetValue(new StorageOptions())!)
+            .Append(new CertificateStoreOptions().Container)
             .Order()
             .ToList();
         var provisioned = template.ModuleParameter("storage", "containerNames")!.AsArray().Select(n => (string)n!).Order().ToList();
 
-        Assert.Equal(3, defaults.Count);
+        Assert.Equal(4, defaults.Count);
         Assert.Equal(defaults, provisioned);
         Assert.Equal(new StorageOptions().SpoolContainer, (string?)template.ModuleParameter("storage", "spoolContainerName"));
     }

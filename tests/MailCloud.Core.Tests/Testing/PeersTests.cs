@@ -26,6 +26,8 @@ public sealed class PeersTests : IDisposable
                 ["opendkim-genkey"] = "opendkim-tools",
                 ["opendkim-testmsg"] = "opendkim-tools",
                 ["mbsync"] = "isync",
+                ["pebble"] = "pebble",
+                ["dovecot"] = "dovecot-imapd",
             },
             Peers.Packages);
     }

@@ -1,6 +1,9 @@
 using System.Net;
 using System.Security.Claims;
 using System.Text;
+using Azure.Storage.Blobs;
+using MailCloud.Core.Certificates;
+using MailCloud.Core.Certificates.Storage;
 using MailCloud.Core.ClientSetup;
 using MailCloud.Functions.Tests.Support;
 using MailCloud.Testing;
@@ -23,7 +26,9 @@ public sealed class ClientSetupFunctionTests(AzuriteFixture azurite)
     {
         await using var host = await PipelineTestHost.CreateAsync(azurite);
         await host.Directory.AddDomainAsync("example.test", CancellationToken.None);
-        var function = new ClientSetupFunction(new ClientSetupRequests(host.Directory, Options.Create(new ClientSetupOptions { MailHost = "mail.example.test" })));
+        var function = new ClientSetupFunction(
+            new ClientSetupRequests(host.Directory, Options.Create(new ClientSetupOptions { MailHost = "mail.example.test" })),
+            new AcmeChallengeResponder(await ChallengeStoreAsync()));
 
         var autoconfig = await RunAsync(function, "GET", "https://func.example.net/mail/config-v1.1.xml?emailaddress=alice%40example.test", "func.example.net");
         Assert.Equal(HttpStatusCode.OK, autoconfig.StatusCode);
@@ -43,6 +48,38 @@ public sealed class ClientSetupFunctionTests(AzuriteFixture azurite)
 
         var unknown = await RunAsync(function, "GET", "https://func.example.net/wp-login.php", "func.example.net");
         Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+    }
+
+    [Fact]
+    public async Task Answers_a_pending_http01_challenge_from_storage_and_404_otherwise()
+    {
+        await using var host = await PipelineTestHost.CreateAsync(azurite);
+        var challenges = await ChallengeStoreAsync();
+        var function = new ClientSetupFunction(
+            new ClientSetupRequests(host.Directory, Options.Create(new ClientSetupOptions { MailHost = "mail.example.test" })),
+            new AcmeChallengeResponder(challenges));
+        await challenges.PutAsync("tok_EN-1", "tok_EN-1.thumbprint", CancellationToken.None);
+
+        var answer = await RunAsync(function, "GET", "http://mail.example.test/.well-known/acme-challenge/tok_EN-1", "mail.example.test");
+        Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
+        Assert.Equal("application/octet-stream", Assert.Single(answer.Headers.GetValues("Content-Type")));
+        Assert.Equal("tok_EN-1.thumbprint", Body(answer));
+
+        foreach (var path in new[] { "unknown", "tok_EN-1.x", "..%2Ftok_EN-1", "" })
+        {
+            var missing = await RunAsync(function, "GET", $"http://mail.example.test/.well-known/acme-challenge/{path}", "mail.example.test");
+            Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+        }
+
+        var post = await RunAsync(function, "POST", "http://mail.example.test/.well-known/acme-challenge/tok_EN-1", "mail.example.test");
+        Assert.Equal(HttpStatusCode.NotFound, post.StatusCode);
+    }
+
+    private async Task<BlobAcmeChallengeStore> ChallengeStoreAsync()
+    {
+        var container = new BlobContainerClient(azurite.ConnectionString, $"acme{Guid.NewGuid():N}");
+        await container.CreateAsync();
+        return new BlobAcmeChallengeStore(container);
     }
 
     private static async Task<HttpResponseData> RunAsync(ClientSetupFunction function, string method, string url, string hostHeader)
