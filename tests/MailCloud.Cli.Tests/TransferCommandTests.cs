@@ -92,6 +92,15 @@ public sealed class TransferCommandTests(AzuriteFixture azurite) : IDisposable
         Assert.Equal(1, nothing.ExitCode);
         Assert.StartsWith("error: '", nothing.Error, StringComparison.Ordinal);
 
+        var closedPort = FreePorts.Next();
+        var unreachable = await cli.RunWithInputAsync("pw", "import", "dave@example.test", $"imap://dave@127.0.0.1:{closedPort}");
+        Assert.Equal(1, unreachable.ExitCode);
+        Assert.StartsWith($"error: IMAP source dave@127.0.0.1:{closedPort}:", unreachable.Error, StringComparison.Ordinal);
+
+        var unknownImporter = await cli.RunAsync("import", "nobody@example.test", notMbox);
+        Assert.Equal(1, unknownImporter.ExitCode);
+        Assert.Equal("error: No account nobody@example.test.", unknownImporter.Error.Trim());
+
         var nobody = await cli.RunAsync("export", "nobody@example.test", "--format", "mbox", _directory);
         Assert.Equal(1, nobody.ExitCode);
         Assert.Equal("error: No account nobody@example.test.", nobody.Error.Trim());
