@@ -1,0 +1,22 @@
+using MailCloud.Core.Sieve.Language;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace MailCloud.Core.Sieve;
+
+public static class SieveServiceCollectionExtensions
+{
+    /// <summary>Registers the Sieve language (checker, interpreter), the script store and carrying out a script's actions.</summary>
+    public static IServiceCollection AddSieve(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<SieveLanguageOptions>()
+            .Bind(configuration.GetSection(SieveLanguageOptions.SectionName))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<ISieveScriptChecker, SieveScriptChecker>();
+        services.AddSingleton<ISieveInterpreter, SieveInterpreter>();
+        return services;
+    }
+}
