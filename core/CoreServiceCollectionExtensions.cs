@@ -2,6 +2,7 @@ using MailCloud.Core.Configuration;
 using MailCloud.Core.Directory;
 using MailCloud.Core.Mailboxes;
 using MailCloud.Core.Queueing;
+using MailCloud.Core.Sieve;
 using MailCloud.Core.Spool;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -10,7 +11,7 @@ namespace MailCloud.Core;
 
 public static class CoreServiceCollectionExtensions
 {
-    /// <summary>Registers storage, the directory, the spool, the mailbox store and the queue transport.</summary>
+    /// <summary>Registers storage, the directory, the spool, the mailbox store, the queue transport and Sieve.</summary>
     public static IServiceCollection AddMailCloudCore(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<StorageOptions>()
@@ -28,6 +29,7 @@ public static class CoreServiceCollectionExtensions
         services.AddSpool();
         services.AddMailboxStore(configuration);
         services.AddQueueTransport();
+        services.AddSieve(configuration);
         return services;
     }
 }
