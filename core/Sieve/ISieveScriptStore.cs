@@ -1,15 +1,10 @@
 namespace MailCloud.Core.Sieve;
 
 /// <summary>
-/// Each account's Sieve scripts: named, at most one active, size-limited (RFC 5804 §1.3 data model).
-/// ManageSieve and the CLI manage them; delivery runs the active one and resolves <c>include</c> (RFC 6609).
-/// Writes are refused with <see cref="SieveScriptRefusedException"/> (nothing changed), fail with
-/// <see cref="SieveScriptStoreUnavailableException"/> when storage does, and are safe to retry after either.
+/// The scripts delivery reads: the active one, and those <c>include</c> names (RFC 6609).
 /// </summary>
-public interface ISieveScriptStore
+public interface ISieveScriptSource
 {
-    Task<IReadOnlyList<SieveScriptEntry>> ListAsync(string accountId, CancellationToken cancellationToken);
-
     /// <summary>The named script of <paramref name="accountId"/>, or null when there is none.</summary>
     Task<SieveScript?> GetAsync(string accountId, string name, CancellationToken cancellationToken);
 
@@ -18,6 +13,17 @@ public interface ISieveScriptStore
 
     /// <summary>A script shared by all accounts, for <c>include :global</c> (RFC 6609 §3.2), or null.</summary>
     Task<SieveScript?> GetGlobalAsync(string name, CancellationToken cancellationToken);
+}
+
+/// <summary>
+/// Each account's Sieve scripts: named, at most one active, size-limited (RFC 5804 §1.3 data model).
+/// ManageSieve and the CLI manage them; delivery reads them through <see cref="ISieveScriptSource"/>.
+/// Writes are refused with <see cref="SieveScriptRefusedException"/> (nothing changed), fail with
+/// <see cref="SieveScriptStoreUnavailableException"/> when storage does, and are safe to retry after either.
+/// </summary>
+public interface ISieveScriptStore : ISieveScriptSource
+{
+    Task<IReadOnlyList<SieveScriptEntry>> ListAsync(string accountId, CancellationToken cancellationToken);
 
     /// <summary>The version <see cref="PutAsync"/> last replaced of the named script, or null when it was never replaced.</summary>
     Task<SieveScript?> GetPreviousAsync(string accountId, string name, CancellationToken cancellationToken);

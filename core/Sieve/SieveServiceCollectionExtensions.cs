@@ -24,6 +24,7 @@ public static class SieveServiceCollectionExtensions
         services.AddSingleton<ISieveInterpreter, SieveInterpreter>();
         services.TryAddSingleton<BlobSieveScriptStore>();
         services.TryAddSingleton<ISieveScriptStore>(provider => provider.GetRequiredService<BlobSieveScriptStore>());
+        services.TryAddSingleton<ISieveScriptSource>(provider => provider.GetRequiredService<BlobSieveScriptStore>());
         return services;
     }
 }
