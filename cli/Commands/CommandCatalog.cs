@@ -1,4 +1,5 @@
 using System.CommandLine;
+using MailCloud.Cli.Commands.Sieve;
 
 namespace MailCloud.Cli.Commands;
 
@@ -16,5 +17,6 @@ public static class CommandCatalog
         .. DirectoryCommands.Create(),
         ExportCommand.Create(),
         ImportCommand.Create(),
+        SieveCommands.Create(),
     ];
 }

@@ -46,6 +46,7 @@ public sealed class MailCloudProcess(StorageOptions storage, IReadOnlyDictionary
         start.Environment["Storage__SpoolContainer"] = storage.SpoolContainer;
         start.Environment["Storage__MailboxContainer"] = storage.MailboxContainer;
         start.Environment["Storage__MailboxTable"] = storage.MailboxTable;
+        start.Environment["Storage__SieveContainer"] = storage.SieveContainer;
         start.Environment["Directory__PasswordHashIterations"] = CheapHashIterations;
         foreach (var (name, value) in environment ?? new Dictionary<string, string>())
         {

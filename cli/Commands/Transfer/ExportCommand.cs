@@ -20,22 +20,12 @@ internal static class ExportCommand
         var command = new Command("export", "Write an account's mail, with flags, keywords and internal dates, to mbox files or a Maildir.") { address, path, format, folder };
         command.SetStorageAction(async (services, result, output, ct) =>
         {
-            var account = await TransferAccounts.FindAsync(services, result.GetRequiredValue(address), ct);
+            var account = await AccountLookup.FindAsync(services, result.GetRequiredValue(address), ct);
             var target = result.GetRequiredValue(path).FullName;
             await using IArchiveWriter writer = result.GetValue(format) == ArchiveFormat.Maildir ? new MaildirArchiveWriter(target) : new MboxArchiveWriter(target);
             var summary = await new MailboxExporter(services.GetRequiredService<IMailboxStore>()).ExportAsync(account.Id, result.GetValue(folder), writer, progress: null, ct);
             await output.WriteLineAsync($"Exported {summary.Messages} messages ({summary.Bytes} bytes) in {summary.Folders} folders of {account.Address} to {target}.");
         });
         return command;
-    }
-}
-
-/// <summary>The account a transfer command names.</summary>
-internal static class TransferAccounts
-{
-    public static async Task<Account> FindAsync(IServiceProvider services, string address, CancellationToken cancellationToken)
-    {
-        var snapshot = await services.GetRequiredService<IMailDirectory>().GetSnapshotAsync(cancellationToken);
-        return snapshot.FindAccount(address) ?? throw new DirectoryException($"No account {address}.");
     }
 }

@@ -29,7 +29,7 @@ internal static class ImportCommand
         };
         command.SetStorageAction(async (services, result, output, ct) =>
         {
-            var account = await TransferAccounts.FindAsync(services, result.GetRequiredValue(address), ct);
+            var account = await AccountLookup.FindAsync(services, result.GetRequiredValue(address), ct);
             var named = result.GetValue(folder) is { Length: > 0 } given ? given : null;
             var (reader, description, filter) = await OpenAsync(result.GetRequiredValue(source), named, result.GetValue(insecure), ct);
             var importer = new MailboxImporter(services.GetRequiredService<IMailboxStore>());
