@@ -1,4 +1,5 @@
 using MailCloud.Core.Sieve.Language;
+using MailCloud.Core.Sieve.Scripts;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -14,9 +15,16 @@ public static class SieveServiceCollectionExtensions
             .Bind(configuration.GetSection(SieveLanguageOptions.SectionName))
             .ValidateDataAnnotations()
             .ValidateOnStart();
+        services.AddOptions<SieveScriptOptions>()
+            .Bind(configuration.GetSection(SieveScriptOptions.SectionName))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<ISieveScriptChecker, SieveScriptChecker>();
         services.AddSingleton<ISieveInterpreter, SieveInterpreter>();
+        services.TryAddSingleton<BlobSieveScriptStore>();
+        services.TryAddSingleton<ISieveScriptStore>(provider => provider.GetRequiredService<BlobSieveScriptStore>());
+        services.TryAddSingleton<ISieveScriptSource>(provider => provider.GetRequiredService<BlobSieveScriptStore>());
         return services;
     }
 }

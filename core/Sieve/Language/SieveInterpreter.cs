@@ -10,7 +10,7 @@ namespace MailCloud.Core.Sieve.Language;
 /// Runs a compiled script on a message (RFC 5228 §2.10 and the extensions of <see cref="SieveValidator.Extensions"/>).
 /// The content is opened only when a test needs the headers or body.
 /// </summary>
-public sealed class SieveInterpreter(ISieveScriptStore store, IOptions<SieveLanguageOptions> options, TimeProvider time) : ISieveInterpreter
+public sealed class SieveInterpreter(ISieveScriptSource store, IOptions<SieveLanguageOptions> options, TimeProvider time) : ISieveInterpreter
 {
     /// <summary>RFC 6609 §3.2: includes nest at most this deep.</summary>
     public const int MaxIncludeDepth = 10;
@@ -38,7 +38,7 @@ public sealed class SieveInterpreter(ISieveScriptStore store, IOptions<SieveLang
 internal enum SieveFlow { Continue, Stop, Return }
 
 /// <summary>The state of one run: actions so far, implicit keep, flags, message access.</summary>
-internal sealed class SieveRun(ISieveScriptStore store, SieveLanguageOptions options, TimeProvider time, SieveMessage message, CancellationToken cancellationToken)
+internal sealed class SieveRun(ISieveScriptSource store, SieveLanguageOptions options, TimeProvider time, SieveMessage message, CancellationToken cancellationToken)
 {
     private readonly List<SieveAction> _actions = [];
     private readonly HashSet<string> _flags = new(StringComparer.OrdinalIgnoreCase);

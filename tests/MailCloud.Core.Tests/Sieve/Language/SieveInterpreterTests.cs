@@ -20,14 +20,11 @@ public class SieveInterpreterTests
 
     private readonly ScriptStore _store = new();
 
-    private sealed class ScriptStore : ISieveScriptStore
+    private sealed class ScriptStore : ISieveScriptSource
     {
         public Dictionary<string, string> Personal { get; } = [];
 
         public Dictionary<string, string> Global { get; } = [];
-
-        public Task<IReadOnlyList<SieveScriptEntry>> ListAsync(string accountId, CancellationToken cancellationToken) =>
-            Task.FromResult<IReadOnlyList<SieveScriptEntry>>([.. Personal.Keys.Select(k => new SieveScriptEntry(k, false))]);
 
         public Task<SieveScript?> GetAsync(string accountId, string name, CancellationToken cancellationToken) =>
             Task.FromResult(Personal.TryGetValue(name, out var s) ? new SieveScript(name, s) : null);
