@@ -144,11 +144,8 @@ public sealed class PigeonholeDifferentialTests : IDisposable
         return [.. actions.Order(StringComparer.Ordinal)];
     }
 
-    private sealed class NoScripts : ISieveScriptStore
+    private sealed class NoScripts : ISieveScriptSource
     {
-        public Task<IReadOnlyList<SieveScriptEntry>> ListAsync(string accountId, CancellationToken cancellationToken) =>
-            Task.FromResult<IReadOnlyList<SieveScriptEntry>>([]);
-
         public Task<SieveScript?> GetAsync(string accountId, string name, CancellationToken cancellationToken) => Task.FromResult<SieveScript?>(null);
 
         public Task<SieveScript?> GetActiveAsync(string accountId, CancellationToken cancellationToken) => Task.FromResult<SieveScript?>(null);
