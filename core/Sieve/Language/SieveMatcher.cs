@@ -61,7 +61,7 @@ internal sealed class SieveMatcher
                     : value.Contains(key, _comparator == "i;octet" ? StringComparison.Ordinal : StringComparison.OrdinalIgnoreCase);
             case "matches":
                 var groups = new List<string>();
-                if (Glob(value, 0, key, 0, groups))
+                if (Glob(value, 0, key, 0, groups, []))
                 {
                     groups.Insert(0, value);
                     captures = groups;
@@ -126,8 +126,26 @@ internal sealed class SieveMatcher
     private bool CharEquals(char a, char b) =>
         _comparator == "i;octet" ? a == b : (char.IsAsciiLetterUpper(a) ? (char)(a + 32) : a) == (char.IsAsciiLetterUpper(b) ? (char)(b + 32) : b);
 
-    /// <summary>RFC 5228 §2.7.1 wildcards: '*' any run, '?' one character, '\' quotes the next; each wildcard captures (RFC 5229 §3.2).</summary>
-    private bool Glob(string value, int v, string pattern, int p, List<string> groups)
+    /// <summary>
+    /// RFC 5228 §2.7.1 wildcards: '*' any run (shortest first), '?' one character, '\' quotes the next; each wildcard
+    /// captures (RFC 5229 §3.2). Whether the rest matches from (v, p) does not depend on the captures so far, so
+    /// positions that failed once are not tried again: a key full of '*' costs polynomial, not exponential, time.
+    /// </summary>
+    private bool Glob(string value, int v, string pattern, int p, List<string> groups, HashSet<(int, int)> failed)
+    {
+        if (failed.Contains((v, p)))
+        {
+            return false;
+        }
+        if (GlobFrom(value, v, pattern, p, groups, failed))
+        {
+            return true;
+        }
+        failed.Add((v, p));
+        return false;
+    }
+
+    private bool GlobFrom(string value, int v, string pattern, int p, List<string> groups, HashSet<(int, int)> failed)
     {
         while (p < pattern.Length)
         {
@@ -138,7 +156,7 @@ internal sealed class SieveMatcher
                 for (int end = v; end <= value.Length; end++)
                 {
                     groups.Add(value[v..end]);
-                    if (Glob(value, end, pattern, p + 1, groups))
+                    if (Glob(value, end, pattern, p + 1, groups, failed))
                     {
                         return true;
                     }
