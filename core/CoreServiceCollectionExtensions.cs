@@ -2,6 +2,7 @@ using MailCloud.Core.Configuration;
 using MailCloud.Core.Directory;
 using MailCloud.Core.Mailboxes;
 using MailCloud.Core.Queueing;
+using MailCloud.Core.Sieve;
 using MailCloud.Core.Spool;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -28,6 +29,7 @@ public static class CoreServiceCollectionExtensions
         services.AddSpool();
         services.AddMailboxStore(configuration);
         services.AddQueueTransport();
+        services.AddSieve(configuration);
         return services;
     }
 }

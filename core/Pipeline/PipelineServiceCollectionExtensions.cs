@@ -43,6 +43,7 @@ public static class PipelineServiceCollectionExtensions
         services.AddSingleton<RelayThrottle>();
         services.AddSingleton<SpoolRetention>();
         services.AddSingleton<SpoolSweeper>();
+        services.AddSingleton<MailboxFiler>();
         services.AddSingleton<MailboxDelivery>();
 
         services.AddSingleton<IStageHandler, RouteHandler>();
