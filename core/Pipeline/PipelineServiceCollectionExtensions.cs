@@ -8,6 +8,8 @@ using MailCloud.Core.Pipeline.Relay;
 using MailCloud.Core.Pipeline.Route;
 using MailCloud.Core.Pipeline.State;
 using MailCloud.Core.Queueing;
+using MailCloud.Core.Sieve;
+using MailCloud.Core.Sieve.Actions;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -44,6 +46,12 @@ public static class PipelineServiceCollectionExtensions
         services.AddSingleton<SpoolRetention>();
         services.AddSingleton<SpoolSweeper>();
         services.AddSingleton<MailboxFiler>();
+        services.AddSingleton<VacationMemory>();
+        services.AddSingleton<SieveActionExecutor>();
+        // Scripts run in delivery once a script store and an interpreter are registered; without them mail is delivered as before.
+        services.AddSingleton(sp => sp.GetService<ISieveScriptStore>() is { } store && sp.GetService<ISieveInterpreter>() is { } interpreter
+            ? ActivatorUtilities.CreateInstance<SieveFilter>(sp, store, interpreter)
+            : null!);
         services.AddSingleton<MailboxDelivery>();
 
         services.AddSingleton<IStageHandler, RouteHandler>();

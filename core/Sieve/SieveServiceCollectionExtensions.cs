@@ -6,12 +6,13 @@ namespace MailCloud.Core.Sieve;
 
 public static class SieveServiceCollectionExtensions
 {
-    /// <summary>Sieve (issue 13): options "Sieve" validated at start, and what carries out a script's actions (it needs <c>AddMailPipeline</c> to run).</summary>
+    /// <summary>
+    /// Sieve (issue 13): options "Sieve", validated at start. What carries out a script's actions needs the
+    /// pipeline, so <c>AddMailPipeline</c> registers it (hosts with the core alone validate their services on build).
+    /// </summary>
     public static IServiceCollection AddSieve(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<SieveOptions>().Bind(configuration.GetSection(SieveOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
-        services.AddSingleton<VacationMemory>();
-        services.AddSingleton<SieveActionExecutor>();
         return services;
     }
 }

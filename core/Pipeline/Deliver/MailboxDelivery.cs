@@ -17,11 +17,13 @@ namespace MailCloud.Core.Pipeline.Deliver;
 /// the mailbox row references the spool blob, with the two trace lines kept in the row (late mail,
 /// close to the spool's retention, is copied instead; see <see cref="SpoolRetention"/>). The
 /// idempotency key (message id + account id) makes a repeated delivery a no-op in the mailbox store.
+/// An account with an active Sieve script is filtered by <see cref="SieveFilter"/> instead.
 /// </summary>
 public sealed partial class MailboxDelivery(
     MailboxFiler filer,
     BounceSender bounces,
-    ILogger<MailboxDelivery> logger)
+    ILogger<MailboxDelivery> logger,
+    SieveFilter? sieve = null)
 {
     public const string Folder = "INBOX";
 
@@ -53,6 +55,11 @@ public sealed partial class MailboxDelivery(
         AppendResult result;
         try
         {
+            if (sieve is not null && await sieve.TryDeliverAsync(envelope, account, directory, head, cancellationToken).ConfigureAwait(false))
+            {
+                return;
+            }
+
             result = await filer.FileAsync(envelope, account, folder, MessageFlags.Empty, key, head, cancellationToken).ConfigureAwait(false);
         }
         catch (MailboxQuotaExceededException e)
