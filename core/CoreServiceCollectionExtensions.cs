@@ -11,7 +11,7 @@ namespace MailCloud.Core;
 
 public static class CoreServiceCollectionExtensions
 {
-    /// <summary>Registers storage, the directory, the spool, the mailbox store and the queue transport.</summary>
+    /// <summary>Registers storage, the directory, the spool, the mailbox store, the queue transport and Sieve.</summary>
     public static IServiceCollection AddMailCloudCore(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<StorageOptions>()

@@ -39,7 +39,7 @@ cp -r "$publish/." "$bin/"
 # MimeKit for mime-structure, whose input is parsed by MimeKit before our writers see it.
 assemblies=(MailCloud.Gateway.dll)
 case "$target" in
-  smtp-command | imap-command | imap-search | modified-utf7) assemblies+=(MailCloud.Core.dll) ;;
+  smtp-command | imap-command | imap-search | modified-utf7 | sieve-script) assemblies+=(MailCloud.Core.dll) ;;
   mime-structure) assemblies+=(MimeKit.dll) ;;
 esac
 for assembly in "${assemblies[@]}"; do

@@ -101,6 +101,7 @@ var containerNames = {
   directory: 'directory'
   spool: 'spool'
   mailboxes: 'mailboxes'
+  sieve: 'sieve'
 }
 // The mailbox index (folders, UIDs, flags, MODSEQ): one partition per account.
 var mailboxTableName = 'mailboxes'
@@ -171,7 +172,7 @@ module storage 'modules/storage.bicep' = {
     location: location
     tags: tags
     storageAccountName: 'st${resourceToken}'
-    containerNames: [containerNames.directory, containerNames.spool, containerNames.mailboxes, acmeContainerName]
+    containerNames: [containerNames.directory, containerNames.spool, containerNames.mailboxes, containerNames.sieve, acmeContainerName]
     tableNames: [mailboxTableName]
     spoolContainerName: containerNames.spool
     deploymentContainerName: deploymentContainerName
@@ -237,6 +238,7 @@ var sharedSettings = {
   Storage__DirectoryContainer: containerNames.directory
   Storage__SpoolContainer: containerNames.spool
   Storage__MailboxContainer: containerNames.mailboxes
+  Storage__SieveContainer: containerNames.sieve
   Storage__MailboxTable: mailboxTableName
   Queueing__Transport: 'ServiceBus'
   Queueing__ServiceBusNamespace: serviceBus.outputs.serviceBusFullyQualifiedNamespace

@@ -34,6 +34,7 @@ public sealed class StorageClients
         Directory = Blobs.GetBlobContainerClient(storage.DirectoryContainer);
         Spool = Blobs.GetBlobContainerClient(storage.SpoolContainer);
         Mailboxes = Blobs.GetBlobContainerClient(storage.MailboxContainer);
+        Sieve = Blobs.GetBlobContainerClient(storage.SieveContainer);
         MailboxIndex = Tables.GetTableClient(storage.MailboxTable);
     }
 
@@ -42,6 +43,7 @@ public sealed class StorageClients
     public BlobContainerClient Directory { get; }
     public BlobContainerClient Spool { get; }
     public BlobContainerClient Mailboxes { get; }
+    public BlobContainerClient Sieve { get; }
     public TableServiceClient Tables { get; }
 
     /// <summary>The mailbox index: folders, message rows, quota usage and delivery markers.</summary>
@@ -50,7 +52,7 @@ public sealed class StorageClients
     /// <summary>Creates the containers and the mailbox table if missing (local mode; in Azure, Bicep creates them).</summary>
     public async Task EnsureContainersAsync(CancellationToken cancellationToken)
     {
-        foreach (var container in new[] { Directory, Spool, Mailboxes })
+        foreach (var container in new[] { Directory, Spool, Mailboxes, Sieve })
         {
             await container.CreateIfNotExistsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
         }

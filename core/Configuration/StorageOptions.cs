@@ -26,6 +26,9 @@ public sealed class StorageOptions
     [Required] public string SpoolContainer { get; set; } = "spool";
     [Required] public string MailboxContainer { get; set; } = "mailboxes";
 
+    /// <summary>Sieve scripts: one document per account, and the global scripts (RFC 6609).</summary>
+    [Required] public string SieveContainer { get; set; } = "sieve";
+
     /// <summary>The table holding the mailbox index (one partition per account); letters and digits only.</summary>
     [Required, RegularExpression("^[A-Za-z][A-Za-z0-9]{2,62}$")] public string MailboxTable { get; set; } = "mailboxes";
 

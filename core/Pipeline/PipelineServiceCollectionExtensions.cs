@@ -8,7 +8,6 @@ using MailCloud.Core.Pipeline.Relay;
 using MailCloud.Core.Pipeline.Route;
 using MailCloud.Core.Pipeline.State;
 using MailCloud.Core.Queueing;
-using MailCloud.Core.Sieve;
 using MailCloud.Core.Sieve.Actions;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -48,10 +47,7 @@ public static class PipelineServiceCollectionExtensions
         services.AddSingleton<MailboxFiler>();
         services.AddSingleton<VacationMemory>();
         services.AddSingleton<SieveActionExecutor>();
-        // Scripts run in delivery once a script store and an interpreter are registered; without them mail is delivered as before.
-        services.AddSingleton(sp => sp.GetService<ISieveScriptStore>() is { } store && sp.GetService<ISieveInterpreter>() is { } interpreter
-            ? ActivatorUtilities.CreateInstance<SieveFilter>(sp, store, interpreter)
-            : null!);
+        services.AddSingleton<SieveFilter>();
         services.AddSingleton<MailboxDelivery>();
 
         services.AddSingleton<IStageHandler, RouteHandler>();

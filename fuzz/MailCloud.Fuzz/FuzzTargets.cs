@@ -21,5 +21,6 @@ public static class FuzzTargets
         ["proxy"] = ProxyTarget.Run,
         ["sasl"] = SaslTarget.Run,
         ["mime-structure"] = MimeStructureTarget.Run,
+        ["sieve-script"] = SieveScriptTarget.Run,
     };
 }

@@ -68,6 +68,10 @@ public sealed class CorpusReplayTests
     [MemberData(nameof(Inputs), "mime-structure")]
     public void Mime_structure(string file) => Replay("mime-structure", file);
 
+    [Theory]
+    [MemberData(nameof(Inputs), "sieve-script")]
+    public void Sieve_script(string file) => Replay("sieve-script", file);
+
     /// <summary>The files of a target's corpus and findings, relative to fuzz/ (so each is its own test case).</summary>
     public static TheoryData<string> Inputs(string target)
     {

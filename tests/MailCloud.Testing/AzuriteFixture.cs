@@ -42,6 +42,7 @@ public sealed class AzuriteFixture : IAsyncLifetime
             DirectoryContainer = $"{unique}-directory",
             SpoolContainer = $"{unique}-spool",
             MailboxContainer = $"{unique}-mailboxes",
+            SieveContainer = $"{unique}-sieve",
             MailboxTable = $"{unique.Replace("-", "", StringComparison.Ordinal)}mailboxes",
         };
     }
@@ -60,6 +61,7 @@ public sealed class AzuriteFixture : IAsyncLifetime
             ["Storage:DirectoryContainer"] = storage.DirectoryContainer,
             ["Storage:SpoolContainer"] = storage.SpoolContainer,
             ["Storage:MailboxContainer"] = storage.MailboxContainer,
+            ["Storage:SieveContainer"] = storage.SieveContainer,
             ["Storage:MailboxTable"] = storage.MailboxTable,
             ["Queueing:InboundQueue"] = $"{queuePrefix}-inbound",
             ["Queueing:DeliverQueue"] = $"{queuePrefix}-deliver",

@@ -22,8 +22,8 @@ namespace MailCloud.Core.Pipeline.Deliver;
 public sealed partial class MailboxDelivery(
     MailboxFiler filer,
     BounceSender bounces,
-    ILogger<MailboxDelivery> logger,
-    SieveFilter? sieve = null)
+    SieveFilter sieve,
+    ILogger<MailboxDelivery> logger)
 {
     public const string Folder = "INBOX";
 
@@ -55,7 +55,7 @@ public sealed partial class MailboxDelivery(
         AppendResult result;
         try
         {
-            if (sieve is not null && await sieve.TryDeliverAsync(envelope, account, directory, head, cancellationToken).ConfigureAwait(false))
+            if (await sieve.TryDeliverAsync(envelope, account, directory, head, cancellationToken).ConfigureAwait(false))
             {
                 return;
             }

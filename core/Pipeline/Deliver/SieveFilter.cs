@@ -18,7 +18,7 @@ namespace MailCloud.Core.Pipeline.Deliver;
 /// script applies to mail delivered after the entry expires.
 /// </summary>
 public sealed partial class SieveFilter(
-    ISieveScriptStore scripts,
+    ISieveScriptSource scripts,
     ISieveInterpreter interpreter,
     SieveActionExecutor executor,
     ISpool spool,

@@ -7,9 +7,9 @@ using Microsoft.Extensions.DependencyInjection;
 namespace MailCloud.Functions.Tests.Pipeline;
 
 /// <summary>
-/// Delivery running an account's active script through the pipeline on Azurite. The script store and the
-/// interpreter are stand-ins for the two pieces other branches build (issue 13), so what is checked here is
-/// delivery's side: which account's script runs, and that its result (or its failure) is carried out.
+/// Delivery running an account's active script through the pipeline on Azurite, with stand-ins for the script
+/// source and the interpreter so that what is checked is delivery's side: which account's script runs, and that
+/// its result (or its failure) is carried out.
 /// </summary>
 [Collection(AzuriteCollection.Name)]
 public sealed class SieveDeliveryTests(AzuriteFixture azurite)
@@ -56,16 +56,13 @@ public sealed class SieveDeliveryTests(AzuriteFixture azurite)
     private Task<PipelineTestHost> CreateAsync(ScriptStandIn scripts, InterpreterStandIn interpreter) =>
         PipelineTestHost.CreateAsync(azurite, services: s =>
         {
-            s.AddSingleton<ISieveScriptStore>(scripts);
+            s.AddSingleton<ISieveScriptSource>(scripts);
             s.AddSingleton<ISieveInterpreter>(interpreter);
         });
 
-    private sealed class ScriptStandIn : ISieveScriptStore
+    private sealed class ScriptStandIn : ISieveScriptSource
     {
         public System.Collections.Concurrent.ConcurrentDictionary<string, SieveScript> Active { get; } = new();
-
-        public Task<IReadOnlyList<SieveScriptEntry>> ListAsync(string accountId, CancellationToken cancellationToken) =>
-            Task.FromResult<IReadOnlyList<SieveScriptEntry>>([.. Active.Where(a => a.Key == accountId).Select(a => new SieveScriptEntry(a.Value.Name, true))]);
 
         public Task<SieveScript?> GetAsync(string accountId, string name, CancellationToken cancellationToken) =>
             Task.FromResult(Active.TryGetValue(accountId, out var s) && s.Name == name ? s : null);
