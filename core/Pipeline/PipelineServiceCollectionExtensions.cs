@@ -8,6 +8,7 @@ using MailCloud.Core.Pipeline.Relay;
 using MailCloud.Core.Pipeline.Route;
 using MailCloud.Core.Pipeline.State;
 using MailCloud.Core.Queueing;
+using MailCloud.Core.Sieve.Actions;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -43,6 +44,10 @@ public static class PipelineServiceCollectionExtensions
         services.AddSingleton<RelayThrottle>();
         services.AddSingleton<SpoolRetention>();
         services.AddSingleton<SpoolSweeper>();
+        services.AddSingleton<MailboxFiler>();
+        services.AddSingleton<VacationMemory>();
+        services.AddSingleton<SieveActionExecutor>();
+        services.AddSingleton<SieveFilter>();
         services.AddSingleton<MailboxDelivery>();
 
         services.AddSingleton<IStageHandler, RouteHandler>();

@@ -1,3 +1,4 @@
+using MailCloud.Core.Sieve.Actions;
 using MailCloud.Core.Sieve.Language;
 using MailCloud.Core.Sieve.Scripts;
 using Microsoft.Extensions.Configuration;
@@ -19,6 +20,8 @@ public static class SieveServiceCollectionExtensions
             .Bind(configuration.GetSection(SieveScriptOptions.SectionName))
             .ValidateDataAnnotations()
             .ValidateOnStart();
+        // The limits on what a script makes delivery do; the executor itself needs the pipeline, so AddMailPipeline registers it.
+        services.AddOptions<SieveOptions>().Bind(configuration.GetSection(SieveOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<ISieveScriptChecker, SieveScriptChecker>();
         services.AddSingleton<ISieveInterpreter, SieveInterpreter>();

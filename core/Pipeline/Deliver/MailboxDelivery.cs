@@ -17,12 +17,12 @@ namespace MailCloud.Core.Pipeline.Deliver;
 /// the mailbox row references the spool blob, with the two trace lines kept in the row (late mail,
 /// close to the spool's retention, is copied instead; see <see cref="SpoolRetention"/>). The
 /// idempotency key (message id + account id) makes a repeated delivery a no-op in the mailbox store.
+/// An account with an active Sieve script is filtered by <see cref="SieveFilter"/> instead.
 /// </summary>
 public sealed partial class MailboxDelivery(
-    IMailboxStore mailboxes,
-    ISpool spool,
+    MailboxFiler filer,
     BounceSender bounces,
-    SpoolRetention retention,
+    SieveFilter sieve,
     ILogger<MailboxDelivery> logger)
 {
     public const string Folder = "INBOX";
@@ -52,25 +52,15 @@ public sealed partial class MailboxDelivery(
 
         var key = IdempotencyKey(envelope.MessageId, accountId);
         var folder = envelope.Authentication is { Quarantine: true } ? QuarantineFolder : Folder;
-        var trace = Encoding.UTF8.GetBytes($"Return-Path: <{envelope.MailFrom}>\r\nDelivered-To: {account.Address}\r\n");
-        var quota = new MailboxQuota(account.QuotaBytes, account.QuotaMessages ?? 0);
         AppendResult result;
         try
         {
-            // Quota (bytes and messages) is checked inside the append's transaction; a redelivery of a stored message is
-            // recognised by its key before quota matters, so it never bounces on its own bytes.
-            if (retention.MayReference(envelope.ReceivedAt))
+            if (await sieve.TryDeliverAsync(envelope, account, directory, head, cancellationToken).ConfigureAwait(false))
             {
-                head ??= await spool.ReadHeadAsync(envelope.SpoolBlob, SpoolReading.HeadBytes, cancellationToken).ConfigureAwait(false);
-                var accepted = new AcceptedMessage(envelope.SpoolBlob, head.Size, trace, head.Bytes);
-                result = await mailboxes.AppendAcceptedAsync(accountId, folder, accepted, MessageFlags.Empty, envelope.ReceivedAt, key, quota, cancellationToken).ConfigureAwait(false);
+                return;
             }
-            else
-            {
-                LogCopying(envelope.MessageId, envelope.ReceivedAt);
-                await using var content = new PrefixedStream(trace, await spool.OpenReadAsync(envelope.SpoolBlob, cancellationToken).ConfigureAwait(false));
-                result = await mailboxes.AppendAsync(accountId, folder, content, MessageFlags.Empty, envelope.ReceivedAt, key, quota, cancellationToken).ConfigureAwait(false);
-            }
+
+            result = await filer.FileAsync(envelope, account, folder, MessageFlags.Empty, key, head, cancellationToken).ConfigureAwait(false);
         }
         catch (MailboxQuotaExceededException e)
         {
@@ -93,7 +83,4 @@ public sealed partial class MailboxDelivery(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Message {MessageId} bounced: account {AccountId} uses {Used} of {Quota} bytes and holds {Messages} of {MessageLimit} messages (0: no limit)")]
     private partial void LogOverQuota(string messageId, string accountId, long used, long quota, long messages, long messageLimit);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Message {MessageId}, accepted {AcceptedAt}, is near the spool's retention: its bytes are copied into the mailbox")]
-    private partial void LogCopying(string messageId, DateTimeOffset acceptedAt);
 }

@@ -48,6 +48,18 @@ public sealed class PipelineMarkers(StorageClients storage)
         }
     }
 
+    /// <summary>How many markers there are under <paramref name="prefix"/> (one listing page for the small counts it is used for).</summary>
+    public async Task<int> CountAsync(string prefix, CancellationToken cancellationToken)
+    {
+        var count = 0;
+        await foreach (var _ in _container.GetBlobsAsync(new GetBlobsOptions { Prefix = Prefix + prefix }, cancellationToken).ConfigureAwait(false))
+        {
+            count++;
+        }
+
+        return count;
+    }
+
     /// <summary>Deletes markers older than <paramref name="olderThan"/>; no message can be redelivered after that. Returns how many.</summary>
     public async Task<int> SweepAsync(DateTimeOffset olderThan, CancellationToken cancellationToken)
     {
