@@ -39,6 +39,7 @@ public sealed record SieveResult(IReadOnlyList<SieveAction> Actions);
 /// <summary>
 /// The message a script runs on: its envelope (RFC 5228 §5.4 <c>envelope</c>) and its content, opened only
 /// when a test needs more than the headers. <paramref name="EnvelopeFrom"/> is empty for the null reverse-path.
+/// <paramref name="FolderExistsAsync"/> answers <c>mailboxexists</c> (RFC 5490 §3.1) from the account's folders.
 /// </summary>
 public sealed record SieveMessage(
     string AccountId,
@@ -47,7 +48,8 @@ public sealed record SieveMessage(
     string EnvelopeTo,
     long Size,
     DateTimeOffset ReceivedAt,
-    Func<CancellationToken, Task<Stream>> OpenContentAsync);
+    Func<CancellationToken, Task<Stream>> OpenContentAsync,
+    Func<string, CancellationToken, Task<bool>> FolderExistsAsync);
 
 /// <summary>Runs a script on a message. A script that fails at run time throws <see cref="SieveRuntimeException"/>; delivery then keeps the message.</summary>
 public interface ISieveInterpreter

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using MailCloud.Core.Directory;
 using MailCloud.Core.Diagnostics;
 using MailCloud.Core.Mailboxes;
+using MailCloud.Core.Mailboxes.Naming;
 using MailCloud.Core.Queueing;
 using MailCloud.Core.Sieve;
 using MailCloud.Core.Sieve.Actions;
@@ -22,6 +23,7 @@ public sealed partial class SieveFilter(
     ISieveInterpreter interpreter,
     SieveActionExecutor executor,
     ISpool spool,
+    IMailboxStore mailboxes,
     IOptions<SieveOptions> options,
     TimeProvider time,
     ILogger<SieveFilter> logger)
@@ -52,7 +54,8 @@ public sealed partial class SieveFilter(
             // Most mail fits in the head already read: the script then reads no more from storage.
             async ct => content.IsWhole
                 ? new MemoryStream(content.Bytes.ToArray(), writable: false)
-                : await spool.OpenReadAsync(envelope.SpoolBlob, ct).ConfigureAwait(false));
+                : await spool.OpenReadAsync(envelope.SpoolBlob, ct).ConfigureAwait(false),
+            (folder, ct) => FolderExistsAsync(account.Id, folder, ct));
         SieveResult result;
         try
         {
@@ -67,6 +70,22 @@ public sealed partial class SieveFilter(
 
         await executor.ExecuteAsync(new SieveDelivery(envelope, account, directory, head), result, cancellationToken).ConfigureAwait(false);
         return true;
+    }
+
+    private async Task<bool> FolderExistsAsync(string accountId, string folder, CancellationToken cancellationToken)
+    {
+        string name;
+        try
+        {
+            name = FolderName.Normalize(folder);
+        }
+        catch (InvalidFolderNameException)
+        {
+            return false;
+        }
+
+        var folders = await mailboxes.ListFoldersAsync(accountId, cancellationToken).ConfigureAwait(false);
+        return folders.Any(f => string.Equals(f.Name, name, StringComparison.Ordinal));
     }
 
     private async Task<SieveScript?> GetActiveAsync(string accountId, CancellationToken cancellationToken)

@@ -376,8 +376,16 @@ internal sealed class SieveRun(ISieveScriptSource store, SieveLanguageOptions op
                 var headers = await HeadersAsync();
                 return Strings(program, variables, test.Positional[0]).All(n => headers.Contains(n));
             case "mailboxexists":
-                // Delivery creates folders on demand and cannot be asked here; only INBOX is known to exist.
-                return Strings(program, variables, test.Positional[0]).All(n => string.Equals(n, "INBOX", StringComparison.OrdinalIgnoreCase));
+                // RFC 5490 §3.1: true only if every named folder exists.
+                foreach (var name in Strings(program, variables, test.Positional[0]))
+                {
+                    if (!await message.FolderExistsAsync(name, cancellationToken))
+                    {
+                        return false;
+                    }
+                }
+
+                return true;
         }
 
         var matcher = new SieveMatcher(test.Tags, t => Expand(program, variables, t));

@@ -79,7 +79,8 @@ public sealed class PigeonholeDifferentialTests : IDisposable
         var result = await new SieveInterpreter(new NoScripts(), Options.Create(new SieveLanguageOptions()), TimeProvider.System).RunAsync(
             new SieveScript("test", script),
             new SieveMessage("acct", "bob@example.test", from, to, Encoding.UTF8.GetByteCount(content), DateTimeOffset.UnixEpoch,
-                _ => Task.FromResult<Stream>(new MemoryStream(Encoding.UTF8.GetBytes(content)))),
+                _ => Task.FromResult<Stream>(new MemoryStream(Encoding.UTF8.GetBytes(content))),
+                (folder, _) => Task.FromResult(folder == "INBOX")),
             CancellationToken.None);
         Assert.Equal(reference, Describe(result));
     }

@@ -44,7 +44,8 @@ public class SieveInterpreterTests
             {
                 _opened++;
                 return Task.FromResult<Stream>(new MemoryStream(Encoding.UTF8.GetBytes(Message)));
-            }),
+            },
+            (folder, _) => Task.FromResult(folder is "INBOX" or "Lists")),
             CancellationToken.None);
 
     private static string Describe(SieveResult result) => string.Join(" | ", result.Actions.Select(a => a switch
@@ -76,6 +77,8 @@ public class SieveInterpreterTests
     [InlineData("require [\"envelope\", \"subaddress\"]; if envelope :detail \"to\" \"work\" { discard; }", "")]
     [InlineData("if exists [\"from\", \"date\"] { discard; }", "")]
     [InlineData("if exists [\"from\", \"x-nonesuch\"] { discard; }", "file INBOX")]
+    [InlineData("require [\"mailbox\", \"fileinto\"]; if mailboxexists [\"INBOX\", \"Lists\"] { fileinto \"Lists\"; }", "file Lists")]
+    [InlineData("require [\"mailbox\", \"fileinto\"]; if mailboxexists [\"Lists\", \"Nonesuch\"] { fileinto \"Lists\"; }", "file INBOX")]
     [InlineData("if size :over 10 { discard; }", "")]
     [InlineData("if size :under 10 { discard; }", "file INBOX")]
     [InlineData("if false { discard; } elsif true { redirect \"a@example.test\"; } else { keep; }", "redirect a@example.test")]
