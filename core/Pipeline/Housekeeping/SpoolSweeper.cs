@@ -1,6 +1,7 @@
 using MailCloud.Core.Mailboxes;
 using MailCloud.Core.Pipeline.Relay;
 using MailCloud.Core.Pipeline.State;
+using MailCloud.Core.Sieve.Actions;
 using MailCloud.Core.Spool;
 using Microsoft.Extensions.Logging;
 
@@ -17,13 +18,16 @@ namespace MailCloud.Core.Pipeline.Housekeeping;
 /// Delivered mail references its spool blob from mailbox rows, so a blob past the retention is
 /// deleted only when no row references it, and not at all in a sweep that could not read every
 /// account's references consistently. The same sweep asks <see cref="MailboxBlobSweeper"/> for
-/// message blobs that no mailbox row references.
+/// message blobs that no mailbox row references, and <see cref="VacationMemory"/> for the vacation
+/// replies whose period has ended.
 /// </summary>
 public sealed partial class SpoolSweeper(
     ISpool spool,
     PipelineMarkers markers,
     MailboxBlobSweeper mailboxBlobs,
     SpoolRetention retention,
+    VacationMemory vacations,
+    TimeProvider time,
     ILogger<SpoolSweeper> logger)
 {
     public async Task<SweepResult> SweepAsync(CancellationToken cancellationToken)
@@ -48,11 +52,12 @@ public sealed partial class SpoolSweeper(
         var markerCount = await markers.SweepAsync(cutoff, cancellationToken).ConfigureAwait(false);
         LogSwept(blobs, markerCount, cutoff);
         var orphans = await mailboxBlobs.SweepAsync(cancellationToken).ConfigureAwait(false);
-        return new SweepResult(blobs, markerCount, orphans);
+        var vacationEntries = await vacations.SweepAsync(time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+        return new SweepResult(blobs, markerCount, orphans, vacationEntries);
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Housekeeping deleted {Blobs} spool blobs no mailbox references and {Markers} markers, older than {Cutoff}")]
     private partial void LogSwept(int blobs, int markers, DateTimeOffset cutoff);
 }
 
-public sealed record SweepResult(int SpoolBlobs, int Markers, int UnreferencedMessageBlobs);
+public sealed record SweepResult(int SpoolBlobs, int Markers, int UnreferencedMessageBlobs, int ExpiredVacationEntries);

@@ -9,7 +9,8 @@ namespace MailCloud.Core.Sieve.Actions;
 /// Which senders a vacation already answered (RFC 5230 §4.2, "once per sender per handle per period"):
 /// one empty blob per account, handle and sender under <c>sieve-vacation/</c> in the spool container,
 /// named by digests (no user input in paths), with the end of its period in the blob's metadata.
-/// Outside <c>state/</c> on purpose: the marker sweep would delete it before a long period ends.
+/// Outside <c>state/</c> on purpose: the marker sweep would delete it before a long period ends;
+/// housekeeping calls <see cref="SweepAsync"/> instead, which deletes only what has expired.
 /// </summary>
 public sealed class VacationMemory(StorageClients storage)
 {
@@ -22,9 +23,7 @@ public sealed class VacationMemory(StorageClients storage)
         try
         {
             var properties = await storage.Spool.GetBlobClient(Name(accountId, handle, sender)).GetPropertiesAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
-            return properties.Value.Metadata.TryGetValue(ExpiresKey, out var text)
-                && long.TryParse(text, out var expires)
-                && now.ToUnixTimeSeconds() < expires;
+            return IsCurrent(properties.Value.Metadata, now);
         }
         catch (RequestFailedException ex) when (ex.Status == 404)
         {
@@ -51,6 +50,35 @@ public sealed class VacationMemory(StorageClients storage)
             throw new VacationMemoryUnavailableException(ex);
         }
     }
+
+    /// <summary>Deletes the entries whose period ended before <paramref name="now"/>; returns how many.</summary>
+    public async Task<int> SweepAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var deleted = 0;
+        try
+        {
+            var options = new GetBlobsOptions { Prefix = Prefix, Traits = BlobTraits.Metadata };
+            await foreach (var blob in storage.Spool.GetBlobsAsync(options, cancellationToken).ConfigureAwait(false))
+            {
+                if (!IsCurrent(blob.Metadata, now))
+                {
+                    await storage.Spool.DeleteBlobIfExistsAsync(blob.Name, cancellationToken: cancellationToken).ConfigureAwait(false);
+                    deleted++;
+                }
+            }
+        }
+        catch (RequestFailedException ex)
+        {
+            throw new VacationMemoryUnavailableException(ex);
+        }
+
+        return deleted;
+    }
+
+    private static bool IsCurrent(IDictionary<string, string> metadata, DateTimeOffset now) =>
+        metadata.TryGetValue(ExpiresKey, out var text)
+        && long.TryParse(text, out var expires)
+        && now.ToUnixTimeSeconds() < expires;
 
     private static string Name(string accountId, string handle, string sender) =>
         $"{Prefix}{PipelineMarkers.Hash(accountId)}/{PipelineMarkers.Hash(handle + "\n" + sender.ToLowerInvariant())}";

@@ -1,6 +1,7 @@
 using System.Text;
 using MailCloud.Core.Directory;
 using MailCloud.Core.Mailboxes;
+using MailCloud.Core.Pipeline.Housekeeping;
 using MailCloud.Core.Queueing;
 using MailCloud.Core.Sieve;
 using MailCloud.Core.Sieve.Actions;
@@ -193,6 +194,22 @@ public sealed class SieveActionTests(AzuriteFixture azurite)
     }
 
     private static FileAction Keep() => new("INBOX", NoFlags);
+
+    [Fact]
+    public async Task Housekeeping_forgets_answered_senders_only_once_their_period_has_ended()
+    {
+        await using var host = await PipelineTestHost.CreateAsync(azurite);
+        var memory = host.Services.GetRequiredService<VacationMemory>();
+        var now = DateTimeOffset.UtcNow;
+        await memory.RememberAsync("acct", "away", "ended@other.test", now.AddMinutes(-1), CancellationToken.None);
+        await memory.RememberAsync("acct", "away", "current@other.test", now.AddDays(7), CancellationToken.None);
+
+        var swept = await host.Services.GetRequiredService<SpoolSweeper>().SweepAsync(CancellationToken.None);
+
+        Assert.Equal(1, swept.ExpiredVacationEntries);
+        Assert.True(await memory.WasAnsweredAsync("acct", "away", "current@other.test", now, CancellationToken.None));
+        Assert.False(await memory.WasAnsweredAsync("acct", "away", "ended@other.test", now.AddMinutes(-2), CancellationToken.None));
+    }
 
     private static VacationAction Vacation(string? from = null) =>
         new("I am away.", ReasonIsMime: false, Handle: "h", Period: TimeSpan.FromDays(7), Subject: null, From: from, Addresses: []);
