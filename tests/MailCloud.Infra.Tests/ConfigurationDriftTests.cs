@@ -31,9 +31,9 @@ public sealed partial class ConfigurationDriftTests(CompiledTemplate template) :
     [Fact]
     public void Catalog_FindsTheOptionsClasses()
     {
-        Assert.Same(typeof(StorageOptions), Options.Sections[StorageOptions.SectionName]);
-        Assert.Same(typeof(QueueingOptions), Options.Sections[QueueingOptions.SectionName]);
-        Assert.Same(typeof(GatewayOptions), Options.Sections[GatewayOptions.SectionName]);
+        Assert.Equal([typeof(StorageOptions)], Options.Sections[StorageOptions.SectionName]);
+        Assert.Equal([typeof(QueueingOptions)], Options.Sections[QueueingOptions.SectionName]);
+        Assert.Equal([typeof(GatewayOptions)], Options.Sections[GatewayOptions.SectionName]);
     }
 
     [Fact]

@@ -6,16 +6,17 @@ namespace MailCloud.Infra.Tests.Support;
 
 /// <summary>
 /// The configuration the code reads, found by reflection: every class with a
-/// <c>public const string SectionName</c> in the given assemblies is an options class bound to that section.
-/// New options classes are picked up without touching the tests.
+/// <c>public const string SectionName</c> in the given assemblies is an options class bound to that section
+/// (a section may bind several, as "Sieve" does). New options classes are picked up without touching the tests.
 /// </summary>
 public sealed class OptionsCatalog(IEnumerable<Assembly> assemblies)
 {
-    public IReadOnlyDictionary<string, Type> Sections { get; } = assemblies
+    public IReadOnlyDictionary<string, IReadOnlyList<Type>> Sections { get; } = assemblies
         .SelectMany(a => a.GetTypes())
         .Select(t => (Type: t, Field: t.GetField("SectionName", BindingFlags.Public | BindingFlags.Static)))
         .Where(x => x.Field is { IsLiteral: true } && x.Field.FieldType == typeof(string))
-        .ToDictionary(x => ((string)x.Field!.GetRawConstantValue()!).Replace(":", "__", StringComparison.Ordinal), x => x.Type, StringComparer.OrdinalIgnoreCase);
+        .GroupBy(x => ((string)x.Field!.GetRawConstantValue()!).Replace(":", "__", StringComparison.Ordinal), x => x.Type, StringComparer.OrdinalIgnoreCase)
+        .ToDictionary(g => g.Key, g => (IReadOnlyList<Type>)[.. g], StringComparer.OrdinalIgnoreCase);
 
     /// <summary>Why <paramref name="key"/> (with its literal value, if known) does not bind to an options property; null when it does.</summary>
     public string? Problem(string key, string? literalValue)
@@ -29,8 +30,14 @@ public sealed class OptionsCatalog(IEnumerable<Assembly> assemblies)
             return $"{key}: no options class reads section '{key.Split("__")[0]}'";
         }
 
-        var type = Sections[section];
-        foreach (var segment in key[(section.Length + 2)..].Split("__"))
+        // The key binds if any options class of its section reads it.
+        var problems = Sections[section].Select(type => Problem(key, key[(section.Length + 2)..], type, literalValue)).ToList();
+        return problems.Any(p => p is null) ? null : problems[0];
+    }
+
+    private static string? Problem(string key, string path, Type type, string? literalValue)
+    {
+        foreach (var segment in path.Split("__"))
         {
             type = Nullable.GetUnderlyingType(type) ?? type;
             var placeholder = segment.StartsWith('{');
