@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
 using DnsClient;
 using MailCloud.Testing;
 
@@ -27,7 +26,7 @@ public sealed class DnsServer : IAsyncDisposable
     /// <param name="records">dnsmasq record options, e.g. "--mx-host=remote.test,mx.remote.test,10".</param>
     public static async Task<DnsServer> StartAsync(IEnumerable<string> records)
     {
-        var port = FreeUdpPort();
+        var port = FreePorts.Next();
         var start = new ProcessStartInfo(await Peers.RequireAsync("dnsmasq"))
         {
             RedirectStandardError = true,
@@ -61,12 +60,6 @@ public sealed class DnsServer : IAsyncDisposable
 
         await server.DisposeAsync();
         throw new TimeoutException("dnsmasq did not answer.");
-    }
-
-    private static int FreeUdpPort()
-    {
-        using var socket = new UdpClient(new IPEndPoint(IPAddress.Loopback, 0));
-        return ((IPEndPoint)socket.Client.LocalEndPoint!).Port;
     }
 
     public async ValueTask DisposeAsync()
