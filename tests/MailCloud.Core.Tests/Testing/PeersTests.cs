@@ -28,6 +28,7 @@ public sealed class PeersTests : IDisposable
                 ["mbsync"] = "isync",
                 ["pebble"] = "pebble",
                 ["dovecot"] = "dovecot-imapd",
+                ["sieve-test"] = "dovecot-sieve",
             },
             Peers.Packages);
     }
