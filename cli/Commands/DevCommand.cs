@@ -11,6 +11,7 @@ using MailCloud.Gateway;
 using MailCloud.Gateway.Hosting;
 using MailCloud.Gateway.Smtp;
 using MailCloud.Gateway.Imap;
+using MailCloud.Gateway.ManageSieve;
 using MailCloud.Gateway.Pop3;
 using MailCloud.Gateway.Security;
 using Microsoft.AspNetCore.Builder;
@@ -95,6 +96,7 @@ public static class DevCommand
         {
             services.AddImap();
             services.AddPop3();
+            services.AddManageSieve();
             services.AddMailPipeline(configuration);
             services.AddLocalPipelineRunner();
             services.AddClientSetup(configuration);

@@ -3,6 +3,7 @@ using MailCloud.Cli.Local;
 using MailCloud.Gateway;
 using MailCloud.Gateway.Hosting;
 using MailCloud.Gateway.Imap;
+using MailCloud.Gateway.ManageSieve;
 using MailCloud.Gateway.Pop3;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Hosting;
@@ -27,6 +28,7 @@ public static class GatewayCommand
             {
                 services.AddImap();
                 services.AddPop3();
+                services.AddManageSieve();
             });
             if (parse.GetValue(ensureStorage))
             {

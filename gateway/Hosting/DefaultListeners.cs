@@ -72,6 +72,7 @@ public static class ListenerNames
     public const string Imaps = "imaps";
     public const string Pop3 = "pop3";
     public const string Pop3s = "pop3s";
+    public const string ManageSieve = "sieve";
 
     /// <summary>The HTTP health endpoint, in <see cref="BoundListeners"/>.</summary>
     public const string Health = "health";

@@ -7,6 +7,7 @@ public enum MailProtocol
     Smtp,
     Imap,
     Pop3,
+    ManageSieve,
 }
 
 public enum TlsMode

@@ -94,7 +94,7 @@ public sealed partial class ConfigurationDriftTests(CompiledTemplate template) :
         Assert.Empty(problems);
         Assert.Equal(
             listeners.Select(l => (int)l!["publicPort"]!).Order(),
-            new[] { 25, 110, 143, 465, 587, 993, 995 });
+            new[] { 25, 110, 143, 465, 587, 993, 995, 4190 });
         Assert.Equal(listeners.Count, listeners.Select(l => (string)l!["listener"]![nameof(ListenerOptions.Name)]!).Distinct().Count());
     }
 
