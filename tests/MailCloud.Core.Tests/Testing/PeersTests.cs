@@ -29,6 +29,7 @@ public sealed class PeersTests : IDisposable
                 ["pebble"] = "pebble",
                 ["dovecot"] = "dovecot-imapd",
                 ["sieve-test"] = "dovecot-sieve",
+                ["sieve-connect"] = "sieve-connect",
             },
             Peers.Packages);
     }
