@@ -81,16 +81,16 @@ public sealed class GatewayConfigurationTests : IDisposable
     [Fact]
     public void The_default_sets_cover_every_protocol_port()
     {
-        Assert.Equal([25, 587, 465, 143, 993, 110, 995], DefaultListeners.Standard.Select(l => l.PublicPort));
+        Assert.Equal([25, 587, 465, 143, 993, 110, 995, 4190], DefaultListeners.Standard.Select(l => l.PublicPort));
         // The container runs as non-root: unprivileged ports, the same ones local mode uses on loopback.
-        Assert.Equal([2525, 2587, 2465, 2143, 2993, 2110, 2995], DefaultListeners.Cloud.Select(l => l.Port));
+        Assert.Equal([2525, 2587, 2465, 2143, 2993, 2110, 2995, 6190], DefaultListeners.Cloud.Select(l => l.Port));
         Assert.Equal(DefaultListeners.Cloud.Select(l => l.Port), DefaultListeners.Dev.Select(l => l.Port));
         Assert.All(DefaultListeners.Cloud, l => Assert.Equal("0.0.0.0", l.Address));
         Assert.All(DefaultListeners.Dev, l => Assert.Equal("127.0.0.1", l.Address));
         Assert.Equal(TlsMode.Implicit, DefaultListeners.Cloud.Single(l => l.Port == 2465).Tls);
         Assert.Equal(SmtpRole.Submission, DefaultListeners.Cloud.Single(l => l.Port == 2587).SmtpRole);
         Assert.Equal(
-            [ListenerNames.Mx, ListenerNames.Submission, ListenerNames.Submissions, ListenerNames.Imap, ListenerNames.Imaps, ListenerNames.Pop3, ListenerNames.Pop3s],
+            [ListenerNames.Mx, ListenerNames.Submission, ListenerNames.Submissions, ListenerNames.Imap, ListenerNames.Imaps, ListenerNames.Pop3, ListenerNames.Pop3s, ListenerNames.ManageSieve],
             DefaultListeners.Cloud.Select(l => l.Name));
     }
 
