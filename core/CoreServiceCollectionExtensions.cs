@@ -1,5 +1,6 @@
 using MailCloud.Core.Configuration;
 using MailCloud.Core.Directory;
+using MailCloud.Core.Lists;
 using MailCloud.Core.Mailboxes;
 using MailCloud.Core.Queueing;
 using MailCloud.Core.Sieve;
@@ -30,6 +31,7 @@ public static class CoreServiceCollectionExtensions
         services.AddMailboxStore(configuration);
         services.AddQueueTransport();
         services.AddSieve(configuration);
+        services.AddMailingLists(configuration);
         return services;
     }
 }

@@ -102,6 +102,7 @@ var containerNames = {
   spool: 'spool'
   mailboxes: 'mailboxes'
   sieve: 'sieve'
+  lists: 'lists'
 }
 // The mailbox index (folders, UIDs, flags, MODSEQ): one partition per account.
 var mailboxTableName = 'mailboxes'
@@ -172,7 +173,7 @@ module storage 'modules/storage.bicep' = {
     location: location
     tags: tags
     storageAccountName: 'st${resourceToken}'
-    containerNames: [containerNames.directory, containerNames.spool, containerNames.mailboxes, containerNames.sieve, acmeContainerName]
+    containerNames: [containerNames.directory, containerNames.spool, containerNames.mailboxes, containerNames.sieve, containerNames.lists, acmeContainerName]
     tableNames: [mailboxTableName]
     spoolContainerName: containerNames.spool
     deploymentContainerName: deploymentContainerName
@@ -239,6 +240,7 @@ var sharedSettings = {
   Storage__SpoolContainer: containerNames.spool
   Storage__MailboxContainer: containerNames.mailboxes
   Storage__SieveContainer: containerNames.sieve
+  Storage__ListsContainer: containerNames.lists
   Storage__MailboxTable: mailboxTableName
   Queueing__Transport: 'ServiceBus'
   Queueing__ServiceBusNamespace: serviceBus.outputs.serviceBusFullyQualifiedNamespace

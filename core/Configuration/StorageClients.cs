@@ -35,6 +35,7 @@ public sealed class StorageClients
         Spool = Blobs.GetBlobContainerClient(storage.SpoolContainer);
         Mailboxes = Blobs.GetBlobContainerClient(storage.MailboxContainer);
         Sieve = Blobs.GetBlobContainerClient(storage.SieveContainer);
+        Lists = Blobs.GetBlobContainerClient(storage.ListsContainer);
         MailboxIndex = Tables.GetTableClient(storage.MailboxTable);
     }
 
@@ -44,6 +45,7 @@ public sealed class StorageClients
     public BlobContainerClient Spool { get; }
     public BlobContainerClient Mailboxes { get; }
     public BlobContainerClient Sieve { get; }
+    public BlobContainerClient Lists { get; }
     public TableServiceClient Tables { get; }
 
     /// <summary>The mailbox index: folders, message rows, quota usage and delivery markers.</summary>
@@ -52,7 +54,7 @@ public sealed class StorageClients
     /// <summary>Creates the containers and the mailbox table if missing (local mode; in Azure, Bicep creates them).</summary>
     public async Task EnsureContainersAsync(CancellationToken cancellationToken)
     {
-        foreach (var container in new[] { Directory, Spool, Mailboxes, Sieve })
+        foreach (var container in new[] { Directory, Spool, Mailboxes, Sieve, Lists })
         {
             await container.CreateIfNotExistsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
         }

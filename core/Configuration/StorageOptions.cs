@@ -29,6 +29,9 @@ public sealed class StorageOptions
     /// <summary>Sieve scripts: one document per account, and the global scripts (RFC 6609).</summary>
     [Required] public string SieveContainer { get; set; } = "sieve";
 
+    /// <summary>Mailing lists' own state: pending confirmations, held posts, bounce records, per list.</summary>
+    [Required] public string ListsContainer { get; set; } = "lists";
+
     /// <summary>The table holding the mailbox index (one partition per account); letters and digits only.</summary>
     [Required, RegularExpression("^[A-Za-z][A-Za-z0-9]{2,62}$")] public string MailboxTable { get; set; } = "mailboxes";
 

@@ -165,6 +165,14 @@ public sealed partial class BlobMailDirectory : IMailDirectory
     public Task RemoveListAsync(string address, CancellationToken cancellationToken) =>
         UpdateAsync($"remove list {address}", d => d.RemoveList(address), cancellationToken);
 
+    public async Task<DistributionList> UpdateListAsync(string address, Func<DistributionList, DistributionList> change, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(change);
+        DistributionList? changed = null;
+        await UpdateAsync($"change list {address}", d => changed = d.ReplaceList(address, change), cancellationToken).ConfigureAwait(false);
+        return changed!;
+    }
+
     /// <summary>Hashed once per call, outside the compare-and-swap loop: a retry must not pay 0.3 s again.</summary>
     private string HashNewPassword(string password) =>
         string.IsNullOrEmpty(password) ? throw new DirectoryException("The password is empty.") : _hasher.Hash(password);

@@ -151,11 +151,65 @@ internal sealed class DirectoryDraft
         RefuseLoopThrough(parsed.Key, "list");
     }
 
+    /// <summary>
+    /// Changes a list (members, owners, settings, disabled members, policy) through <paramref name="change"/>,
+    /// checked as a new list is: members must exist if local and close no loop. A list may be left with no
+    /// members (everyone unsubscribed); a disabled member that is no longer a member is dropped.
+    /// </summary>
+    public DistributionList ReplaceList(string address, Func<DistributionList, DistributionList> change)
+    {
+        var key = RequireEntry(_lists, address, "list");
+        var current = _lists[key];
+        var changed = change(current);
+        var parsed = EmailAddress.Parse(current.Address);
+        if (!EmailAddress.TryParse(changed.Address, out var changedAddress) || changedAddress.Key != key)
+        {
+            throw new DirectoryException($"A list change cannot rename {current.Address}; remove it and add another.");
+        }
+
+        var members = ParseTargets(parsed, changed.Members, "member", "list");
+        var owners = changed.Owners.Select(o => ParseAddress(o, "owner")).DistinctBy(o => o.Key).Select(o => o.ToString()).ToList();
+        var senders = changed.AllowedSenders.Select(s => ParseAddress(s, "allowed sender")).DistinctBy(s => s.Key).Select(s => s.ToString()).ToList();
+        if (changed.Policy == PostingPolicy.Senders && senders.Count == 0)
+        {
+            throw new DirectoryException($"The list {parsed} has posting policy 'senders' but no allowed senders.");
+        }
+
+        ValidateSettings(changed.Settings);
+        var memberKeys = members.Select(Key).ToHashSet(StringComparer.Ordinal);
+        var disabled = changed.Disabled
+            .Where(d => EmailAddress.TryParse(d.Address, out var a) && memberKeys.Contains(a.Key))
+            .DistinctBy(d => Key(d.Address))
+            .ToList();
+        var list = changed with { Address = current.Address, Members = members, Owners = owners, AllowedSenders = senders, Disabled = disabled };
+        _lists[key] = list;
+        RefuseLoopThrough(key, "list");
+        return list;
+    }
+
     public void RemoveList(string address)
     {
         var key = RequireEntry(_lists, address, "list");
         RequireUnreferenced(key);
         _lists.Remove(key);
+    }
+
+    private static void ValidateSettings(ListSettings settings)
+    {
+        if (settings.SubjectTag is { } tag && (tag.Length > ListSettings.MaxSubjectTagLength || tag.Any(char.IsControl)))
+        {
+            throw new DirectoryException($"A subject tag is one line of at most {ListSettings.MaxSubjectTagLength} characters.");
+        }
+
+        if (settings.Description is { } description && (description.Length > ListSettings.MaxDescriptionLength || description.Any(char.IsControl)))
+        {
+            throw new DirectoryException($"A list description is one line of at most {ListSettings.MaxDescriptionLength} characters.");
+        }
+
+        if (settings.Footer is { Length: > ListSettings.MaxFooterLength })
+        {
+            throw new DirectoryException($"A list footer is at most {ListSettings.MaxFooterLength} characters.");
+        }
     }
 
     private static void ValidateLimits(AccountLimits limits)

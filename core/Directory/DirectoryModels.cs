@@ -1,3 +1,5 @@
+using MailCloud.Core.Addresses;
+
 namespace MailCloud.Core.Directory;
 
 /// <summary>A domain we host. <see cref="CatchAll"/> is the address that receives mail for unknown local parts.</summary>
@@ -38,14 +40,39 @@ public enum PostingPolicy
 
     /// <summary>Only the listed senders may post.</summary>
     Senders,
+
+    /// <summary>Every post waits for an owner's approval, except the owners' own.</summary>
+    Moderated,
 }
 
-/// <summary>An address that expands to its members, subject to a posting policy.</summary>
+/// <summary>
+/// An address that expands to its members, subject to a posting policy. <see cref="Owners"/> run it
+/// (they get moderation and subscription notices at <c>&lt;list&gt;-owner@</c>); <see cref="Disabled"/>
+/// members stay subscribed but receive nothing (bounces, or an owner, disabled them). Directories written
+/// before mailing lists could run themselves have none of the three: no owners, default settings, none disabled.
+/// </summary>
 public sealed record DistributionList(
     string Address,
     IReadOnlyList<string> Members,
     PostingPolicy Policy,
-    IReadOnlyList<string> AllowedSenders);
+    IReadOnlyList<string> AllowedSenders)
+{
+    public IReadOnlyList<string> Owners { get; init; } = [];
+
+    public ListSettings Settings { get; init; } = new();
+
+    public IReadOnlyList<DisabledMember> Disabled { get; init; } = [];
+
+    /// <summary>True when <paramref name="address"/> is a member (in any state).</summary>
+    public bool HasMember(string address) => Members.Any(m => SameAddress(m, address));
+
+    public bool IsOwner(string address) => Owners.Any(o => SameAddress(o, address));
+
+    public bool IsDisabled(string address) => Disabled.Any(d => SameAddress(d.Address, address));
+
+    private static bool SameAddress(string stored, string address) =>
+        EmailAddress.TryParse(address, out var parsed) && EmailAddress.TryParse(stored, out var candidate) && candidate.Key == parsed.Key;
+}
 
 /// <summary>What an envelope recipient is, as seen from the directory at one moment.</summary>
 public enum RecipientKind
@@ -62,6 +89,9 @@ public enum RecipientKind
 
     /// <summary>Unknown local part, taken by the domain's catch-all.</summary>
     CatchAll,
+
+    /// <summary>One of a list's control addresses (<c>&lt;list&gt;-request@</c>, <c>-subscribe@</c>, <c>-bounces+token@</c>, …).</summary>
+    ListControl,
 }
 
 public sealed record RecipientResolution(RecipientKind Kind, string Address)
@@ -72,6 +102,9 @@ public sealed record RecipientResolution(RecipientKind Kind, string Address)
 
     /// <summary>For <see cref="RecipientKind.CatchAll"/>: the catch-all target address.</summary>
     public string? CatchAllTarget { get; init; }
+
+    /// <summary>For <see cref="RecipientKind.ListControl"/> (with <see cref="List"/>): the command and its token.</summary>
+    public Lists.ListControlAddress? ListControl { get; init; }
 
     public bool IsDeliverable => Kind is not RecipientKind.Unknown;
 }

@@ -1,4 +1,5 @@
 using MailCloud.Core.Addresses;
+using MailCloud.Core.Lists;
 
 namespace MailCloud.Core.Directory;
 
@@ -70,7 +71,8 @@ public sealed class DirectorySnapshot
     /// <summary>
     /// What the address is. An exact entry wins; otherwise plus-addressing (RFC 5233) maps
     /// <c>user+detail@domain</c> to the entry for <c>user@domain</c>, so users can hand out tagged
-    /// addresses without asking an admin; otherwise the domain's catch-all takes it.
+    /// addresses without asking an admin; otherwise a list's control address (<c>team-request@</c>,
+    /// <c>team-bounces+token@</c>, …) reaches the list; otherwise the domain's catch-all takes it.
     /// </summary>
     public RecipientResolution Resolve(EmailAddress address)
     {
@@ -82,6 +84,11 @@ public sealed class DirectorySnapshot
         if ((ResolveEntry(address) ?? (address.WithoutSubaddress() is { } user ? ResolveEntry(user) : null)) is { } entry)
         {
             return entry with { Address = address.ToString() };
+        }
+
+        if (ListAddresses.TryParse(address, out var control) && _lists.TryGetValue(control.List.Key, out var list))
+        {
+            return new RecipientResolution(RecipientKind.ListControl, address.ToString()) { List = list, ListControl = control };
         }
 
         return domain.CatchAll is { } target

@@ -44,6 +44,13 @@ public interface IMailDirectory
 
     Task AddListAsync(string address, IReadOnlyList<string> members, PostingPolicy policy, IReadOnlyList<string> allowedSenders, CancellationToken cancellationToken);
     Task RemoveListAsync(string address, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Changes a list: <paramref name="change"/> is given the list as stored and returns it changed, inside
+    /// the directory's compare-and-swap (so it is applied again to what another change left). Members,
+    /// owners and settings are checked as for a new list. Returns the list as stored.
+    /// </summary>
+    Task<DistributionList> UpdateListAsync(string address, Func<DistributionList, DistributionList> change, CancellationToken cancellationToken);
 }
 
 /// <summary>

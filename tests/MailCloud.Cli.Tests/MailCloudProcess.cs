@@ -47,6 +47,7 @@ public sealed class MailCloudProcess(StorageOptions storage, IReadOnlyDictionary
         start.Environment["Storage__MailboxContainer"] = storage.MailboxContainer;
         start.Environment["Storage__MailboxTable"] = storage.MailboxTable;
         start.Environment["Storage__SieveContainer"] = storage.SieveContainer;
+        start.Environment["Storage__ListsContainer"] = storage.ListsContainer;
         start.Environment["Directory__PasswordHashIterations"] = CheapHashIterations;
         foreach (var (name, value) in environment ?? new Dictionary<string, string>())
         {

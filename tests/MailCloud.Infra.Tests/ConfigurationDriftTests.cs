@@ -250,7 +250,7 @@ public sealed partial class ConfigurationDriftTests(CompiledTemplate template) :
             .ToList();
         var provisioned = template.ModuleParameter("storage", "containerNames")!.AsArray().Select(n => (string)n!).Order().ToList();
 
-        Assert.Equal(5, defaults.Count);
+        Assert.Equal(6, defaults.Count);
         Assert.Equal(defaults, provisioned);
         Assert.Equal(new StorageOptions().SpoolContainer, (string?)template.ModuleParameter("storage", "spoolContainerName"));
     }

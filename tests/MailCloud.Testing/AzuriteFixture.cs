@@ -43,6 +43,7 @@ public sealed class AzuriteFixture : IAsyncLifetime
             SpoolContainer = $"{unique}-spool",
             MailboxContainer = $"{unique}-mailboxes",
             SieveContainer = $"{unique}-sieve",
+            ListsContainer = $"{unique}-lists",
             MailboxTable = $"{unique.Replace("-", "", StringComparison.Ordinal)}mailboxes",
         };
     }
@@ -62,6 +63,7 @@ public sealed class AzuriteFixture : IAsyncLifetime
             ["Storage:SpoolContainer"] = storage.SpoolContainer,
             ["Storage:MailboxContainer"] = storage.MailboxContainer,
             ["Storage:SieveContainer"] = storage.SieveContainer,
+            ["Storage:ListsContainer"] = storage.ListsContainer,
             ["Storage:MailboxTable"] = storage.MailboxTable,
             ["Queueing:InboundQueue"] = $"{queuePrefix}-inbound",
             ["Queueing:DeliverQueue"] = $"{queuePrefix}-deliver",

@@ -21,7 +21,7 @@ public sealed class RecipientExpander(SenderRewritingScheme srs)
             run.ExpandTopLevel(recipient);
         }
 
-        return new RecipientExpansion(run.Local, run.Remote, run.Failures);
+        return new RecipientExpansion(run.Local, run.Remote, run.Failures) { ListControl = run.ListControl, Held = run.Held };
     }
 
     /// <summary>
@@ -44,6 +44,8 @@ public sealed class RecipientExpander(SenderRewritingScheme srs)
         public List<LocalDelivery> Local { get; } = [];
         public List<RemoteDelivery> Remote { get; } = [];
         public List<RecipientFailure> Failures { get; } = [];
+        public List<ListControlDelivery> ListControl { get; } = [];
+        public List<HeldPostRequest> Held { get; } = [];
 
         private EnvelopeRecipient _current = null!;
         private bool _reachedTarget;
@@ -118,13 +120,28 @@ public sealed class RecipientExpander(SenderRewritingScheme srs)
                     break;
 
                 case RecipientKind.List when resolution.List is { } list:
-                    if (!MayPost(list))
+                    if (HoldReason(list) is { } reason)
+                    {
+                        _reachedTarget = true;
+                        Held.Add(new HeldPostRequest(list, _current, poster, reason));
+                    }
+                    else if (!MayPost(list))
                     {
                         Fail("5.7.1", $"550 5.7.1 <{address}>: {Describe(poster, mailFrom)} is not allowed to post to this list");
                     }
                     else
                     {
-                        ExpandTargets(list.Members, depth, path, address.Domain, viaList ?? list);
+                        // Disabled members (bounces, or an owner) stay subscribed but receive nothing.
+                        ExpandTargets(list.Members.Where(m => !list.IsDisabled(m)), depth, path, address.Domain, viaList ?? list);
+                    }
+
+                    break;
+
+                case RecipientKind.ListControl when resolution is { List: { } controlled, ListControl: { } control }:
+                    _reachedTarget = true;
+                    if (!ListControl.Any(c => c.List.Address == controlled.Address && c.Control == control))
+                    {
+                        ListControl.Add(new ListControlDelivery(controlled, control, _current));
                     }
 
                     break;
@@ -150,11 +167,32 @@ public sealed class RecipientExpander(SenderRewritingScheme srs)
             }
         }
 
+        /// <summary>
+        /// Why a post to <paramref name="list"/> waits for an owner, or null: a moderated list holds every post
+        /// but its owners'; a policy the poster does not meet holds it when the list holds such posts.
+        /// </summary>
+        private string? HoldReason(DistributionList list)
+        {
+            if (list.Policy == PostingPolicy.Moderated)
+            {
+                return EmailAddress.TryParse(poster, out var sender) && list.IsOwner(sender.ToString()) ? null : "the list is moderated";
+            }
+
+            return list.Settings.NonMemberPosts == NonMemberPosts.Hold && !MayPost(list)
+                ? $"{Describe(poster, mailFrom)} is not allowed to post to this list"
+                : null;
+        }
+
         private bool MayPost(DistributionList list)
         {
-            if (list.Policy == PostingPolicy.Anyone)
+            if (list.Policy is PostingPolicy.Anyone)
             {
                 return true;
+            }
+
+            if (list.Policy is PostingPolicy.Moderated)
+            {
+                return EmailAddress.TryParse(poster, out var owner) && list.IsOwner(owner.ToString());
             }
 
             if (!EmailAddress.TryParse(poster, out var sender))

@@ -63,6 +63,8 @@ public sealed partial class RouteHandler(
         var snapshot = await directory.GetSnapshotAsync(cancellationToken).ConfigureAwait(false);
         var expansion = expander.Expand(snapshot, envelope, _options.MaxExpansionDepth);
         var failed = expansion.Failures.ToList();
+        failed.AddRange(expansion.Held.Select(h => new RecipientFailure(h.Recipient, "5.7.1", $"550 5.7.1 <{h.List.Address}>: {h.Reason}")));
+        failed.AddRange(expansion.ListControl.Select(c => new RecipientFailure(c.Recipient, "5.1.1", $"550 5.1.1 <{c.Recipient.Address}>: no such user")));
 
         // Our own Delivered-To for a mailbox already in the header means the message came back around.
         var deliveredTo = headers.Where(h => h.Field.Equals("Delivered-To", StringComparison.OrdinalIgnoreCase))

@@ -40,6 +40,13 @@ public class DirectoryRefusalTests(AzuriteFixture azurite)
         ["zero message limit"] = (d => d.SetLimitsAsync("alice@example.test", l => l with { QuotaMessages = 0 }, Ct), "The message limit must be a positive number of messages, not 0"),
         ["negative message limit"] = (d => d.SetLimitsAsync("alice@example.test", l => l with { QuotaMessages = -5 }, Ct), "not -5"),
         ["non-positive new quota"] = (d => d.SetLimitsAsync("alice@example.test", l => l with { QuotaBytes = 0 }, Ct), "The quota must be a positive number of bytes"),
+        ["list change to a missing local member"] = (d => d.UpdateListAsync("team@example.test", l => l with { Members = [.. l.Members, "ghost@example.test"] }, Ct), "ghost@example.test"),
+        ["list change that renames"] = (d => d.UpdateListAsync("team@example.test", l => l with { Address = "other@example.test" }, Ct), "cannot rename"),
+        ["list change closing a loop"] = (d => d.UpdateListAsync("team@example.test", l => l with { Members = [.. l.Members, "via-team@example.test"] }, Ct), "loop"),
+        ["list subject tag over two lines"] = (d => d.UpdateListAsync("team@example.test", l => l with { Settings = l.Settings with { SubjectTag = "[team]\r\nBcc: x@y" } }, Ct), "subject tag"),
+        ["list footer too long"] = (d => d.UpdateListAsync("team@example.test", l => l with { Settings = l.Settings with { Footer = new string('x', ListSettings.MaxFooterLength + 1) } }, Ct), "footer"),
+        ["list owner not an address"] = (d => d.UpdateListAsync("team@example.test", l => l with { Owners = ["not an address"] }, Ct), "Invalid owner"),
+        ["change of an unknown list"] = (d => d.UpdateListAsync("ghost@example.test", l => l, Ct), "no list ghost@example.test"),
         ["limits of an unknown account"] = (d => d.SetLimitsAsync("ghost@example.test", l => l with { QuotaMessages = 10 }, Ct), "no account ghost@example.test"),
     };
 
@@ -57,6 +64,7 @@ public class DirectoryRefusalTests(AzuriteFixture azurite)
         await directory.AddAliasAsync("tagged@example.test", ["alice+x@example.test"], Ct);
         await directory.AddListAsync("team@example.test", ["alice@example.test"], PostingPolicy.Anyone, [], Ct);
         await directory.AddAliasAsync("via-list@example.test", ["alice+team@example.test"], Ct);
+        await directory.AddAliasAsync("via-team@example.test", ["team@example.test"], Ct);
         var before = await storage.Directory.GetBlobClient("directory.json").DownloadContentAsync();
 
         var (change, message) = Refusals[refusal];

@@ -61,7 +61,63 @@ public sealed class RecipientExpanderTests
         var result = Expand(directory, sender, "list@example.test");
 
         Assert.Equal(allowed ? 2 : 0, result.Local.Count);
-        Assert.Equal(allowed ? null : "5.7.1", result.Failures.SingleOrDefault()?.Status);
+        Assert.Equal(allowed ? 0 : 1, result.Held.Count);
+        Assert.Empty(result.Failures);
+    }
+
+    [Fact]
+    public void A_list_that_rejects_non_member_posts_fails_them_with_5_7_1()
+    {
+        var list = new DistributionList("list@example.test", ["alice@example.test"], PostingPolicy.Members, []) { Settings = new ListSettings { NonMemberPosts = NonMemberPosts.Reject } };
+
+        var result = Expand(Snapshot(lists: [list]), "stranger@remote.test", "list@example.test");
+
+        Assert.Equal("5.7.1", Assert.Single(result.Failures).Status);
+        Assert.Empty(result.Held);
+        Assert.Empty(result.Local);
+    }
+
+    [Theory]
+    [InlineData("owner@remote.test", false)]
+    [InlineData("alice@example.test", true)]
+    [InlineData("stranger@remote.test", true)]
+    public void A_moderated_list_holds_every_post_but_its_owners(string sender, bool held)
+    {
+        var list = new DistributionList("list@example.test", ["alice@example.test", "bob@example.test"], PostingPolicy.Moderated, []) { Owners = ["owner@remote.test"] };
+
+        var result = Expand(Snapshot(lists: [list]), sender, ["list@example.test"], null, sender.EndsWith("example.test", StringComparison.Ordinal) ? sender : null);
+
+        Assert.Equal(held ? 1 : 0, result.Held.Count);
+        Assert.Equal(held ? 0 : 2, result.Local.Count);
+        Assert.Empty(result.Failures);
+    }
+
+    [Fact]
+    public void Disabled_members_receive_nothing()
+    {
+        var list = new DistributionList("list@example.test", ["alice@example.test", "bob@example.test"], PostingPolicy.Anyone, [])
+        {
+            Disabled = [new DisabledMember("Bob@example.test", DateTimeOffset.UnixEpoch, DisabledReason.Bounces)],
+        };
+
+        var result = Expand(Snapshot(lists: [list]), "x@remote.test", "list@example.test");
+
+        Assert.Equal("a1", Assert.Single(result.Local).Account.Id);
+    }
+
+    [Fact]
+    public void Control_addresses_of_a_list_reach_the_list_not_its_members()
+    {
+        var list = new DistributionList("list@example.test", ["alice@example.test"], PostingPolicy.Anyone, []);
+
+        var result = Expand(Snapshot(lists: [list]), "x@remote.test", "list-request@example.test", "LIST-bounces+ABCDEFGHIJKLMNOP@example.test", "nolist-owner@example.test");
+
+        Assert.Empty(result.Local);
+        Assert.Collection(
+            result.ListControl,
+            c => Assert.Equal((Core.Lists.ListCommand.Request, (string?)null), (c.Control.Command, c.Control.Token)),
+            c => Assert.Equal((Core.Lists.ListCommand.Bounces, "abcdefghijklmnop"), (c.Control.Command, c.Control.Token)));
+        Assert.Equal("5.1.1", Assert.Single(result.Failures).Status);
     }
 
     [Theory]
@@ -85,7 +141,7 @@ public sealed class RecipientExpanderTests
         var result = Expand(directory, mailFrom, ["list@example.test"], authentication, authenticatedUser);
 
         Assert.Equal(allowed ? 2 : 0, result.Local.Count);
-        Assert.Equal(allowed ? null : "5.7.1", result.Failures.SingleOrDefault()?.Status);
+        Assert.Equal(allowed ? 0 : 1, result.Held.Count);
     }
 
     [Fact]

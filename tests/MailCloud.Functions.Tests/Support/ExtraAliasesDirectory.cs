@@ -27,6 +27,7 @@ public sealed class ExtraAliasesDirectory(IMailDirectory inner, IReadOnlyList<Al
     public Task RemoveAliasAsync(string address, CancellationToken cancellationToken) => inner.RemoveAliasAsync(address, cancellationToken);
     public Task AddListAsync(string address, IReadOnlyList<string> members, PostingPolicy policy, IReadOnlyList<string> allowedSenders, CancellationToken cancellationToken) => inner.AddListAsync(address, members, policy, allowedSenders, cancellationToken);
     public Task RemoveListAsync(string address, CancellationToken cancellationToken) => inner.RemoveListAsync(address, cancellationToken);
+    public Task<DistributionList> UpdateListAsync(string address, Func<DistributionList, DistributionList> change, CancellationToken cancellationToken) => inner.UpdateListAsync(address, change, cancellationToken);
 }
 
 public static class ServiceCollectionDecoration
