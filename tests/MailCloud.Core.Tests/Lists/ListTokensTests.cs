@@ -36,13 +36,14 @@ public class ListTokensTests
     [Fact]
     public void The_verp_address_of_a_long_list_name_still_fits_a_local_part()
     {
-        var links = new ListLinks(Tokens(), Options.Create(new ListOptions()));
+        var links = new ListLinks(Tokens(), Options.Create(new ListOptions()), Options.Create(new PipelineOptions { HostName = "mail.example.test" }));
         var list = Team with { Address = new string('l', 35) + "@example.test" };
 
         var bounce = EmailAddress.Parse(links.BounceAddress(list, "carol@remote.test"));
 
         Assert.True(bounce.LocalPart.Length <= EmailAddress.MaxLocalPartLength);
         Assert.StartsWith("https://autoconfig.example.test/lists/unsubscribe/", links.UnsubscribeUrl(Team, "carol@remote.test"), StringComparison.Ordinal);
+        Assert.Equal("imap://mail.example.test/Lists/team%40example.test", links.ArchiveUrl(Team));
     }
 
     [Theory]
