@@ -76,6 +76,13 @@ public static class ListPostTransform
         var authors = post.From.Mailboxes.ToList();
         var wrapper = new MimeMessage();
         wrapper.Headers.Clear();
+
+        // The trace travels on (RFC 5321 §4.4), so a copy that comes back around is still counted as a loop.
+        foreach (var received in post.Headers.Where(h => h.Id == HeaderId.Received))
+        {
+            wrapper.Headers.Add(received.Clone());
+        }
+
         wrapper.From.Add(authors.Count > 0 ? ViaList(authors[0], list) : new MailboxAddress(EmailAddress.Parse(list.Address).LocalPart, list.Address));
         wrapper.To.AddRange(post.To);
         wrapper.Cc.AddRange(post.Cc);

@@ -180,6 +180,7 @@ public class ListPostTransformTests
     {
         var post = Post();
         post.Headers.Add(HeaderId.DkimSignature, "v=1; a=rsa-sha256; d=gmail.test; s=s; h=from; bh=x; b=y");
+        post.Headers.Insert(0, new Header(HeaderId.Received, "from mx.gmail.test by mx.example.test; Mon, 1 Jan 2024 00:00:00 +0000"));
         var list = Team with { Settings = new ListSettings { DmarcMitigation = DmarcMitigation.Wrap, SubjectTag = "[team]", Footer = "Team list" } };
 
         var copy = Apply(post, list, mitigate: true);
@@ -191,6 +192,7 @@ public class ListPostTransformTests
         Assert.Equal("wrap-1@example.test", copy.MessageId);
         Assert.Equal("<team.example.test>", copy.Headers[HeaderId.ListId]);
         Assert.False(copy.Headers.Contains(HeaderId.DkimSignature));
+        Assert.Contains("from mx.gmail.test", copy.Headers[HeaderId.Received]);
         var parts = Assert.IsType<Multipart>(copy.Body);
         var inner = Assert.IsType<MessagePart>(parts[0]).Message!;
         Assert.Equal("Lunch?", inner.Subject);
