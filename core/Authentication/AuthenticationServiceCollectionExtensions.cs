@@ -16,6 +16,12 @@ public static class AuthenticationServiceCollectionExtensions
     /// <summary>The sender authentication checks, the DNS blocklist check, and the resolver they ask (section "Dns", validated at start).</summary>
     public static IServiceCollection AddMessageAuthentication(this IServiceCollection services, IConfiguration configuration)
     {
+        // Once: the gateway and list distribution in the pipeline both ask for it, and binding "Dns" twice would repeat its servers.
+        if (services.Any(d => d.ServiceType == typeof(MessageAuthenticator)))
+        {
+            return services;
+        }
+
         services.AddOptions<DnsOptions>()
             .Bind(configuration.GetSection(DnsOptions.SectionName))
             .ValidateDataAnnotations()

@@ -1,5 +1,6 @@
 using System.Net;
 using DnsClient;
+using MailCloud.Core.Lists.Distribution;
 using MailCloud.Core.Pipeline.Bounce;
 using MailCloud.Core.Pipeline.Deliver;
 using MailCloud.Core.Pipeline.Housekeeping;
@@ -37,6 +38,7 @@ public static class PipelineServiceCollectionExtensions
         services.AddSingleton<BounceSender>();
         services.AddSingleton<SenderRewritingScheme>();
         services.AddSingleton<RecipientExpander>();
+        services.AddListDistribution(configuration);
         services.AddSingleton<ILookupClient>(sp => CreateLookupClient(sp.GetRequiredService<IOptions<RelayOptions>>().Value));
         services.AddSingleton<MxResolver>();
         services.AddSingleton<DkimMessageSigner>();

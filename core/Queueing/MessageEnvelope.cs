@@ -68,6 +68,13 @@ public sealed record MessageEnvelope
     /// </summary>
     public EnvelopeAuthentication? Authentication { get; init; }
 
+    /// <summary>
+    /// Deliver and relay stages: set on a mailing list's copy for one member, whose own header fields are
+    /// prepended when it is sent or filed (the list copy in the spool is shared by all members). Null
+    /// otherwise, and in envelopes written before lists had it.
+    /// </summary>
+    public ListDelivery? List { get; init; }
+
     /// <summary>True for DSNs and other mail we generated; never bounced again.</summary>
     public bool IsBounce => MailFrom.Length == 0;
 }
@@ -81,6 +88,17 @@ public sealed record EnvelopeRecipient
 
     /// <summary>DSN NOTIFY (RFC 3461 §4.1); null means the default (failure).</summary>
     public DsnNotify? Notify { get; init; }
+}
+
+/// <summary>Which list distributes this copy, to which member, and that member's List-Unsubscribe (RFC 2369 §3.2, RFC 8058 §3.1).</summary>
+public sealed record ListDelivery
+{
+    public required string List { get; init; }
+
+    public required string Member { get; init; }
+
+    /// <summary>The List-Unsubscribe field value: the member's one-click https URL and its mailto twin, as URIs in angle brackets.</summary>
+    public required string Unsubscribe { get; init; }
 }
 
 /// <summary>SPF, DKIM and DMARC results as RFC 8601 names them, and what DMARC policy asked of delivery.</summary>

@@ -42,27 +42,17 @@ public sealed class DmarcEvaluator(IDnsResolver dns, PublicSuffixList suffixes, 
 
     private async Task<DmarcCheck> EvaluateAsync(string domain, SpfCheck? spf, IReadOnlyList<DkimCheck> dkim, CancellationToken cancellationToken)
     {
-        var organizational = suffixes.OrganizationalDomain(domain);
-        var found = await FindRecordAsync(domain, cancellationToken).ConfigureAwait(false);
-        var atOrganizationalDomain = false;
-        if (found is { Record: null, Failure: null } && organizational != domain)
-        {
-            found = await FindRecordAsync(organizational, cancellationToken).ConfigureAwait(false);
-            atOrganizationalDomain = true;
-        }
-
+        var found = await LookUpPolicyAsync(domain, cancellationToken).ConfigureAwait(false);
         if (found.Failure is { } failure)
         {
             return new DmarcCheck(DmarcResult.TempError, domain, Reason: failure);
         }
 
-        if (found.Record is not { } record)
+        if (found is not { Record: { } record, Policy: { } policy })
         {
             return new DmarcCheck(DmarcResult.None, domain);
         }
 
-        // §6.6.3: sp= governs subdomains of the organizational domain whose record was used.
-        var policy = atOrganizationalDomain ? record.SubdomainPolicy ?? record.Policy : record.Policy;
         var spfAligned = spf is { Result: SpfResult.Pass } && Aligned(spf.Domain, domain, record.SpfAlignment);
         var dkimAligned = dkim.Any(d => d.Result == DkimResult.Pass && Aligned(d.Domain, domain, record.DkimAlignment));
         if (spfAligned || dkimAligned)
@@ -84,6 +74,28 @@ public sealed class DmarcEvaluator(IDnsResolver dns, PublicSuffixList suffixes, 
         }
 
         return new DmarcCheck(DmarcResult.Fail, domain, policy, disposition, "no aligned SPF or DKIM pass");
+    }
+
+    /// <summary>
+    /// The policy that governs mail From <paramref name="domain"/> (§6.6.3): the domain's own record, else its
+    /// organizational domain's, whose sp= then applies to the subdomain. Also asked by lists, whose distribution
+    /// depends on the poster's policy.
+    /// </summary>
+    public async Task<DmarcPolicyLookup> LookUpPolicyAsync(string domain, CancellationToken cancellationToken)
+    {
+        domain = domain.TrimEnd('.').ToLowerInvariant();
+        var organizational = suffixes.OrganizationalDomain(domain);
+        var found = await FindRecordAsync(domain, cancellationToken).ConfigureAwait(false);
+        var atOrganizationalDomain = false;
+        if (found is { Record: null, Failure: null } && organizational != domain)
+        {
+            found = await FindRecordAsync(organizational, cancellationToken).ConfigureAwait(false);
+            atOrganizationalDomain = true;
+        }
+
+        // §6.6.3: sp= governs subdomains of the organizational domain whose record was used.
+        var policy = found.Record is not { } record ? (DmarcPolicy?)null : atOrganizationalDomain ? record.SubdomainPolicy ?? record.Policy : record.Policy;
+        return new DmarcPolicyLookup(found.Record, policy, found.Failure);
     }
 
     /// <summary>§3.1: strict means the same name; relaxed the same organizational domain.</summary>
@@ -108,3 +120,6 @@ public sealed class DmarcEvaluator(IDnsResolver dns, PublicSuffixList suffixes, 
         return (records.Count == 1 ? DmarcRecord.TryParse(records[0]) : null, null);
     }
 }
+
+/// <summary>What DNS says about a From domain's DMARC policy: the record and the policy that applies (null without one), or why the lookup failed.</summary>
+public sealed record DmarcPolicyLookup(DmarcRecord? Record, DmarcPolicy? Policy, string? Failure);

@@ -1,4 +1,5 @@
 using MailCloud.Core.Directory;
+using MailCloud.Core.Lists.Distribution;
 using MailCloud.Core.Mailboxes;
 using MailCloud.Core.Pipeline.Housekeeping;
 using MailCloud.Core.Queueing;
@@ -9,7 +10,7 @@ namespace MailCloud.Core.Pipeline.Deliver;
 
 /// <summary>
 /// Files one accepted message into one folder of one account, with Return-Path and Delivered-To
-/// prepended (RFC 5321 §4.4, RFC 9228): the row references the spool blob, or (for late mail, see
+/// prepended (RFC 5321 §4.4, RFC 9228), and a list member's List-Unsubscribe: the row references the spool blob, or (for late mail, see
 /// <see cref="SpoolRetention"/>) the bytes are copied. Used by <see cref="MailboxDelivery"/> and by the Sieve
 /// actions, so every way into a mailbox checks the quota and the idempotency key the same way.
 /// </summary>
@@ -26,7 +27,9 @@ public sealed partial class MailboxFiler(IMailboxStore mailboxes, ISpool spool, 
         SpoolHead? head,
         CancellationToken cancellationToken)
     {
-        var trace = System.Text.Encoding.UTF8.GetBytes($"Return-Path: <{envelope.MailFrom}>\r\nDelivered-To: {account.Address}\r\n");
+        // A list member's own List-Unsubscribe (RFC 8058) travels with the trace fields: the list copy is shared.
+        var memberFields = envelope.List is { } list ? ListHeaderFields.MemberLine(list) : "";
+        var trace = System.Text.Encoding.UTF8.GetBytes($"Return-Path: <{envelope.MailFrom}>\r\nDelivered-To: {account.Address}\r\n{memberFields}");
         var quota = new MailboxQuota(account.QuotaBytes, account.QuotaMessages ?? 0);
 
         // Quota (bytes and messages) is checked inside the append's transaction; a redelivery of a stored message is

@@ -12,7 +12,9 @@ namespace MailCloud.Core.Pipeline.Relay;
 /// From: addresses the user does not own) and mail the pipeline generated (bounces). Mail we only
 /// forward to a remote address (an alias, a list member) arrived from outside with a From: we never
 /// checked the author of: it gets an ARC seal instead (RFC 8617), recording what we saw on arrival,
-/// so the next hop can still trust it after our SRS rewrite breaks its SPF.
+/// so the next hop can still trust it after our SRS rewrite breaks its SPF. A list's copy is the list's own mail
+/// (it changed the post, and From: is the list's when the author's DMARC policy asks for that): it is signed by the
+/// list's domain, covering the list's header fields and the member's List-Unsubscribe (RFC 8058 §4).
 /// </summary>
 public sealed class DkimMessageSigner
 {
@@ -22,6 +24,7 @@ public sealed class DkimMessageSigner
         HeaderId.From, HeaderId.Sender, HeaderId.ReplyTo, HeaderId.Subject, HeaderId.Date, HeaderId.MessageId,
         HeaderId.To, HeaderId.Cc, HeaderId.MimeVersion, HeaderId.ContentType, HeaderId.ContentTransferEncoding,
         HeaderId.InReplyTo, HeaderId.References, HeaderId.ListId, HeaderId.ListPost,
+        HeaderId.ListUnsubscribe, HeaderId.ListUnsubscribePost, HeaderId.ListHelp, HeaderId.ListOwner, HeaderId.ListSubscribe, HeaderId.ListArchive,
     ];
 
     private readonly Dictionary<string, (DkimKeyOptions Options, AsymmetricKeyParameter PrivateKey)> _keys;
@@ -36,12 +39,19 @@ public sealed class DkimMessageSigner
     }
 
     /// <summary>
-    /// DKIM-signs our own mail when we hold a key for its From: domain (or one above it); ARC-seals forwarded mail with
+    /// DKIM-signs a list's copy with the list domain's key, and our own mail when we hold a key for its From: domain
+    /// (or one above it); ARC-seals forwarded mail (and list mail of a domain we hold no key for) with
     /// the key of the forwarding domain (the SRS reverse-path's), or any key we hold. Returns what was
     /// added ("dkim" or "arc" and the signing domain), or null.
     /// </summary>
     public (string Kind, string Domain)? Sign(MimeMessage message, MessageEnvelope envelope)
     {
+        if (envelope.List is { } list && SignerFor(Normalize(list.List[(list.List.LastIndexOf('@') + 1)..])) is { } listSigner)
+        {
+            listSigner.Sign(message, SignedHeaders);
+            return ("dkim", listSigner.Domain);
+        }
+
         if (IsOurs(envelope))
         {
             var from = message.From.Mailboxes.FirstOrDefault();

@@ -1,4 +1,5 @@
 using System.Net;
+using MailCloud.Core.Lists.Distribution;
 using MailCloud.Core.Pipeline.Bounce;
 using MailCloud.Core.Pipeline.State;
 using MailCloud.Core.Queueing;
@@ -15,7 +16,8 @@ namespace MailCloud.Core.Pipeline.Relay;
 /// answer) is retried on the backoff schedule until <see cref="RelayOptions.MaxRetryPeriod"/>
 /// after we accepted the message (<see cref="MessageEnvelope.ReceivedAt"/>, which replays keep),
 /// then bounced; the spool sweep keeps the message's blob longer than that. A "relay done" marker
-/// per recipient keeps a redelivered message from reaching the same remote recipient twice.
+/// per recipient keeps a redelivered message from reaching the same remote recipient twice. A list member's
+/// copy gets the member's own header fields here, before it is signed.
 /// </summary>
 public sealed partial class RelayHandler(
     MxResolver mx,
@@ -73,6 +75,12 @@ public sealed partial class RelayHandler(
             {
                 // Swept (a backlog outlived the retention) or lost: the sender still hears of it.
                 message = null;
+            }
+
+            if (message is not null && envelope.List is { } list)
+            {
+                // The list copy is shared by all members; this member's List-Unsubscribe goes on before signing (RFC 8058 §4).
+                ListHeaderFields.PrependMemberFields(message, list);
             }
 
             results = message is null

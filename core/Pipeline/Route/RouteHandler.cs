@@ -2,6 +2,7 @@ using System.Diagnostics;
 using MailCloud.Core.Addresses;
 using MailCloud.Core.Configuration;
 using MailCloud.Core.Directory;
+using MailCloud.Core.Lists.Distribution;
 using MailCloud.Core.Pipeline.Bounce;
 using MailCloud.Core.Pipeline.Deliver;
 using MailCloud.Core.Pipeline.State;
@@ -17,7 +18,9 @@ namespace MailCloud.Core.Pipeline.Route;
 /// Stage "inbound": decides where a message goes. Expands aliases, lists and catch-alls, stops
 /// mail loops, then delivers to the local mailboxes itself when they are few (up to
 /// <see cref="PipelineOptions.RouteDeliveryLimit"/>; a larger list fans out as one "deliver" message
-/// per mailbox), and queues one "relay" message per remote domain (and reverse-path). Re-running it
+/// per mailbox), and queues one "relay" message per remote domain (and reverse-path); a list's members get
+/// the list's copy of the post, each under the list's VERP reverse-path (so one relay message per remote
+/// member) with their own List-Unsubscribe added when it is sent or filed. Re-running it
 /// repeats the same deliveries and re-sends the same stage messages under the same ids; deliveries
 /// are idempotent per message and account, Deliver and Relay per message id, so the effect happens once.
 /// </summary>
@@ -28,6 +31,7 @@ public sealed partial class RouteHandler(
     IQueueTransport transport,
     RecipientExpander expander,
     SenderRewritingScheme srs,
+    ListDistribution lists,
     BounceSender bounces,
     IOptions<PipelineOptions> options,
     IOptions<QueueingOptions> queues,
@@ -83,9 +87,12 @@ public sealed partial class RouteHandler(
                 continue;
             }
 
+            var member = local.ViaList is { } viaList ? lists.ForMember(viaList, ListDistribution.MemberFor(viaList, local.Account, snapshot)) : null;
             var message = envelope with
             {
                 SpoolBlob = await SpoolBlobForAsync(envelope, local.ViaList, listCopies, cancellationToken).ConfigureAwait(false),
+                MailFrom = member?.ReversePath ?? envelope.MailFrom,
+                List = member?.Delivery,
                 Recipients = [local.Recipient],
                 TargetAccountId = local.Account.Id,
                 TargetDomain = null,
@@ -102,27 +109,30 @@ public sealed partial class RouteHandler(
         }
 
         var relayQueue = queues.Value.RelayQueue;
-        var relayGroups = new List<(string Domain, string MailFrom, string SpoolBlob, List<EnvelopeRecipient> Recipients)>();
+        var relayGroups = new List<(string Domain, string MailFrom, string SpoolBlob, ListDelivery? List, List<EnvelopeRecipient> Recipients)>();
         foreach (var remote in expansion.Remote)
         {
-            var mailFrom = ReversePathFor(envelope.MailFrom, remote, snapshot);
+            // List mail leaves under the member's VERP address (unique per member, so a group of one), not SRS.
+            var member = remote.ViaList is { } viaList ? lists.ForMember(viaList, ListDistribution.MemberFor(viaList, remote.Address)) : null;
+            var mailFrom = member?.ReversePath ?? ReversePathFor(envelope.MailFrom, remote, snapshot);
             var spoolBlob = await SpoolBlobForAsync(envelope, remote.ViaList, listCopies, cancellationToken).ConfigureAwait(false);
             var group = relayGroups.FirstOrDefault(g => g.Domain == remote.Address.Domain && g.MailFrom == mailFrom && g.SpoolBlob == spoolBlob);
             if (group.Recipients is null)
             {
-                group = (remote.Address.Domain, mailFrom, spoolBlob, []);
+                group = (remote.Address.Domain, mailFrom, spoolBlob, member?.Delivery, []);
                 relayGroups.Add(group);
             }
 
             group.Recipients.Add(remote.Recipient with { Address = remote.Address.ToString() });
         }
 
-        foreach (var (domain, mailFrom, spoolBlob, recipients) in relayGroups)
+        foreach (var (domain, mailFrom, spoolBlob, list, recipients) in relayGroups)
         {
             var message = envelope with
             {
                 SpoolBlob = spoolBlob,
                 MailFrom = mailFrom,
+                List = list,
                 Recipients = recipients,
                 TargetAccountId = null,
                 TargetDomain = domain,
@@ -155,7 +165,7 @@ public sealed partial class RouteHandler(
         return srs.Forward(mailFrom, forwardingDomain);
     }
 
-    /// <summary>The original spool blob, or (once per list) a copy with the list's header fields prepended.</summary>
+    /// <summary>The original spool blob, or (once per list) the list's copy of the post.</summary>
     private async Task<string> SpoolBlobForAsync(MessageEnvelope envelope, DistributionList? list, Dictionary<string, string> copies, CancellationToken cancellationToken)
     {
         if (list is null)
@@ -165,12 +175,7 @@ public sealed partial class RouteHandler(
 
         if (!copies.TryGetValue(list.Address, out var blob))
         {
-            var copyId = $"{envelope.MessageId}-list-{PipelineMarkers.Hash(list.Address.ToLowerInvariant())[..12]}";
-            (blob, _) = await spool.WriteAsync(copyId, async (target, ct) =>
-            {
-                await using var content = new PrefixedStream(ListHeaders.For(list), await spool.OpenReadAsync(envelope.SpoolBlob, ct).ConfigureAwait(false));
-                await content.CopyToAsync(target, ct).ConfigureAwait(false);
-            }, cancellationToken).ConfigureAwait(false);
+            blob = await lists.WriteCopyAsync(envelope, list, cancellationToken).ConfigureAwait(false);
             copies[list.Address] = blob;
         }
 

@@ -63,7 +63,7 @@ public sealed class RelayTests(AzuriteFixture azurite, RelayDnsFixture dns) : IC
         var signature = message.Headers.IndexOf(HeaderId.DkimSignature);
         Assert.True(signature >= 0, "no DKIM-Signature header");
         Assert.Contains("d=example.test", message.Headers[signature].Value);
-        Assert.True(await new DkimVerifier(new TestKeyLocator(_dkimKey)).VerifyAsync(message, message.Headers[signature]));
+        Assert.True(await new DkimVerifier(new TestDkimKeyLocator(_dkimKey)).VerifyAsync(message, message.Headers[signature]));
     }
 
     [Fact]
@@ -168,7 +168,7 @@ public sealed class RelayTests(AzuriteFixture azurite, RelayDnsFixture dns) : IC
         Assert.Equal(-1, message.Headers.IndexOf(HeaderId.DkimSignature));
         Assert.Equal($"i=1; {PipelineTestHost.HostName}; spf=fail; dkim=none; dmarc=fail", Normalize(message.Headers[HeaderId.ArcAuthenticationResults] ?? ""));
         Assert.Contains("cv=none", message.Headers[HeaderId.ArcSeal], StringComparison.Ordinal);
-        var arc = await new ArcVerifier(new TestKeyLocator(_dkimKey)).VerifyAsync(message);
+        var arc = await new ArcVerifier(new TestDkimKeyLocator(_dkimKey)).VerifyAsync(message);
         Assert.Equal(ArcSignatureValidationResult.Pass, arc.Chain);
     }
 
@@ -191,7 +191,7 @@ public sealed class RelayTests(AzuriteFixture azurite, RelayDnsFixture dns) : IC
         var signature = message.Headers.IndexOf(HeaderId.DkimSignature);
         Assert.True(signature >= 0, "no DKIM-Signature on the DSN");
         Assert.Contains("d=example.test", message.Headers[signature].Value, StringComparison.Ordinal);
-        Assert.True(await new DkimVerifier(new TestKeyLocator(_dkimKey)).VerifyAsync(message, message.Headers[signature]));
+        Assert.True(await new DkimVerifier(new TestDkimKeyLocator(_dkimKey)).VerifyAsync(message, message.Headers[signature]));
     }
 
     private static string Normalize(string header) => string.Join(' ', header.Split([' ', '\t', '\r', '\n'], StringSplitOptions.RemoveEmptyEntries));
@@ -202,16 +202,4 @@ public sealed class RelayTests(AzuriteFixture azurite, RelayDnsFixture dns) : IC
     private static Task<Account> SenderAsync(PipelineTestHost host) => RelayTestHosts.SenderAsync(host);
 
     private static Task WaitForAsync(Func<bool> condition) => RelayTestHosts.WaitForAsync(condition);
-
-    /// <summary>Answers DKIM key queries with the test key, as the TXT record s1._domainkey.example.test would.</summary>
-    private sealed class TestKeyLocator(RSA key) : DkimPublicKeyLocatorBase
-    {
-        private string Record => $"v=DKIM1; k=rsa; p={Convert.ToBase64String(key.ExportSubjectPublicKeyInfo())}";
-
-        public override Org.BouncyCastle.Crypto.AsymmetricKeyParameter LocatePublicKey(string methods, string domain, string selector, CancellationToken cancellationToken = default) =>
-            GetPublicKey(Record);
-
-        public override Task<Org.BouncyCastle.Crypto.AsymmetricKeyParameter> LocatePublicKeyAsync(string methods, string domain, string selector, CancellationToken cancellationToken = default) =>
-            Task.FromResult(GetPublicKey(Record));
-    }
 }

@@ -6,7 +6,7 @@ using SmtpServer;
 using SmtpServer.Protocol;
 using SmtpServer.Storage;
 
-namespace MailCloud.Functions.Tests.Support;
+namespace MailCloud.Testing;
 
 /// <summary>
 /// A remote MTA on loopback (the SmtpServer package, in process) that records what it receives
