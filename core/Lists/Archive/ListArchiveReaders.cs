@@ -18,10 +18,4 @@ public static class ListArchiveReaders
             .Where(l => l.Settings.Archive && owned.Any(a => l.HasMember(a) || l.IsOwner(a)))
             .OrderBy(l => EmailAddress.Parse(l.Address).Key, StringComparer.Ordinal)];
     }
-
-    /// <summary>The list whose archive is shown as <paramref name="imapName"/> (<see cref="ListArchive.ImapNameFor"/>), when <paramref name="account"/> may read it.</summary>
-    public static DistributionList? FindReadableArchive(DirectorySnapshot snapshot, Account account, string imapName) =>
-        imapName.StartsWith(ListArchive.NamespacePrefix, StringComparison.Ordinal)
-            ? ArchivesReadableBy(snapshot, account).FirstOrDefault(l => ListArchive.ImapNameFor(l.Address) == imapName)
-            : null;
 }

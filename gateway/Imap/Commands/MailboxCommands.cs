@@ -82,10 +82,7 @@ internal static class MailboxCommands
             return ImapCompletion.No("INBOX always exists", "ALREADYEXISTS");
         }
 
-        if (MailboxLocator.IsShared(name))
-        {
-            return ImapCompletion.No("Nothing can be created among the list archives", "NOPERM");
-        }
+        await session.LocateWritableAsync(name, cancellationToken).ConfigureAwait(false);
 
         // RFC 6154 §3: a use the server cannot give the mailbox is refused, and nothing is created. A folder keeps one use.
         var specialUse = SpecialUse.None;
@@ -134,10 +131,7 @@ internal static class MailboxCommands
         }
 
         await session.LocateWritableAsync(from, cancellationToken).ConfigureAwait(false);
-        if (MailboxLocator.IsShared(to))
-        {
-            return ImapCompletion.No("Nothing can be renamed into the list archives", "NOPERM");
-        }
+        await session.LocateWritableAsync(to, cancellationToken).ConfigureAwait(false);
 
         await session.Store.RenameFolderAsync(session.AccountId, from, to, cancellationToken).ConfigureAwait(false);
         return ImapCompletion.Ok("RENAME completed");

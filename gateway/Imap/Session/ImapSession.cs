@@ -359,13 +359,12 @@ internal sealed partial class ImapSession
     }
 
     /// <summary>Where the mailbox the client calls <paramref name="name"/> is kept (<see cref="MailboxLocator"/>).</summary>
-    /// <exception cref="FolderNotFoundException">A shared name the account may not read.</exception>
     public Task<MailboxLocation> LocateAsync(string name, CancellationToken cancellationToken) =>
         Services.Locator.LocateAsync(Account ?? throw new InvalidOperationException("Not authenticated."), name, cancellationToken);
 
     /// <summary>
-    /// As <see cref="LocateAsync"/>, for a command that would change the mailbox or its messages: a shared
-    /// mailbox (a list archive) is refused with NOPERM (RFC 9051 §7.1), one the account may not see with NONEXISTENT.
+    /// As <see cref="LocateAsync"/>, for a command that would change the mailbox, its messages or its name: a
+    /// shared mailbox (a list archive) is refused with NOPERM (RFC 9051 §7.1).
     /// </summary>
     public async Task<MailboxLocation> LocateWritableAsync(string name, CancellationToken cancellationToken)
     {

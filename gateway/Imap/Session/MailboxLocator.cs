@@ -1,7 +1,6 @@
 using MailCloud.Core.Directory;
 using MailCloud.Core.Lists;
 using MailCloud.Core.Lists.Archive;
-using MailCloud.Core.Mailboxes;
 
 namespace MailCloud.Gateway.Imap.Session;
 
@@ -15,25 +14,33 @@ internal sealed record MailboxLocation(string Name, string AccountId, string Fol
 /// Maps mailbox names to where they are kept, the one place that does. The personal namespace ("") is the
 /// account's own folders under their names; the shared namespace "Lists/" (RFC 2342 §5) holds the archives of
 /// the lists the account belongs to (<see cref="ListArchiveReaders"/>, from the directory snapshot of the
-/// moment), each the INBOX of the archive's own account, read-only. An archive the account may not read does
-/// not exist for it: NONEXISTENT, as for any unknown name, so a session never learns which lists there are.
+/// moment), each the INBOX of the archive's own account, read-only (and a name below one, the archive's folder of
+/// that name below INBOX, which there is none of: nothing is made inside an archive). Any other name, under "Lists/" too, is the
+/// account's own: folders made there before lists had archives stay where they are, and an archive the account
+/// may not read is, for it, a folder it does not have (NONEXISTENT), so a session never learns which lists there are.
 /// </summary>
 internal sealed class MailboxLocator(IMailDirectory directory)
 {
-    /// <summary>True for a name in the shared namespace, where nothing may be created, renamed or deleted.</summary>
-    public static bool IsShared(string name) => name.StartsWith(ListArchive.NamespacePrefix, StringComparison.Ordinal);
-
-    /// <exception cref="FolderNotFoundException">A shared name the account may not read.</exception>
     public async Task<MailboxLocation> LocateAsync(Account account, string name, CancellationToken cancellationToken)
     {
-        if (!IsShared(name))
+        if (name.StartsWith(ListArchive.NamespacePrefix, StringComparison.Ordinal))
         {
-            return new MailboxLocation(name, account.Id, name, Shared: false);
+            var snapshot = await directory.GetSnapshotAsync(cancellationToken).ConfigureAwait(false);
+            foreach (var archive in ListArchiveReaders.ArchivesReadableBy(snapshot, account).Select(ArchiveOf))
+            {
+                if (name == archive.Name)
+                {
+                    return archive;
+                }
+
+                if (name.StartsWith(archive.Name + ListArchive.HierarchyDelimiter, StringComparison.Ordinal))
+                {
+                    return archive with { Name = name, Folder = archive.Folder + name[archive.Name.Length..] };
+                }
+            }
         }
 
-        var snapshot = await directory.GetSnapshotAsync(cancellationToken).ConfigureAwait(false);
-        var list = ListArchiveReaders.FindReadableArchive(snapshot, account, name) ?? throw new FolderNotFoundException(name);
-        return ArchiveOf(list);
+        return new MailboxLocation(name, account.Id, name, Shared: false);
     }
 
     /// <summary>The archives the account may read, by name.</summary>
