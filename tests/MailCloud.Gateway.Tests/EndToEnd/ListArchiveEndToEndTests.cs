@@ -1,9 +1,7 @@
 using MailCloud.Core.Directory;
 using MailCloud.Core.Lists;
 using MailCloud.Core.Mailboxes;
-using MailCloud.Core.Pipeline;
 using MailCloud.Gateway.Hosting;
-using MailCloud.Gateway.Imap;
 using MailCloud.Gateway.Tests.Imap;
 using MailCloud.Gateway.Tests.Support;
 using MailCloud.Testing;
@@ -11,7 +9,6 @@ using MailKit;
 using MailKit.Net.Imap;
 using MailKit.Net.Smtp;
 using MailKit.Security;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using MimeKit;
 
@@ -36,19 +33,7 @@ public sealed class ListArchiveEndToEndTests(AzuriteFixture azurite) : IAsyncLif
 
     public async Task InitializeAsync()
     {
-        var settings = new Dictionary<string, string?>
-        {
-            ["Pipeline:SrsSecret"] = "end-to-end-test-secret-0123456789",
-            ["Pipeline:RunnerPollInterval"] = "00:00:00.200",
-            ["Directory:PasswordHashIterations"] = "1000",
-        };
-        var pipelineConfiguration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
-        _host = await GatewayTestHost.StartAsync(azurite, settings: settings, configureServices: services =>
-        {
-            services.AddImap();
-            services.AddMailPipeline(pipelineConfiguration);
-            services.AddLocalPipelineRunner();
-        });
+        _host = await GatewayTestHost.StartWithPipelineAsync(azurite);
         await Host.SeedDirectoryAsync((Alice, Password), (Bob, Password), (Carol, Password));
         var directory = Host.Services.GetRequiredService<IMailDirectory>();
         await directory.AddListAsync(List, [Alice, Bob], PostingPolicy.Anyone, [], CancellationToken.None);
