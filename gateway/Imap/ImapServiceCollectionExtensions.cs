@@ -22,6 +22,7 @@ public static class ImapServiceCollectionExtensions
                 "Imap:IdleKeepaliveInterval must be positive and at most two minutes.")
             .ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<MailboxLocator>();
         services.AddSingleton<FolderWatcherRegistry>();
         services.AddSingleton<MessageHeaderCache>();
         services.AddSingleton<BodyStructureCache>();

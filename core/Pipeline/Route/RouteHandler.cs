@@ -2,6 +2,7 @@ using System.Diagnostics;
 using MailCloud.Core.Addresses;
 using MailCloud.Core.Configuration;
 using MailCloud.Core.Directory;
+using MailCloud.Core.Lists.Archive;
 using MailCloud.Core.Lists.Distribution;
 using MailCloud.Core.Pipeline.Bounce;
 using MailCloud.Core.Pipeline.Deliver;
@@ -28,6 +29,7 @@ public sealed partial class RouteHandler(
     IMailDirectory directory,
     ISpool spool,
     MailboxDelivery delivery,
+    ListArchiveDelivery archive,
     IQueueTransport transport,
     RecipientExpander expander,
     SenderRewritingScheme srs,
@@ -140,6 +142,13 @@ public sealed partial class RouteHandler(
             };
             var id = $"{envelope.MessageId}/relay/{domain}/{PipelineMarkers.Hash(mailFrom + "\n" + spoolBlob)[..8]}";
             await SendAsync(relayQueue, id, message, cancellationToken).ConfigureAwait(false);
+        }
+
+        // Each list's archive keeps the list's copy once (idempotent per message and archive).
+        foreach (var list in ListArchiveDelivery.ArchivingLists(expansion))
+        {
+            var listCopy = await SpoolBlobForAsync(envelope, list, listCopies, cancellationToken).ConfigureAwait(false);
+            await archive.StoreAsync(envelope, list, listCopy, cancellationToken).ConfigureAwait(false);
         }
 
         if (failed.Count > 0)

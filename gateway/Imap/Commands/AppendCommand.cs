@@ -14,7 +14,8 @@ internal static class AppendCommand
     public static async Task<ImapCompletion> AppendAsync(ImapSession session, ImapCommand command, CancellationToken cancellationToken)
     {
         var arguments = command.Arguments;
-        var folder = session.DecodeMailboxName(arguments.ReadAString());
+        var location = await session.LocateWritableAsync(session.DecodeMailboxName(arguments.ReadAString()), cancellationToken).ConfigureAwait(false);
+        var folder = location.Folder;
 
         // RFC 3502 §3: append = "APPEND" SP mailbox 1*append-message. Every literal has been read by
         // now, so a message that fails to parse refuses the command before anything is stored.

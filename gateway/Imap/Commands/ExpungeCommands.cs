@@ -33,7 +33,7 @@ internal static class ExpungeCommands
         IReadOnlyList<uint> removed = [];
         if (uids is not { Count: 0 })
         {
-            removed = await session.Store.ExpungeAsync(session.AccountId, selected.Name, uids, cancellationToken).ConfigureAwait(false);
+            removed = await session.Store.ExpungeAsync(selected.AccountId, selected.Folder, uids, cancellationToken).ConfigureAwait(false);
             await selected.RefreshAsync(cancellationToken).ConfigureAwait(false);
         }
 
@@ -51,7 +51,7 @@ internal static class ExpungeCommands
         var selected = session.RequireSelected;
         if (!selected.ReadOnly)
         {
-            await session.Store.ExpungeAsync(session.AccountId, selected.Name, null, cancellationToken).ConfigureAwait(false);
+            await session.Store.ExpungeAsync(selected.AccountId, selected.Folder, null, cancellationToken).ConfigureAwait(false);
 
             // The folder's other sessions in this process hear of it at once (RFC 3501 §7.4.1).
             await selected.RefreshAsync(cancellationToken).ConfigureAwait(false);

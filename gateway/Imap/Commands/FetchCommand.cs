@@ -38,7 +38,7 @@ internal static class FetchCommand
             var unseen = targets.Where(t => selected.Find(t.Uid) is { } m && !m.Flags.Has(SystemFlags.Seen)).Select(t => t.Uid).ToList();
             if (unseen.Count > 0)
             {
-                await session.Store.StoreFlagsAsync(session.AccountId, selected.Name, unseen, FlagChangeMode.Add, new MessageFlags(SystemFlags.Seen, new HashSet<string>()), null, cancellationToken).ConfigureAwait(false);
+                await session.Store.StoreFlagsAsync(selected.AccountId, selected.Folder, unseen, FlagChangeMode.Add, new MessageFlags(SystemFlags.Seen, new HashSet<string>()), null, cancellationToken).ConfigureAwait(false);
                 await selected.RefreshAsync(cancellationToken).ConfigureAwait(false);
                 request = request with { Attributes = request.Attributes | FetchAttributes.Flags };
             }
@@ -70,7 +70,7 @@ internal static class FetchCommand
 
             try
             {
-                await WriteMessageAsync(session, selected.Name, sequenceNumber, message, request, command.Uid, cancellationToken).ConfigureAwait(false);
+                await WriteMessageAsync(session, selected.Folder, sequenceNumber, message, request, command.Uid, cancellationToken).ConfigureAwait(false);
             }
             catch (MessageNotFoundException)
             {
@@ -101,7 +101,7 @@ internal static class FetchCommand
             else if ((request.Attributes & FetchAttributes.Envelope) != 0)
             {
                 // A client's header sync (ENVELOPE, FLAGS, sizes) needs only the header: read it once per gateway, not the whole message per FETCH.
-                header = await session.Services.Headers.GetAsync(session.Store, session.AccountId, folder, session.RequireSelected.UidValidity, message, cancellationToken).ConfigureAwait(false)
+                header = await session.Services.Headers.GetAsync(session.Store, session.RequireSelected.AccountId, folder, session.RequireSelected.UidValidity, message, cancellationToken).ConfigureAwait(false)
                     ?? throw new MessageNotFoundException(folder, message.Uid);
             }
 
@@ -202,7 +202,7 @@ internal static class FetchCommand
         || request.Sections.Any(s => !IsWholeMessage(s));
 
     private static BodyStructureKey StructureKey(ImapSession session, MessageSummary message, bool extended) =>
-        new(session.AccountId, session.RequireSelected.UidValidity, message.Uid, extended, session.Utf8Enabled);
+        new(session.RequireSelected.AccountId, session.RequireSelected.UidValidity, message.Uid, extended, session.Utf8Enabled);
 
     private static byte[]? CachedBodyStructure(ImapSession session, MessageSummary message, bool extended) =>
         session.Services.BodyStructures.Find(StructureKey(session, message, extended));

@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using MailCloud.Core.Lists;
 using MailCloud.Core.Mailboxes;
 using MailCloud.Core.Mailboxes.Naming;
 using MailCloud.Gateway.Imap.Protocol;
@@ -6,10 +7,17 @@ using MailCloud.Gateway.Imap.Session;
 
 namespace MailCloud.Gateway.Imap.Commands;
 
-/// <summary>LIST (RFC 9051 §6.3.9 with LIST-EXTENDED RFC 5258, LIST-STATUS RFC 5819, SPECIAL-USE RFC 6154) and LSUB (RFC 3501 §6.3.9).</summary>
+/// <summary>
+/// LIST (RFC 9051 §6.3.9 with LIST-EXTENDED RFC 5258, LIST-STATUS RFC 5819, SPECIAL-USE RFC 6154) and LSUB (RFC 3501 §6.3.9).
+/// The account's own folders, then the archives of its lists in the shared namespace (<see cref="MailboxLocator"/>),
+/// always subscribed, under a root that is not selectable.
+/// </summary>
 internal static class ListCommands
 {
     private const char Delimiter = '/';
+
+    /// <summary>The shared namespace's root ("Lists"), listed \Noselect above the archives (RFC 9051 §6.3.9).</summary>
+    private static readonly string SharedRoot = ListArchive.NamespacePrefix.TrimEnd(ListArchive.HierarchyDelimiter);
 
     public static async Task<ImapCompletion> ListAsync(ImapSession session, ImapCommand command, CancellationToken cancellationToken)
     {
@@ -105,10 +113,13 @@ internal static class ListCommands
             : [];
         var matchers = patterns.Select(p => PatternToRegex(reference + p)).ToList();
         var byName = folders.ToDictionary(f => f.Name, StringComparer.Ordinal);
+        var shared = (await session.ListSharedAsync(cancellationToken).ConfigureAwait(false)).Select(s => s.Name).ToHashSet(StringComparer.Ordinal);
+        var sharedRoot = shared.Count > 0 && !byName.ContainsKey(SharedRoot) ? SharedRoot : null;
+        subscriptions.UnionWith(shared);
 
         // SUBSCRIBED lists subscribed names whose folder is gone (RFC 5258 §3: \NonExistent); with RECURSIVEMATCH
         // the superiors of subscribed names are candidates too, existing or not (§3.5).
-        var names = folders.Select(f => f.Name).ToHashSet(StringComparer.Ordinal);
+        var names = folders.Select(f => f.Name).Concat(shared).Concat(sharedRoot is null ? [] : [sharedRoot]).ToHashSet(StringComparer.Ordinal);
         if (subscribedOnly)
         {
             names.UnionWith(recursiveMatch ? WithSuperiors(subscriptions) : subscriptions);
@@ -126,9 +137,10 @@ internal static class ListCommands
             }
 
             var folder = byName.GetValueOrDefault(name);
-            var selected = subscribedOnly
-                ? subscriptions.Contains(name) && !(specialUseOnly && folder?.SpecialUse is null or SpecialUse.None or SpecialUse.Inbox)
-                : folder is not null && !(specialUseOnly && folder.SpecialUse is SpecialUse.None or SpecialUse.Inbox);
+            var isShared = shared.Contains(name);
+            var isRoot = name == sharedRoot;
+            var selected = (subscribedOnly ? subscriptions.Contains(name) : folder is not null || isShared || isRoot)
+                && !(specialUseOnly && folder?.SpecialUse is null or SpecialUse.None or SpecialUse.Inbox);
             var childInfo = recursiveMatch && subscribedOnly && HasSubscribedDescendantOutside(name, subscriptions, matchers);
             if (!selected && !childInfo)
             {
@@ -136,13 +148,18 @@ internal static class ListCommands
             }
 
             var attributes = new List<string>();
-            if (folder is null)
+            if (isRoot)
+            {
+                attributes.Add("\\Noselect");
+            }
+            else if (folder is null && !isShared)
             {
                 // RFC 5258 §3.4: a subscribed name or a superior that does not exist (its folder was deleted or renamed away).
                 attributes.Add("\\NonExistent");
             }
 
-            attributes.Add(folders.Any(f => f.Name.StartsWith(name + Delimiter, StringComparison.Ordinal)) ? "\\HasChildren" : "\\HasNoChildren");
+            var hasChildren = folders.Select(f => f.Name).Concat(shared).Any(n => n.StartsWith(name + Delimiter, StringComparison.Ordinal));
+            attributes.Add(hasChildren ? "\\HasChildren" : "\\HasNoChildren");
             if (returnSubscribed && subscriptions.Contains(name))
             {
                 attributes.Add("\\Subscribed");
@@ -157,7 +174,7 @@ internal static class ListCommands
 
             // RFC 5258 §3.5, §4: a subscribed inferior the pattern does not reach (Dovecot's form).
             writer.Raw(childInfo ? " (CHILDINFO (\"SUBSCRIBED\"))" : "").Crlf();
-            if (statusItems is not null && folder is not null)
+            if (statusItems is not null && (folder is not null || isShared))
             {
                 await MailboxCommands.WriteStatusAsync(session, name, statusItems, cancellationToken).ConfigureAwait(false);
             }
@@ -173,6 +190,7 @@ internal static class ListCommands
         var pattern = PatternToRegex(reference + session.DecodeListPattern(command.Arguments.ReadListMailbox()));
         command.Arguments.ExpectEnd();
         var subscribed = (await session.Store.ListSubscriptionsAsync(session.AccountId, cancellationToken).ConfigureAwait(false)).ToHashSet(StringComparer.Ordinal);
+        subscribed.UnionWith((await session.ListSharedAsync(cancellationToken).ConfigureAwait(false)).Select(s => s.Name));
         foreach (var name in WithSuperiors(subscribed).Where(n => pattern.IsMatch(n)).Order(StringComparer.Ordinal))
         {
             // RFC 3501 §6.3.9: a subscribed name, whether its folder exists or not (as Dovecot), and a

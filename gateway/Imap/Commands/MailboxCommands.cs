@@ -1,3 +1,4 @@
+using MailCloud.Core.Lists;
 using MailCloud.Core.Mailboxes;
 using MailCloud.Gateway.Imap.Protocol;
 using MailCloud.Gateway.Imap.Session;
@@ -24,7 +25,7 @@ internal static class MailboxCommands
             session.CondStoreEnabled = true;
         }
 
-        var readOnly = command.Name == "EXAMINE";
+        var location = await session.LocateAsync(name, cancellationToken).ConfigureAwait(false);
         var wasSelected = session.Selected is not null;
         await session.DeselectAsync().ConfigureAwait(false);
         if (wasSelected && (session.Rev2Enabled || session.CondStoreEnabled))
@@ -33,8 +34,9 @@ internal static class MailboxCommands
             session.Writer.Raw("* OK [CLOSED] Previous mailbox closed").Crlf();
         }
 
-        await session.SelectAsync(name, readOnly, cancellationToken).ConfigureAwait(false);
+        await session.SelectAsync(location, command.Name == "EXAMINE", cancellationToken).ConfigureAwait(false);
         var selected = session.RequireSelected;
+        var readOnly = selected.ReadOnly;
         var snapshot = selected.Snapshot;
         var writer = session.Writer;
         writer.Raw("* ").Number(selected.Count).Raw(" EXISTS").Crlf();
@@ -80,6 +82,8 @@ internal static class MailboxCommands
             return ImapCompletion.No("INBOX always exists", "ALREADYEXISTS");
         }
 
+        await session.LocateWritableAsync(name, cancellationToken).ConfigureAwait(false);
+
         // RFC 6154 §3: a use the server cannot give the mailbox is refused, and nothing is created. A folder keeps one use.
         var specialUse = SpecialUse.None;
         if (uses.Count > 1 || (uses.Count == 1 && !SpecialUseCodec.TryParse(uses[0], out specialUse)))
@@ -103,6 +107,8 @@ internal static class MailboxCommands
             return ImapCompletion.No("INBOX cannot be deleted", "CANNOT");
         }
 
+        await session.LocateWritableAsync(name, cancellationToken).ConfigureAwait(false);
+
         if (session.Selected?.Name == name)
         {
             await session.DeselectAsync().ConfigureAwait(false);
@@ -124,6 +130,9 @@ internal static class MailboxCommands
             return ImapCompletion.No("Cannot rename to INBOX", "ALREADYEXISTS");
         }
 
+        await session.LocateWritableAsync(from, cancellationToken).ConfigureAwait(false);
+        await session.LocateWritableAsync(to, cancellationToken).ConfigureAwait(false);
+
         await session.Store.RenameFolderAsync(session.AccountId, from, to, cancellationToken).ConfigureAwait(false);
         return ImapCompletion.Ok("RENAME completed");
     }
@@ -134,6 +143,12 @@ internal static class MailboxCommands
         var name = session.DecodeMailboxName(command.Arguments.ReadAString());
         command.Arguments.ExpectEnd();
         var subscribe = command.Name == "SUBSCRIBE";
+        if ((await session.LocateAsync(name, cancellationToken).ConfigureAwait(false)).Shared)
+        {
+            // The archives of the account's lists are always subscribed: the subscription is the membership.
+            return subscribe ? ImapCompletion.Ok("SUBSCRIBE completed") : ImapCompletion.No("A list archive is subscribed while you are a member", "CANNOT");
+        }
+
         await session.Store.SetSubscribedAsync(session.AccountId, name, subscribe, cancellationToken).ConfigureAwait(false);
         return ImapCompletion.Ok($"{command.Name} completed");
     }
@@ -149,11 +164,11 @@ internal static class MailboxCommands
         return ImapCompletion.Ok("STATUS completed");
     }
 
-    // RFC 2342 / RFC 9051 §6.3.10: one personal namespace, "/" delimited.
+    // RFC 2342 / RFC 9051 §6.3.10: one personal namespace and the shared one of the list archives (RFC 2342 §5), "/" delimited.
     public static Task<ImapCompletion> NamespaceAsync(ImapSession session, ImapCommand command, CancellationToken cancellationToken)
     {
         command.Arguments.ExpectEnd();
-        session.Writer.Raw("* NAMESPACE ((\"\" \"/\")) NIL NIL").Crlf();
+        session.Writer.Raw("* NAMESPACE ((\"\" \"/\")) NIL ((").String(ListArchive.NamespacePrefix).Raw(" \"").Raw(ListArchive.HierarchyDelimiter).Raw("\"))").Crlf();
         return Task.FromResult(ImapCompletion.Ok("NAMESPACE completed"));
     }
 
@@ -208,11 +223,12 @@ internal static class MailboxCommands
     /// </summary>
     public static async Task WriteStatusAsync(ImapSession session, string name, IReadOnlyList<string> items, CancellationToken cancellationToken)
     {
-        var status = await session.Store.GetStatusAsync(session.AccountId, name, cancellationToken).ConfigureAwait(false);
+        var location = await session.LocateAsync(name, cancellationToken).ConfigureAwait(false);
+        var status = await session.Store.GetStatusAsync(location.AccountId, location.Folder, cancellationToken).ConfigureAwait(false);
         FolderSnapshot? snapshot = null;
         if (items.Contains("DELETED") || (items.Contains("RECENT") && status.FirstRecentUid < status.UidNext))
         {
-            snapshot = await session.Store.GetSnapshotAsync(session.AccountId, name, cancellationToken).ConfigureAwait(false);
+            snapshot = await session.Store.GetSnapshotAsync(location.AccountId, location.Folder, cancellationToken).ConfigureAwait(false);
         }
 
         var writer = session.Writer;

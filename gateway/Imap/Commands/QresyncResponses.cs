@@ -45,7 +45,7 @@ internal static class QresyncResponses
             return;
         }
 
-        var changes = await session.Store.GetChangesAsync(session.AccountId, selected.Name, sinceModSeq, cancellationToken).ConfigureAwait(false);
+        var changes = await session.Store.GetChangesAsync(selected.AccountId, selected.Folder, sinceModSeq, cancellationToken).ConfigureAwait(false);
         var existing = selected.Uids.Union(selected.Snapshot.Messages.Select(m => m.Uid)).Order().ToList();
         var vanished = changes.VanishedExact
             ? VanishedSet.FromExpunged(changes.Vanished, limit, status.UidNext - 1, uid => existing.BinarySearch(uid) >= 0)

@@ -36,8 +36,15 @@ internal static class QuotaCommands
         command.Arguments.ExpectEnd();
         var name = session.DecodeMailboxName(wire);
 
-        // The mailbox must exist (FolderNotFoundException answers NO [NONEXISTENT]).
-        await session.Store.GetStatusAsync(session.AccountId, name, cancellationToken).ConfigureAwait(false);
+        // The mailbox must exist (FolderNotFoundException answers NO [NONEXISTENT]). A list archive counts against no quota of the user's: no root (RFC 9208 §4.3).
+        var location = await session.LocateAsync(name, cancellationToken).ConfigureAwait(false);
+        await session.Store.GetStatusAsync(location.AccountId, location.Folder, cancellationToken).ConfigureAwait(false);
+        if (location.Shared)
+        {
+            session.Writer.Raw("* QUOTAROOT ").String(session.EncodeMailboxName(name)).Crlf();
+            return ImapCompletion.Ok("GETQUOTAROOT completed");
+        }
+
         session.Writer.Raw("* QUOTAROOT ").String(session.EncodeMailboxName(name)).Raw(' ').String(Root).Crlf();
         await WriteQuotaAsync(session, cancellationToken).ConfigureAwait(false);
         return ImapCompletion.Ok("GETQUOTAROOT completed");

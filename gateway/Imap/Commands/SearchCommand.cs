@@ -120,7 +120,7 @@ internal static class SearchCommand
     {
         if (!needsBody)
         {
-            return await session.Services.Headers.GetAsync(session.Store, session.AccountId, selected.Name, selected.UidValidity, summary, cancellationToken).ConfigureAwait(false);
+            return await session.Services.Headers.GetAsync(session.Store, selected.AccountId, selected.Folder, selected.UidValidity, summary, cancellationToken).ConfigureAwait(false);
         }
 
         try

@@ -50,7 +50,7 @@ internal static class StoreCommand
         StoreFlagsResult result = new([], []);
         if (uids.Count > 0)
         {
-            result = await session.Store.StoreFlagsAsync(session.AccountId, selected.Name, uids, mode, flags, unchangedSince, cancellationToken).ConfigureAwait(false);
+            result = await session.Store.StoreFlagsAsync(selected.AccountId, selected.Folder, uids, mode, flags, unchangedSince, cancellationToken).ConfigureAwait(false);
             await selected.RefreshAsync(cancellationToken).ConfigureAwait(false);
         }
 

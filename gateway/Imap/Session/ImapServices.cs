@@ -7,11 +7,12 @@ namespace MailCloud.Gateway.Imap.Session;
 
 /// <summary>
 /// What every IMAP session shares (one instance, from DI, as for SMTP and POP3): storage, the user
-/// authenticator, folder watchers, the header and body-structure caches, options, the certificate and the clock.
+/// authenticator, the mailbox locator, folder watchers, the header and body-structure caches, options, the certificate and the clock.
 /// </summary>
 internal sealed class ImapServices(
     IMailboxStore store,
     UserAuthenticator authenticator,
+    MailboxLocator locator,
     FolderWatcherRegistry watchers,
     MessageHeaderCache headers,
     BodyStructureCache bodyStructures,
@@ -22,6 +23,7 @@ internal sealed class ImapServices(
 {
     public IMailboxStore Store { get; } = store;
     public UserAuthenticator Authenticator { get; } = authenticator;
+    public MailboxLocator Locator { get; } = locator;
     public FolderWatcherRegistry Watchers { get; } = watchers;
     public MessageHeaderCache Headers { get; } = headers;
     public BodyStructureCache BodyStructures { get; } = bodyStructures;

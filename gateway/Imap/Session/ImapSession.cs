@@ -358,10 +358,29 @@ internal sealed partial class ImapSession
         State = ImapState.Authenticated;
     }
 
-    public async Task SelectAsync(string folder, bool readOnly, CancellationToken cancellationToken)
+    /// <summary>Where the mailbox the client calls <paramref name="name"/> is kept (<see cref="MailboxLocator"/>).</summary>
+    public Task<MailboxLocation> LocateAsync(string name, CancellationToken cancellationToken) =>
+        Services.Locator.LocateAsync(Account ?? throw new InvalidOperationException("Not authenticated."), name, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="LocateAsync"/>, for a command that would change the mailbox, its messages or its name: a
+    /// shared mailbox (a list archive) is refused with NOPERM (RFC 9051 §7.1).
+    /// </summary>
+    public async Task<MailboxLocation> LocateWritableAsync(string name, CancellationToken cancellationToken)
+    {
+        var location = await LocateAsync(name, cancellationToken).ConfigureAwait(false);
+        return location.Shared ? throw new ImapNoException("A list archive is read-only", "NOPERM") : location;
+    }
+
+    /// <summary>The list archives the account may read, shown in the shared namespace.</summary>
+    public Task<IReadOnlyList<MailboxLocation>> ListSharedAsync(CancellationToken cancellationToken) =>
+        Services.Locator.ListSharedAsync(Account ?? throw new InvalidOperationException("Not authenticated."), cancellationToken);
+
+    /// <summary>Selects <paramref name="location"/>; a shared mailbox is always read-only, since its flags are everyone's.</summary>
+    public async Task SelectAsync(MailboxLocation location, bool readOnly, CancellationToken cancellationToken)
     {
         await DeselectAsync().ConfigureAwait(false);
-        var selected = await SelectedMailbox.OpenAsync(Services.Watchers, AccountId, folder, readOnly, cancellationToken).ConfigureAwait(false);
+        var selected = await SelectedMailbox.OpenAsync(Services.Watchers, location, readOnly || location.Shared, cancellationToken).ConfigureAwait(false);
         Selected = selected;
         State = ImapState.Selected;
         if (ClaimsRecent)
@@ -382,7 +401,7 @@ internal sealed partial class ImapSession
     {
         try
         {
-            var claim = await Store.ClaimRecentAsync(AccountId, selected.Name, selected.Snapshot.Status.UidNext, cancellationToken).ConfigureAwait(false);
+            var claim = await Store.ClaimRecentAsync(selected.AccountId, selected.Folder, selected.Snapshot.Status.UidNext, cancellationToken).ConfigureAwait(false);
             selected.AddRecent(claim);
         }
         catch (Exception e) when (e is MailboxStoreUnavailableException or FolderNotFoundException)

@@ -28,15 +28,24 @@ internal sealed class SelectedMailbox : IAsyncDisposable
     private ulong _reportedModSeq;
     private int _reportedRecent;
 
-    private SelectedMailbox(FolderWatcherRegistry registry, string accountId, string name, bool readOnly)
+    private SelectedMailbox(FolderWatcherRegistry registry, MailboxLocation location, bool readOnly)
     {
-        Name = name;
+        Name = location.Name;
+        AccountId = location.AccountId;
+        Folder = location.Folder;
         ReadOnly = readOnly;
-        _lease = registry.Acquire(accountId, name, OnChanged);
+        _lease = registry.Acquire(location.AccountId, location.Folder, OnChanged);
         _uids = [];
     }
 
+    /// <summary>The mailbox's name as the client knows it.</summary>
     public string Name { get; }
+
+    /// <summary>The mailbox-store account holding the folder: the session's own, or a list archive's (<see cref="MailboxLocator"/>).</summary>
+    public string AccountId { get; }
+
+    /// <summary>The folder's name in <see cref="AccountId"/>.</summary>
+    public string Folder { get; }
 
     public bool ReadOnly { get; }
 
@@ -48,9 +57,9 @@ internal sealed class SelectedMailbox : IAsyncDisposable
     public int Count => _uids.Count;
 
     /// <summary>Subscribes to the folder and takes its current state as the client's starting view.</summary>
-    public static async Task<SelectedMailbox> OpenAsync(FolderWatcherRegistry registry, string accountId, string name, bool readOnly, CancellationToken cancellationToken)
+    public static async Task<SelectedMailbox> OpenAsync(FolderWatcherRegistry registry, MailboxLocation location, bool readOnly, CancellationToken cancellationToken)
     {
-        var selected = new SelectedMailbox(registry, accountId, name, readOnly);
+        var selected = new SelectedMailbox(registry, location, readOnly);
         try
         {
             var snapshot = await selected._lease.Watcher.RefreshAsync(cancellationToken).ConfigureAwait(false);

@@ -2,14 +2,17 @@ using MailCloud.Core.Mailboxes;
 
 namespace MailCloud.Functions.Tests.Support;
 
-/// <summary>Counts appends and makes the first one throw after it has been stored: a Deliver that dies halfway.</summary>
-public sealed class FailAfterAppend
+/// <summary>
+/// Counts appends (to <paramref name="accountId"/> only, when given) and makes the first one throw after it has
+/// been stored: a Deliver that dies halfway.
+/// </summary>
+public sealed class FailAfterAppend(string? accountId = null)
 {
     private int _appends;
 
     public int Appends => _appends;
 
-    internal bool ShouldFail() => Interlocked.Increment(ref _appends) == 1;
+    internal bool ShouldFail(string target) => (accountId is null || accountId == target) && Interlocked.Increment(ref _appends) == 1;
 }
 
 /// <summary>A real mailbox store whose first append (of either kind) fails after storing, as a crash between store and queue acknowledgement would.</summary>
@@ -18,13 +21,13 @@ public sealed class FaultyMailboxStore(IMailboxStore inner, FailAfterAppend faul
     public async Task<AppendResult> AppendAsync(string accountId, string folder, Stream content, MessageFlags flags, DateTimeOffset internalDate, string? idempotencyKey, MailboxQuota quota, CancellationToken cancellationToken)
     {
         var result = await inner.AppendAsync(accountId, folder, content, flags, internalDate, idempotencyKey, quota, cancellationToken);
-        return faults.ShouldFail() ? throw new IOException("injected fault after the append was stored") : result;
+        return faults.ShouldFail(accountId) ? throw new IOException("injected fault after the append was stored") : result;
     }
 
     public async Task<AppendResult> AppendAcceptedAsync(string accountId, string folder, AcceptedMessage message, MessageFlags flags, DateTimeOffset internalDate, string idempotencyKey, MailboxQuota quota, CancellationToken cancellationToken)
     {
         var result = await inner.AppendAcceptedAsync(accountId, folder, message, flags, internalDate, idempotencyKey, quota, cancellationToken);
-        return faults.ShouldFail() ? throw new IOException("injected fault after the append was stored") : result;
+        return faults.ShouldFail(accountId) ? throw new IOException("injected fault after the append was stored") : result;
     }
 
     public Task<AppendManyResult> AppendManyAsync(string accountId, string folder, IReadOnlyList<AppendMessage> messages, MailboxQuota quota, CancellationToken cancellationToken) => inner.AppendManyAsync(accountId, folder, messages, quota, cancellationToken);

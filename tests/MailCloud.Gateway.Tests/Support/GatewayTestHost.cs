@@ -2,9 +2,11 @@ using System.Net;
 using System.Security.Cryptography.X509Certificates;
 using MailCloud.Core.Configuration;
 using MailCloud.Core.Directory;
+using MailCloud.Core.Pipeline;
 using MailCloud.Core.Queueing;
 using MailCloud.Core.Spool;
 using MailCloud.Gateway.Hosting;
+using MailCloud.Gateway.Imap;
 using MailCloud.Gateway.Security;
 using MailCloud.Testing;
 using Microsoft.AspNetCore.Builder;
@@ -81,6 +83,32 @@ public sealed class GatewayTestHost : IAsyncDisposable
                 return new StorageClients(storage, blobOptions: outage.BlobClientOptions());
             });
         }, settings: settings);
+
+    /// <summary>
+    /// A gateway with IMAP and the whole delivery pipeline in process (the local runner), for end-to-end tests:
+    /// mail accepted over SMTP is routed and delivered, then read over IMAP. <paramref name="settings"/> add to the pipeline's own.
+    /// </summary>
+    public static Task<GatewayTestHost> StartWithPipelineAsync(AzuriteFixture azurite, IDictionary<string, string?>? settings = null)
+    {
+        var values = new Dictionary<string, string?>
+        {
+            ["Pipeline:SrsSecret"] = "end-to-end-test-secret-0123456789",
+            ["Pipeline:RunnerPollInterval"] = "00:00:00.200",
+            ["Directory:PasswordHashIterations"] = "1000",
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            values[key] = value;
+        }
+
+        var pipelineConfiguration = new ConfigurationBuilder().AddInMemoryCollection(values).Build();
+        return StartAsync(azurite, settings: values, configureServices: services =>
+        {
+            services.AddImap();
+            services.AddMailPipeline(pipelineConfiguration);
+            services.AddLocalPipelineRunner();
+        });
+    }
 
     private static async Task<GatewayTestHost> StartOnceAsync(
         AzuriteFixture azurite,
