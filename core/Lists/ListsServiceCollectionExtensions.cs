@@ -16,6 +16,7 @@ public static class ListsServiceCollectionExtensions
         services.TryAddSingleton<ListTokens>();
         services.TryAddSingleton<ListLinks>();
         services.TryAddSingleton<ListMailer>();
+        services.AddListSelfService();
         return services;
     }
 }

@@ -2,6 +2,8 @@ using System.Diagnostics;
 using MailCloud.Core.Addresses;
 using MailCloud.Core.Configuration;
 using MailCloud.Core.Directory;
+using MailCloud.Core.Lists.Moderation;
+using MailCloud.Core.Lists.Requests;
 using MailCloud.Core.Pipeline.Bounce;
 using MailCloud.Core.Pipeline.Deliver;
 using MailCloud.Core.Pipeline.State;
@@ -29,6 +31,8 @@ public sealed partial class RouteHandler(
     RecipientExpander expander,
     SenderRewritingScheme srs,
     BounceSender bounces,
+    ListRequestHandler listRequests,
+    HeldPostModerator moderator,
     IOptions<PipelineOptions> options,
     IOptions<QueueingOptions> queues,
     ILogger<RouteHandler> logger) : IStageHandler
@@ -63,8 +67,8 @@ public sealed partial class RouteHandler(
         var snapshot = await directory.GetSnapshotAsync(cancellationToken).ConfigureAwait(false);
         var expansion = expander.Expand(snapshot, envelope, _options.MaxExpansionDepth);
         var failed = expansion.Failures.ToList();
-        failed.AddRange(expansion.Held.Select(h => new RecipientFailure(h.Recipient, "5.7.1", $"550 5.7.1 <{h.List.Address}>: {h.Reason}")));
-        failed.AddRange(expansion.ListControl.Select(c => new RecipientFailure(c.Recipient, "5.1.1", $"550 5.1.1 <{c.Recipient.Address}>: no such user")));
+        await moderator.HoldAsync(envelope, headers, expansion.Held, snapshot, cancellationToken).ConfigureAwait(false);
+        await listRequests.HandleAsync(envelope, headers, expansion.ListControl, snapshot, cancellationToken).ConfigureAwait(false);
 
         // Our own Delivered-To for a mailbox already in the header means the message came back around.
         var deliveredTo = headers.Where(h => h.Field.Equals("Delivered-To", StringComparison.OrdinalIgnoreCase))
