@@ -119,7 +119,7 @@ public sealed class HeldPostStore(StorageClients storage)
                 }
             }
 
-            throw new ListStateUnavailableException($"Held post {id} kept changing while being decided.");
+            throw new ListStateException($"Held post {id} kept changing while being decided.");
         });
     }
 

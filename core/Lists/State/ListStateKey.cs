@@ -8,10 +8,10 @@ public static class ListStateKey
     public static string For(string listAddress) => EmailAddress.Parse(listAddress).Key;
 }
 
-/// <summary>The lists container could not be read or written; the stage retries.</summary>
-public sealed class ListStateUnavailableException(string message, Exception? inner = null) : Exception(message, inner);
+/// <summary>List state that cannot be had: the lists container failed (a stage retries), or a held post or request is not there.</summary>
+public sealed class ListStateException(string message, Exception? inner = null) : Exception(message, inner);
 
-/// <summary>What the list state stores share: their JSON shape, and storage failures turned into <see cref="ListStateUnavailableException"/>.</summary>
+/// <summary>What the list state stores share: their JSON shape, and storage failures turned into <see cref="ListStateException"/>.</summary>
 internal static class ListStorage
 {
     public static readonly System.Text.Json.JsonSerializerOptions Json = new(System.Text.Json.JsonSerializerDefaults.Web)
@@ -27,7 +27,7 @@ internal static class ListStorage
         }
         catch (Azure.RequestFailedException e)
         {
-            throw new ListStateUnavailableException($"The lists container failed ({e.Status} {e.ErrorCode}).", e);
+            throw new ListStateException($"The lists container failed ({e.Status} {e.ErrorCode}).", e);
         }
     }
 }
