@@ -70,7 +70,7 @@ public sealed class PendingRequestStore(StorageClients storage, TimeProvider tim
             {
                 var download = await Blob(list, token).DownloadContentAsync(cancellationToken).ConfigureAwait(false);
                 var request = download.Value.Content.ToObjectFromJson<PendingRequest>(ListStorage.Json);
-                return request is null || request.ExpiresAt <= time.GetUtcNow() || !string.Equals(request.Token, token, StringComparison.Ordinal)
+                return request is null || request.ExpiresAt <= time.GetUtcNow() || !string.Equals(request.Token, token, StringComparison.OrdinalIgnoreCase)
                     ? null
                     : new PendingTake(request, download.Value.Details.ETag.ToString());
             }
