@@ -2,6 +2,7 @@ using System.CommandLine;
 using Azure;
 using MailCloud.Cli.Local;
 using MailCloud.Core.Directory;
+using MailCloud.Core.Lists.State;
 using MailCloud.Core.Mailboxes;
 using MailCloud.Core.Sieve;
 using MailCloud.Core.Transfer;
@@ -31,7 +32,7 @@ internal static class StorageAction
                 await body(session.Services, parseResult, parseResult.InvocationConfiguration.Output, cancellationToken).ConfigureAwait(false);
                 return 0;
             }
-            catch (Exception e) when (e is DirectoryException or DirectoryConflictException or InvalidDataException or MailboxException or ArchiveException or SieveScriptRefusedException or SieveScriptStoreUnavailableException or IOException or UnauthorizedAccessException)
+            catch (Exception e) when (e is DirectoryException or DirectoryConflictException or InvalidDataException or MailboxException or ArchiveException or SieveScriptRefusedException or SieveScriptStoreUnavailableException or ListStateException or IOException or UnauthorizedAccessException)
             {
                 await error.WriteLineAsync($"error: {e.Message}").ConfigureAwait(false);
                 return Refused;

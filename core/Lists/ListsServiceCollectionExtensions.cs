@@ -18,6 +18,7 @@ public static class ListsServiceCollectionExtensions
         services.TryAddSingleton<ListLinks>();
         services.TryAddSingleton<ListMailer>();
         services.AddListArchive(configuration);
+        services.AddListSelfService();
         return services;
     }
 }

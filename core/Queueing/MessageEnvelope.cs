@@ -75,6 +75,12 @@ public sealed record MessageEnvelope
     /// </summary>
     public ListDelivery? List { get; init; }
 
+    /// <summary>
+    /// Route: the list an owner approved this post for (a held post released by moderation), which then
+    /// distributes it without holding it again. Only the moderator sets it; mail never does.
+    /// </summary>
+    public string? ApprovedForList { get; init; }
+
     /// <summary>True for DSNs and other mail we generated; never bounced again.</summary>
     public bool IsBounce => MailFrom.Length == 0;
 }

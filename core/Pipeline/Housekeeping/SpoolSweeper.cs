@@ -1,3 +1,4 @@
+using MailCloud.Core.Lists.State;
 using MailCloud.Core.Mailboxes;
 using MailCloud.Core.Pipeline.Relay;
 using MailCloud.Core.Pipeline.State;
@@ -18,8 +19,8 @@ namespace MailCloud.Core.Pipeline.Housekeeping;
 /// Delivered mail references its spool blob from mailbox rows, so a blob past the retention is
 /// deleted only when no row references it, and not at all in a sweep that could not read every
 /// account's references consistently. The same sweep asks <see cref="MailboxBlobSweeper"/> for
-/// message blobs that no mailbox row references, and <see cref="VacationMemory"/> for the vacation
-/// replies whose period has ended.
+/// message blobs that no mailbox row references, <see cref="VacationMemory"/> for the vacation
+/// replies whose period has ended, and <see cref="ListStateSweeper"/> for list requests and held posts past their lifetime.
 /// </summary>
 public sealed partial class SpoolSweeper(
     ISpool spool,
@@ -27,6 +28,7 @@ public sealed partial class SpoolSweeper(
     MailboxBlobSweeper mailboxBlobs,
     SpoolRetention retention,
     VacationMemory vacations,
+    ListStateSweeper lists,
     TimeProvider time,
     ILogger<SpoolSweeper> logger)
 {
@@ -53,6 +55,7 @@ public sealed partial class SpoolSweeper(
         LogSwept(blobs, markerCount, cutoff);
         var orphans = await mailboxBlobs.SweepAsync(cancellationToken).ConfigureAwait(false);
         var vacationEntries = await vacations.SweepAsync(time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+        await lists.SweepAsync(cancellationToken).ConfigureAwait(false);
         return new SweepResult(blobs, markerCount, orphans, vacationEntries);
     }
 

@@ -15,7 +15,7 @@ public sealed class RecipientExpander(SenderRewritingScheme srs)
 {
     public RecipientExpansion Expand(DirectorySnapshot directory, MessageEnvelope envelope, int maxDepth)
     {
-        var run = new Run(directory, srs, envelope.MailFrom, Poster(envelope), maxDepth);
+        var run = new Run(directory, srs, envelope.MailFrom, Poster(envelope), envelope.ApprovedForList, maxDepth);
         foreach (var recipient in envelope.Recipients)
         {
             run.ExpandTopLevel(recipient);
@@ -36,7 +36,7 @@ public sealed class RecipientExpander(SenderRewritingScheme srs)
             : envelope.Authentication is { Dmarc: "pass", Author: { } author } ? author : "";
 
     /// <summary>The state of one expansion: results so far and the addresses already taken.</summary>
-    private sealed class Run(DirectorySnapshot directory, SenderRewritingScheme srs, string mailFrom, string poster, int maxDepth)
+    private sealed class Run(DirectorySnapshot directory, SenderRewritingScheme srs, string mailFrom, string poster, string? approvedForList, int maxDepth)
     {
         private readonly HashSet<string> _accounts = new(StringComparer.Ordinal);
         private readonly HashSet<string> _remotes = new(StringComparer.Ordinal);
@@ -120,12 +120,14 @@ public sealed class RecipientExpander(SenderRewritingScheme srs)
                     break;
 
                 case RecipientKind.List when resolution.List is { } list:
-                    if (HoldReason(list) is { } reason)
+                    // A post an owner released goes out as if the policy allowed it.
+                    var approved = IsApproved(list);
+                    if (!approved && HoldReason(list) is { } reason)
                     {
                         _reachedTarget = true;
                         Held.Add(new HeldPostRequest(list, _current, poster, reason));
                     }
-                    else if (!MayPost(list))
+                    else if (!approved && !MayPost(list))
                     {
                         Fail("5.7.1", $"550 5.7.1 <{address}>: {Describe(poster, mailFrom)} is not allowed to post to this list");
                     }
@@ -182,6 +184,9 @@ public sealed class RecipientExpander(SenderRewritingScheme srs)
                 ? $"{Describe(poster, mailFrom)} is not allowed to post to this list"
                 : null;
         }
+
+        private bool IsApproved(DistributionList list) =>
+            EmailAddress.TryParse(approvedForList, out var approved) && approved.Key == EmailAddress.Parse(list.Address).Key;
 
         private bool MayPost(DistributionList list)
         {

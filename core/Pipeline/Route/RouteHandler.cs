@@ -4,6 +4,8 @@ using MailCloud.Core.Configuration;
 using MailCloud.Core.Directory;
 using MailCloud.Core.Lists.Archive;
 using MailCloud.Core.Lists.Distribution;
+using MailCloud.Core.Lists.Moderation;
+using MailCloud.Core.Lists.Requests;
 using MailCloud.Core.Pipeline.Bounce;
 using MailCloud.Core.Pipeline.Deliver;
 using MailCloud.Core.Pipeline.State;
@@ -35,6 +37,8 @@ public sealed partial class RouteHandler(
     SenderRewritingScheme srs,
     ListDistribution lists,
     BounceSender bounces,
+    ListRequestHandler listRequests,
+    HeldPostModerator moderator,
     IOptions<PipelineOptions> options,
     IOptions<QueueingOptions> queues,
     ILogger<RouteHandler> logger) : IStageHandler
@@ -69,8 +73,8 @@ public sealed partial class RouteHandler(
         var snapshot = await directory.GetSnapshotAsync(cancellationToken).ConfigureAwait(false);
         var expansion = expander.Expand(snapshot, envelope, _options.MaxExpansionDepth);
         var failed = expansion.Failures.ToList();
-        failed.AddRange(expansion.Held.Select(h => new RecipientFailure(h.Recipient, "5.7.1", $"550 5.7.1 <{h.List.Address}>: {h.Reason}")));
-        failed.AddRange(expansion.ListControl.Select(c => new RecipientFailure(c.Recipient, "5.1.1", $"550 5.1.1 <{c.Recipient.Address}>: no such user")));
+        await moderator.HoldAsync(envelope, headers, expansion.Held, snapshot, cancellationToken).ConfigureAwait(false);
+        await listRequests.HandleAsync(envelope, headers, expansion.ListControl, snapshot, cancellationToken).ConfigureAwait(false);
 
         // Our own Delivered-To for a mailbox already in the header means the message came back around.
         var deliveredTo = headers.Where(h => h.Field.Equals("Delivered-To", StringComparison.OrdinalIgnoreCase))

@@ -169,6 +169,29 @@ public sealed class RecipientExpanderTests
     }
 
     [Fact]
+    public void A_post_an_owner_approved_for_the_list_is_not_held_again_but_a_nested_list_still_judges_it()
+    {
+        var inner = new DistributionList("inner@example.test", ["bob@example.test"], PostingPolicy.Members, []);
+        var list = new DistributionList("list@example.test", ["alice@example.test", "inner@example.test"], PostingPolicy.Moderated, []) { Owners = ["owner@remote.test"] };
+        var envelope = new MessageEnvelope
+        {
+            MessageId = "approved-1",
+            SpoolBlob = "2026/01/01/approved-1.eml",
+            MailFrom = "stranger@remote.test",
+            Recipients = [new EnvelopeRecipient { Address = "list@example.test" }],
+            ReceivedFrom = new ReceivedFrom { RemoteIp = "127.0.0.1", Helo = "client.test" },
+            ReceivedAt = DateTimeOffset.UtcNow,
+            ApprovedForList = "LIST@example.test",
+        };
+
+        var result = new RecipientExpander(_srs).Expand(Snapshot(lists: [list, inner]), envelope, maxDepth: 10);
+
+        Assert.Equal("alice@example.test", Assert.Single(result.Local).Account.Address);
+        Assert.Equal("inner@example.test", Assert.Single(result.Held).List.Address);
+        Assert.Empty(result.Failures);
+    }
+
+    [Fact]
     public void Srs_address_with_a_forged_hash_is_not_reversed()
     {
         var genuine = _srs.Forward("orig@elsewhere.test", "example.test");

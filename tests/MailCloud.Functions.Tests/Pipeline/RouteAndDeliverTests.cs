@@ -105,6 +105,7 @@ public sealed class RouteAndDeliverTests(AzuriteFixture azurite)
         var alice = await SetUpAsync(host, "alice@example.test");
         var outsider = await host.Directory.AddAccountAsync("outsider@example.test", "pw-out-123456", null, null, default);
         await host.Directory.AddListAsync("staff@example.test", ["alice@example.test"], PostingPolicy.Members, [], default);
+        await host.Directory.UpdateListAsync("staff@example.test", l => l with { Settings = l.Settings with { NonMemberPosts = NonMemberPosts.Reject } }, default);
         await host.StartAsync();
 
         await host.SubmitAsync("outsider@example.test", ["staff@example.test"], PipelineTestHost.NewMessage("outsider@example.test", "staff@example.test", "let me in"));
