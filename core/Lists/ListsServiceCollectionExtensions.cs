@@ -1,3 +1,4 @@
+using MailCloud.Core.Lists.Bounces;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -16,6 +17,7 @@ public static class ListsServiceCollectionExtensions
         services.TryAddSingleton<ListTokens>();
         services.TryAddSingleton<ListLinks>();
         services.TryAddSingleton<ListMailer>();
+        services.AddListBounces();
         return services;
     }
 }

@@ -74,6 +74,7 @@ public static class PipelineServiceCollectionExtensions
         }
 
         services.AddHostedService<SpoolHousekeepingService>();
+        services.AddHostedService<Lists.Bounces.ListBounceHousekeepingService>();
         return services;
     }
 

@@ -2,6 +2,8 @@ using System.Diagnostics;
 using MailCloud.Core.Addresses;
 using MailCloud.Core.Configuration;
 using MailCloud.Core.Directory;
+using MailCloud.Core.Lists;
+using MailCloud.Core.Lists.Bounces;
 using MailCloud.Core.Pipeline.Bounce;
 using MailCloud.Core.Pipeline.Deliver;
 using MailCloud.Core.Pipeline.State;
@@ -27,6 +29,7 @@ public sealed partial class RouteHandler(
     MailboxDelivery delivery,
     IQueueTransport transport,
     RecipientExpander expander,
+    ListBounceProcessor listBounces,
     SenderRewritingScheme srs,
     BounceSender bounces,
     IOptions<PipelineOptions> options,
@@ -64,7 +67,12 @@ public sealed partial class RouteHandler(
         var expansion = expander.Expand(snapshot, envelope, _options.MaxExpansionDepth);
         var failed = expansion.Failures.ToList();
         failed.AddRange(expansion.Held.Select(h => new RecipientFailure(h.Recipient, "5.7.1", $"550 5.7.1 <{h.List.Address}>: {h.Reason}")));
-        failed.AddRange(expansion.ListControl.Select(c => new RecipientFailure(c.Recipient, "5.1.1", $"550 5.1.1 <{c.Recipient.Address}>: no such user")));
+        failed.AddRange(expansion.ListControl.Where(c => c.Control.Command != ListCommand.Bounces).Select(c => new RecipientFailure(c.Recipient, "5.1.1", $"550 5.1.1 <{c.Recipient.Address}>: no such user")));
+
+        foreach (var bounce in expansion.ListControl.Where(c => c.Control.Command == ListCommand.Bounces))
+        {
+            await listBounces.HandleAsync(envelope, bounce, cancellationToken).ConfigureAwait(false);
+        }
 
         // Our own Delivered-To for a mailbox already in the header means the message came back around.
         var deliveredTo = headers.Where(h => h.Field.Equals("Delivered-To", StringComparison.OrdinalIgnoreCase))
