@@ -18,6 +18,7 @@ public static class ListsServiceCollectionExtensions
         services.TryAddSingleton<ListLinks>();
         services.TryAddSingleton<ListMailer>();
         services.AddListBounces();
+        services.TryAddSingleton<Unsubscribe.OneClickUnsubscribe>();
         return services;
     }
 }
