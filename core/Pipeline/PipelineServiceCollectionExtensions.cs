@@ -74,7 +74,6 @@ public static class PipelineServiceCollectionExtensions
         }
 
         services.AddHostedService<SpoolHousekeepingService>();
-        services.AddHostedService<Lists.Bounces.ListBounceHousekeepingService>();
         return services;
     }
 

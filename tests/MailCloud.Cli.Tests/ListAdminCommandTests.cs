@@ -1,10 +1,7 @@
 using MailCloud.Core.Configuration;
 using MailCloud.Core.Directory;
-using MailCloud.Core.Directory.Passwords;
 using MailCloud.Core.Lists.Bounces;
 using MailCloud.Testing;
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
 
 namespace MailCloud.Cli.Tests;
 
@@ -16,18 +13,7 @@ public sealed class ListAdminCommandTests(AzuriteFixture azurite)
 
     private async Task<(MailCloudProcess Cli, IMailDirectory Directory, StorageClients Storage)> CreateAsync()
     {
-        var options = azurite.CreateStorageOptions();
-        var storage = new StorageClients(Options.Create(options));
-        await storage.EnsureContainersAsync(Ct);
-        var directoryOptions = Options.Create(new DirectoryOptions { PasswordHashIterations = 1_000, CacheRevalidationInterval = TimeSpan.Zero });
-        var directory = new BlobMailDirectory(
-            storage,
-            new Pbkdf2PasswordHasher(directoryOptions),
-            new VerifiedCredentialCache(directoryOptions, TimeProvider.System),
-            directoryOptions,
-            TimeProvider.System,
-            NullLogger<BlobMailDirectory>.Instance);
-        var cli = new MailCloudProcess(options);
+        var (cli, directory, storage) = await CliTestDirectory.CreateAsync(azurite);
         Succeeded(await cli.RunAsync("domain", "add", "example.test"));
         Succeeded(await cli.RunAsync("list", "add", "team@example.test", "--member", "ann@remote.test", "--member", "bob@remote.test"));
         return (cli, directory, storage);

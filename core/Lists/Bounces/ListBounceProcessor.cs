@@ -74,11 +74,21 @@ public sealed partial class ListBounceProcessor(
             return;
         }
 
-        var changed = await directory.UpdateListAsync(list.Address, current =>
-            !current.HasMember(member) || current.IsDisabled(member)
-                ? current
-                : current with { Disabled = [.. current.Disabled, new DisabledMember(member, now, DisabledReason.Bounces)] },
-            cancellationToken).ConfigureAwait(false);
+        DistributionList changed;
+        try
+        {
+            changed = await directory.UpdateListAsync(list.Address, current =>
+                !current.HasMember(member) || current.IsDisabled(member)
+                    ? current
+                    : current with { Disabled = [.. current.Disabled, new DisabledMember(member, now, DisabledReason.Bounces)] },
+                cancellationToken).ConfigureAwait(false);
+        }
+        catch (DirectoryException)
+        {
+            // The list was removed after the snapshot: nobody left to disable.
+            return;
+        }
+
         var memberKey = EmailAddress.Parse(member).Key;
         if (changed.Disabled.FirstOrDefault(d => EmailAddress.Parse(d.Address).Key == memberKey) is { Reason: DisabledReason.Bounces } disabled)
         {

@@ -85,9 +85,9 @@ public sealed class ListBounceTests(AzuriteFixture azurite)
         await store.RecordAsync(List, Member, "post-1", now.AddDays(-16), now.AddDays(-30), Ct);
         await store.RecordAsync(List, "bob@remote.test", "post-0", now.AddDays(-20), now.AddDays(-30), Ct);
 
-        var result = await host.Services.GetRequiredService<ListBounceSweeper>().SweepAsync(Ct);
+        // The host's own housekeeping loop may sweep at the same time: what counts is the state afterwards.
+        await host.Services.GetRequiredService<ListBounceSweeper>().SweepAsync(Ct);
 
-        Assert.Equal(new ListBounceSweepResult(1, 1), result);
         var list = await ListAsync(host);
         Assert.Equal(["bob@remote.test"], list.Members);
         Assert.Empty(list.Disabled);
