@@ -5,6 +5,7 @@ using MailCloud.Core.Certificates;
 using MailCloud.Core.ClientSetup;
 using MailCloud.Core.Configuration;
 using MailCloud.Core.Directory;
+using MailCloud.Core.Lists;
 using MailCloud.Core.Local;
 using MailCloud.Core.Pipeline;
 using MailCloud.Gateway;
@@ -29,6 +30,9 @@ public static class DevCommand
 {
     public const string DevDomain = "example.test";
     public static IReadOnlyList<string> DevAccounts { get; } = ["alice@example.test", "bob@example.test"];
+
+    /// <summary>The HTTP port (/healthz, client setup, one-click unsubscribe).</summary>
+    private const int DevHttpPort = 2080;
 
     public static Command Create()
     {
@@ -125,7 +129,7 @@ public static class DevCommand
                 [$"{GatewayOptions.SectionName}:HostName"] = "localhost",
                 [$"{GatewayOptions.SectionName}:Tls:CertificatePath"] = paths.DevCertificate,
                 [$"{GatewayOptions.SectionName}:HealthAddress"] = "127.0.0.1",
-                [$"{GatewayOptions.SectionName}:HealthPort"] = "2080",
+                [$"{GatewayOptions.SectionName}:HealthPort"] = DevHttpPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 // Local clients are our own tools (and benchmarks), and no spambot can reach loopback:
                 // greet at once, and no per-client rates.
                 [$"{SmtpOptions.SectionName}:GreetingDelay"] = "00:00:00",
@@ -133,6 +137,8 @@ public static class DevCommand
                 [$"{SmtpOptions.SectionName}:ClientMessagesPerMinute"] = "0",
                 [$"{SmtpOptions.SectionName}:ClientRecipientsPerMinute"] = "0",
                 [$"{ClientSetupOptions.SectionName}:MailHost"] = "localhost",
+                // List-Unsubscribe's https link must reach this process's HTTP port (beside /healthz).
+                [$"{ListOptions.SectionName}:WebBaseUrl"] = $"http://127.0.0.1:{DevHttpPort}",
                 [$"{ClientSetupOptions.SectionName}:ImapsPort"] = DevPort(ListenerNames.Imaps),
                 [$"{ClientSetupOptions.SectionName}:ImapPort"] = DevPort(ListenerNames.Imap),
                 [$"{ClientSetupOptions.SectionName}:Pop3sPort"] = DevPort(ListenerNames.Pop3s),

@@ -1,4 +1,5 @@
 using MailCloud.Core.Lists.Archive;
+using MailCloud.Core.Lists.Bounces;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -19,6 +20,8 @@ public static class ListsServiceCollectionExtensions
         services.TryAddSingleton<ListMailer>();
         services.AddListArchive(configuration);
         services.AddListSelfService();
+        services.AddListBounces();
+        services.TryAddSingleton<Unsubscribe.OneClickUnsubscribe>();
         return services;
     }
 }

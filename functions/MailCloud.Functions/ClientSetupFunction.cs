@@ -1,6 +1,7 @@
 using System.Web;
 using MailCloud.Core.Certificates;
 using MailCloud.Core.ClientSetup;
+using MailCloud.Core.Lists.Unsubscribe;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Azure.Functions.Worker.Http;
 
@@ -11,9 +12,10 @@ namespace MailCloud.Functions;
 /// MTA-STS): the host names autoconfig.&lt;domain&gt;, autodiscover.&lt;domain&gt; and
 /// mta-sts.&lt;domain&gt; point at the function app (`mailcloud dns --web-host`). host.json
 /// removes the "api/" route prefix, so the paths are the ones clients ask for. The same trigger
-/// answers HTTP-01 challenges (/.well-known/acme-challenge/&lt;token&gt;) for names that point here.
+/// answers HTTP-01 challenges (/.well-known/acme-challenge/&lt;token&gt;) for names that point here, and
+/// one-click unsubscribes (RFC 8058) under /lists/unsubscribe/, the URL list mail carries.
 /// </summary>
-public sealed class ClientSetupFunction(ClientSetupRequests requests, AcmeChallengeResponder challenges)
+public sealed class ClientSetupFunction(ClientSetupRequests requests, AcmeChallengeResponder challenges, OneClickUnsubscribe unsubscribe)
 {
     [Function("ClientSetup")]
     public async Task<HttpResponseData> Run(
@@ -26,9 +28,13 @@ public sealed class ClientSetupFunction(ClientSetupRequests requests, AcmeChalle
         }
 
         var host = request.Headers.TryGetValues("Host", out var hosts) ? hosts.First().Split(':')[0] : request.Url.Host;
-        var answer = await requests.HandleAsync(
-            new ClientSetupRequest(request.Method.ToUpperInvariant(), request.Url.AbsolutePath, host, HttpUtility.ParseQueryString(request.Url.Query)["emailaddress"], request.Body),
-            cancellationToken);
+        var answer = OneClickUnsubscribe.Handles(request.Url.AbsolutePath)
+            ? await unsubscribe.HandleAsync(
+                new OneClickRequest(request.Method.ToUpperInvariant(), request.Url.AbsolutePath, request.Headers.TryGetValues("Content-Type", out var types) ? types.First() : null, request.Body),
+                cancellationToken)
+            : await requests.HandleAsync(
+                new ClientSetupRequest(request.Method.ToUpperInvariant(), request.Url.AbsolutePath, host, HttpUtility.ParseQueryString(request.Url.Query)["emailaddress"], request.Body),
+                cancellationToken);
         var response = request.CreateResponse((System.Net.HttpStatusCode)answer.Status);
         response.Headers.Add("Content-Type", answer.ContentType);
         if (!request.Method.Equals("HEAD", StringComparison.OrdinalIgnoreCase))

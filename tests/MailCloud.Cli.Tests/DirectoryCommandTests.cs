@@ -13,22 +13,7 @@ public class DirectoryCommandTests(AzuriteFixture azurite)
 {
     private static readonly CancellationToken Ct = CancellationToken.None;
 
-    private async Task<(MailCloudProcess Cli, IMailDirectory Directory, StorageClients Storage)> CreateAsync()
-    {
-        var options = azurite.CreateStorageOptions();
-        var storage = new StorageClients(Options.Create(options));
-        await storage.EnsureContainersAsync(Ct);
-        // The test reads what the CLI process just wrote: it must not answer from a cached snapshot.
-        var directoryOptions = Options.Create(new DirectoryOptions { PasswordHashIterations = 1_000, CacheRevalidationInterval = TimeSpan.Zero });
-        var directory = new BlobMailDirectory(
-            storage,
-            new Pbkdf2PasswordHasher(directoryOptions),
-            new VerifiedCredentialCache(directoryOptions, TimeProvider.System),
-            directoryOptions,
-            TimeProvider.System,
-            NullLogger<BlobMailDirectory>.Instance);
-        return (new MailCloudProcess(options), directory, storage);
-    }
+    private Task<(MailCloudProcess Cli, IMailDirectory Directory, StorageClients Storage)> CreateAsync() => CliTestDirectory.CreateAsync(azurite);
 
     private static void AssertSucceeded(CliResult result)
     {

@@ -15,6 +15,9 @@ internal static class ListCommands
         var command = new Command("list", "Manage distribution lists: addresses that expand to their members. Without a subcommand, print the lists one per line: address, posting policy, members.");
         command.Subcommands.Add(Add());
         command.Subcommands.Add(Remove());
+        command.Subcommands.Add(ListSettingsCommand.Create());
+        command.Subcommands.Add(ListMembershipCommands.Members());
+        command.Subcommands.Add(ListMembershipCommands.Owners());
         command.Subcommands.Add(Lists.ListModerateCommand.Create());
         command.SetDirectoryAction(PrintListsAsync);
         return command;

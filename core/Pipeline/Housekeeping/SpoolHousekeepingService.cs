@@ -1,11 +1,12 @@
+using MailCloud.Core.Lists.Bounces;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace MailCloud.Core.Pipeline.Housekeeping;
 
-/// <summary>The local counterpart of the Functions app's housekeeping timer.</summary>
-public sealed partial class SpoolHousekeepingService(SpoolSweeper sweeper, IOptions<PipelineOptions> options, TimeProvider time, ILogger<SpoolHousekeepingService> logger) : BackgroundService
+/// <summary>The local counterpart of the Functions app's housekeeping timers (spool, then list bounces).</summary>
+public sealed partial class SpoolHousekeepingService(SpoolSweeper sweeper, ListBounceSweeper listBounces, IOptions<PipelineOptions> options, TimeProvider time, ILogger<SpoolHousekeepingService> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -15,6 +16,7 @@ public sealed partial class SpoolHousekeepingService(SpoolSweeper sweeper, IOpti
             try
             {
                 await sweeper.SweepAsync(stoppingToken).ConfigureAwait(false);
+                await listBounces.SweepAsync(stoppingToken).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {

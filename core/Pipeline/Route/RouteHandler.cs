@@ -2,7 +2,9 @@ using System.Diagnostics;
 using MailCloud.Core.Addresses;
 using MailCloud.Core.Configuration;
 using MailCloud.Core.Directory;
+using MailCloud.Core.Lists;
 using MailCloud.Core.Lists.Archive;
+using MailCloud.Core.Lists.Bounces;
 using MailCloud.Core.Lists.Distribution;
 using MailCloud.Core.Lists.Moderation;
 using MailCloud.Core.Lists.Requests;
@@ -39,6 +41,7 @@ public sealed partial class RouteHandler(
     BounceSender bounces,
     ListRequestHandler listRequests,
     HeldPostModerator moderator,
+    ListBounceProcessor listBounces,
     IOptions<PipelineOptions> options,
     IOptions<QueueingOptions> queues,
     ILogger<RouteHandler> logger) : IStageHandler
@@ -75,6 +78,11 @@ public sealed partial class RouteHandler(
         var failed = expansion.Failures.ToList();
         await moderator.HoldAsync(envelope, headers, expansion.Held, snapshot, cancellationToken).ConfigureAwait(false);
         await listRequests.HandleAsync(envelope, headers, expansion.ListControl, snapshot, cancellationToken).ConfigureAwait(false);
+
+        foreach (var bounce in expansion.ListControl.Where(c => c.Control.Command == ListCommand.Bounces))
+        {
+            await listBounces.HandleAsync(envelope, bounce, cancellationToken).ConfigureAwait(false);
+        }
 
         // Our own Delivered-To for a mailbox already in the header means the message came back around.
         var deliveredTo = headers.Where(h => h.Field.Equals("Delivered-To", StringComparison.OrdinalIgnoreCase))

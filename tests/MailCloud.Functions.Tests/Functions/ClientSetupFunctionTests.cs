@@ -5,10 +5,14 @@ using Azure.Storage.Blobs;
 using MailCloud.Core.Certificates;
 using MailCloud.Core.Certificates.Storage;
 using MailCloud.Core.ClientSetup;
+using MailCloud.Core.Directory;
+using MailCloud.Core.Lists;
+using MailCloud.Core.Lists.Unsubscribe;
 using MailCloud.Functions.Tests.Support;
 using MailCloud.Testing;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Azure.Functions.Worker.Http;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
 namespace MailCloud.Functions.Tests.Functions;
@@ -28,7 +32,8 @@ public sealed class ClientSetupFunctionTests(AzuriteFixture azurite)
         await host.Directory.AddDomainAsync("example.test", CancellationToken.None);
         var function = new ClientSetupFunction(
             new ClientSetupRequests(host.Directory, Options.Create(new ClientSetupOptions { MailHost = "mail.example.test" })),
-            new AcmeChallengeResponder(await ChallengeStoreAsync()));
+            new AcmeChallengeResponder(await ChallengeStoreAsync()),
+            host.Services.GetRequiredService<OneClickUnsubscribe>());
 
         var autoconfig = await RunAsync(function, "GET", "https://func.example.net/mail/config-v1.1.xml?emailaddress=alice%40example.test", "func.example.net");
         Assert.Equal(HttpStatusCode.OK, autoconfig.StatusCode);
@@ -57,7 +62,8 @@ public sealed class ClientSetupFunctionTests(AzuriteFixture azurite)
         var challenges = await ChallengeStoreAsync();
         var function = new ClientSetupFunction(
             new ClientSetupRequests(host.Directory, Options.Create(new ClientSetupOptions { MailHost = "mail.example.test" })),
-            new AcmeChallengeResponder(challenges));
+            new AcmeChallengeResponder(challenges),
+            host.Services.GetRequiredService<OneClickUnsubscribe>());
         await challenges.PutAsync("tok_EN-1", "tok_EN-1.thumbprint", CancellationToken.None);
 
         var answer = await RunAsync(function, "GET", "http://mail.example.test/.well-known/acme-challenge/tok_EN-1", "mail.example.test");
@@ -82,10 +88,41 @@ public sealed class ClientSetupFunctionTests(AzuriteFixture azurite)
         return new BlobAcmeChallengeStore(container);
     }
 
-    private static async Task<HttpResponseData> RunAsync(ClientSetupFunction function, string method, string url, string hostHeader)
+    [Fact]
+    public async Task Dispatches_one_click_unsubscribe_by_path_prefix()
     {
-        var request = new TestRequest(new TestContext(), method, new Uri(url), new MemoryStream());
+        await using var host = await PipelineTestHost.CreateAsync(azurite);
+        await host.Directory.AddDomainAsync("example.test", CancellationToken.None);
+        await host.Directory.AddListAsync("team@example.test", ["ann@elsewhere.example", "bob@elsewhere.example"], PostingPolicy.Anyone, [], CancellationToken.None);
+        var function = new ClientSetupFunction(
+            new ClientSetupRequests(host.Directory, Options.Create(new ClientSetupOptions { MailHost = "mail.example.test" })),
+            new AcmeChallengeResponder(await ChallengeStoreAsync()),
+            host.Services.GetRequiredService<OneClickUnsubscribe>());
+        var list = (await host.Directory.GetSnapshotAsync(CancellationToken.None)).FindList("team@example.test")!;
+        var url = new Uri(host.Services.GetRequiredService<ListLinks>().UnsubscribeUrl(list, "ann@elsewhere.example"));
+        var target = $"https://func.example.net{url.AbsolutePath}";
+
+        var page = await RunAsync(function, "GET", target, "func.example.net");
+        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+        Assert.Contains("<form method=\"post\">", Body(page), StringComparison.Ordinal);
+
+        var posted = await RunAsync(function, "POST", target, "func.example.net", "List-Unsubscribe=One-Click", "application/x-www-form-urlencoded");
+        Assert.Equal(HttpStatusCode.OK, posted.StatusCode);
+        Assert.Equal(["bob@elsewhere.example"], (await host.Directory.GetSnapshotAsync(CancellationToken.None)).FindList("team@example.test")!.Members);
+
+        var again = await RunAsync(function, "POST", target, "func.example.net", "List-Unsubscribe=One-Click", "application/x-www-form-urlencoded");
+        Assert.Equal(HttpStatusCode.NotFound, again.StatusCode);
+    }
+
+    private static async Task<HttpResponseData> RunAsync(ClientSetupFunction function, string method, string url, string hostHeader, string body = "", string? contentType = null)
+    {
+        var request = new TestRequest(new TestContext(), method, new Uri(url), new MemoryStream(Encoding.UTF8.GetBytes(body)));
         request.Headers.Add("Host", hostHeader);
+        if (contentType is not null)
+        {
+            request.Headers.Add("Content-Type", contentType);
+        }
+
         return await function.Run(request, CancellationToken.None);
     }
 
