@@ -27,7 +27,7 @@ internal static class ListCommands
     {
         var address = new Argument<string>("address") { Description = "The list address, in a hosted domain." };
         var members = new Option<string[]>("--member") { Description = "A member (repeat for more): an existing local entry or a remote address.", Required = true, AllowMultipleArgumentsPerToken = true };
-        var policy = new Option<PostingPolicy>("--policy") { Description = "Who may post: anyone, members, or senders (those given with --sender).", DefaultValueFactory = _ => PostingPolicy.Anyone };
+        var policy = new Option<PostingPolicy>("--policy") { Description = "Who may post: anyone, members, senders (those given with --sender), or moderated (every post but the owners' waits for an owner).", DefaultValueFactory = _ => PostingPolicy.Anyone };
         var senders = new Option<string[]>("--sender") { Description = "An allowed sender under --policy senders (repeat for more).", AllowMultipleArgumentsPerToken = true };
         var command = new Command("add", "Create a distribution list.") { address, members, policy, senders };
         command.SetDirectoryAction(async (directory, result, output, ct) =>

@@ -10,7 +10,7 @@ namespace MailCloud.Core.Pipeline.Relay;
 /// Signs what leaves under our names. A DKIM signature (RFC 6376) vouches for the From: address, so
 /// only mail we can vouch for gets one: mail an authenticated user submitted (submission refuses
 /// From: addresses the user does not own) and mail the pipeline generated (bounces). Mail we only
-/// forward to a remote address (an alias, a list member) arrived from outside with a From: we never
+/// forward to a remote address through an alias arrived from outside with a From: we never
 /// checked the author of: it gets an ARC seal instead (RFC 8617), recording what we saw on arrival,
 /// so the next hop can still trust it after our SRS rewrite breaks its SPF. A list's copy is the list's own mail
 /// (it changed the post, and From: is the list's when the author's DMARC policy asks for that): it is signed by the
