@@ -6,13 +6,14 @@ namespace MailCloud.Core.Lists;
 
 /// <summary>
 /// Where a list keeps its posts: a mailbox of its own (an account id derived from the list address, never
-/// from user input in a blob path), shown to members over IMAP in the shared namespace "Lists/" (RFC 2342)
-/// as <c>Lists/&lt;list address&gt;</c>, read-only.
+/// from user input in a blob path), shown to members over IMAP in the shared namespace "#lists/" (RFC 2342)
+/// as <c>#lists/&lt;list address&gt;</c>, read-only. The "#" keeps it apart from personal folders: "Lists" is a folder
+/// people make for their list mail, and clients resolve a name that is a namespace's to the namespace.
 /// </summary>
 public static class ListArchive
 {
     /// <summary>The IMAP shared namespace prefix the archives appear under.</summary>
-    public const string NamespacePrefix = "Lists/";
+    public const string NamespacePrefix = "#lists/";
 
     public const char HierarchyDelimiter = '/';
 

@@ -1,4 +1,3 @@
-using MailCloud.Core.Lists.Archive;
 using MailCloud.Core.Lists.Bounces;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -8,7 +7,11 @@ namespace MailCloud.Core.Lists;
 
 public static class ListsServiceCollectionExtensions
 {
-    /// <summary>Registers what mailing lists share: options, member tokens, links and the list's own mail (tokens and mail need the pipeline's options).</summary>
+    /// <summary>
+    /// Registers what mailing lists share (options, member tokens, links, the list's own mail) and what the admin commands and the
+    /// HTTP surface use too: requests, moderation, bounces, one-click unsubscribe. Distribution and the archive's delivery need the
+    /// pipeline, so AddMailPipeline registers them.
+    /// </summary>
     public static IServiceCollection AddMailingLists(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<ListOptions>()
@@ -18,7 +21,6 @@ public static class ListsServiceCollectionExtensions
         services.TryAddSingleton<ListTokens>();
         services.TryAddSingleton<ListLinks>();
         services.TryAddSingleton<ListMailer>();
-        services.AddListArchive(configuration);
         services.AddListSelfService();
         services.AddListBounces();
         services.TryAddSingleton<Unsubscribe.OneClickUnsubscribe>();

@@ -1,5 +1,6 @@
 using System.Net;
 using DnsClient;
+using MailCloud.Core.Lists.Archive;
 using MailCloud.Core.Lists.Distribution;
 using MailCloud.Core.Pipeline.Bounce;
 using MailCloud.Core.Pipeline.Deliver;
@@ -39,6 +40,7 @@ public static class PipelineServiceCollectionExtensions
         services.AddSingleton<SenderRewritingScheme>();
         services.AddSingleton<RecipientExpander>();
         services.AddListDistribution(configuration);
+        services.AddListArchive(configuration);
         services.AddSingleton<ILookupClient>(sp => CreateLookupClient(sp.GetRequiredService<IOptions<RelayOptions>>().Value));
         services.AddSingleton<MxResolver>();
         services.AddSingleton<DkimMessageSigner>();

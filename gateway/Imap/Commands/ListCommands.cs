@@ -16,7 +16,7 @@ internal static class ListCommands
 {
     private const char Delimiter = '/';
 
-    /// <summary>The shared namespace's root ("Lists"), listed \Noselect above the archives (RFC 9051 §6.3.9).</summary>
+    /// <summary>The shared namespace's root ("#lists"), listed \Noselect above the archives (RFC 9051 §6.3.9).</summary>
     private static readonly string SharedRoot = ListArchive.NamespacePrefix.TrimEnd(ListArchive.HierarchyDelimiter);
 
     public static async Task<ImapCompletion> ListAsync(ImapSession session, ImapCommand command, CancellationToken cancellationToken)

@@ -12,10 +12,10 @@ internal sealed record MailboxLocation(string Name, string AccountId, string Fol
 
 /// <summary>
 /// Maps mailbox names to where they are kept, the one place that does. The personal namespace ("") is the
-/// account's own folders under their names; the shared namespace "Lists/" (RFC 2342 §5) holds the archives of
+/// account's own folders under their names; the shared namespace "#lists/" (RFC 2342 §5) holds the archives of
 /// the lists the account belongs to (<see cref="ListArchiveReaders"/>, from the directory snapshot of the
 /// moment), each the INBOX of the archive's own account, read-only (and a name below one, the archive's folder of
-/// that name below INBOX, which there is none of: nothing is made inside an archive). Any other name, under "Lists/" too, is the
+/// that name below INBOX, which there is none of: nothing is made inside an archive). Any other name, under "#lists/" too, is the
 /// account's own: folders made there before lists had archives stay where they are, and an archive the account
 /// may not read is, for it, a folder it does not have (NONEXISTENT), so a session never learns which lists there are.
 /// </summary>

@@ -43,7 +43,7 @@ public class ListTokensTests
 
         Assert.True(bounce.LocalPart.Length <= EmailAddress.MaxLocalPartLength);
         Assert.StartsWith("https://autoconfig.example.test/lists/unsubscribe/", links.UnsubscribeUrl(Team, "carol@remote.test"), StringComparison.Ordinal);
-        Assert.Equal("imap://mail.example.test/Lists/team%40example.test", links.ArchiveUrl(Team));
+        Assert.Equal("imap://mail.example.test/%23lists/team%40example.test", links.ArchiveUrl(Team));
     }
 
     [Theory]

@@ -7,10 +7,10 @@ using MailCloud.Gateway.Tests.Support;
 using MailCloud.Testing;
 using MailKit;
 using MailKit.Net.Imap;
-using MailKit.Net.Smtp;
-using MailKit.Security;
 using Microsoft.Extensions.DependencyInjection;
 using MimeKit;
+
+using static MailCloud.Gateway.Tests.EndToEnd.EndToEndMail;
 
 namespace MailCloud.Gateway.Tests.EndToEnd;
 
@@ -26,7 +26,7 @@ public sealed class ListArchiveEndToEndTests(AzuriteFixture azurite) : IAsyncLif
     private const string Bob = "bob@example.test";
     private const string Carol = "carol@example.test";
     private const string List = "dev@example.test";
-    private const string ArchiveName = "Lists/dev@example.test";
+    private const string ArchiveName = "#lists/dev@example.test";
     private GatewayTestHost? _host;
 
     private GatewayTestHost Host => _host ?? throw new InvalidOperationException("not started");
@@ -51,19 +51,14 @@ public sealed class ListArchiveEndToEndTests(AzuriteFixture azurite) : IAsyncLif
     [Fact]
     public async Task The_archive_read_by_a_member()
     {
-        using (var smtp = new SmtpClient())
-        {
-            await smtp.ConnectAsync("127.0.0.1", Host.Port(ListenerNames.Mx), SecureSocketOptions.None);
-            await smtp.SendAsync(new MimeMessage(new[] { MailboxAddress.Parse("poster@remote.test") }, new[] { MailboxAddress.Parse(List) }, "Release plan", new TextPart("plain") { Text = "Ship it on Friday." }));
-            await smtp.DisconnectAsync(true);
-        }
+        await Host.SendOverMxAsync(Message("poster@remote.test", List, "Release plan", "Ship it on Friday."));
 
         using var alice = await ConnectAsync(Alice);
         var inbox = await WaitForCountAsync(alice, alice.Inbox, 1);
         await inbox.CloseAsync();
 
         // RFC 2342: the shared namespace, and the archive listed in it.
-        Assert.Equal("Lists", Assert.Single(alice.SharedNamespaces).Path);
+        Assert.Equal("#lists", Assert.Single(alice.SharedNamespaces).Path);
         var shared = await alice.GetFoldersAsync(alice.SharedNamespaces[0]);
         var archive = Assert.Single(shared, f => f.FullName == ArchiveName);
 
@@ -100,26 +95,5 @@ public sealed class ListArchiveEndToEndTests(AzuriteFixture azurite) : IAsyncLif
         Assert.StartsWith("s NO [NONEXISTENT]", (await carolRaw.CommandAsync("s", $"SELECT {ArchiveName}"))[^1], StringComparison.Ordinal);
     }
 
-    private async Task<ImapClient> ConnectAsync(string account)
-    {
-        var imap = new ImapClient();
-        await imap.ConnectAsync("127.0.0.1", Host.Port(ListenerNames.Imap), SecureSocketOptions.None);
-        await imap.AuthenticateAsync(account, Password);
-        return imap;
-    }
-
-    /// <summary>Opens the folder read-only and waits (bounded) until it holds <paramref name="count"/> messages.</summary>
-    private static async Task<IMailFolder> WaitForCountAsync(ImapClient imap, IMailFolder folder, int count)
-    {
-        await folder.OpenAsync(FolderAccess.ReadOnly);
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (folder.Count < count && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(250);
-            await imap.NoOpAsync();
-        }
-
-        Assert.Equal(count, folder.Count);
-        return folder;
-    }
+    private Task<ImapClient> ConnectAsync(string account) => Host.ConnectImapAsync(account, Password);
 }

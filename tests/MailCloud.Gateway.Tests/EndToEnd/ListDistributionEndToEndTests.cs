@@ -11,8 +11,6 @@ using MailCloud.Gateway.Hosting;
 using MailCloud.Gateway.Imap;
 using MailCloud.Gateway.Tests.Support;
 using MailCloud.Testing;
-using MailKit;
-using MailKit.Net.Imap;
 using MailKit.Net.Smtp;
 using MailKit.Security;
 using Microsoft.Extensions.Configuration;
@@ -132,16 +130,8 @@ public sealed class ListDistributionEndToEndTests(AzuriteFixture azurite) : IAsy
         Assert.Equal("orders@shop.test", ((MailboxAddress)Assert.Single(copy.ReplyTo)).Address);
         Assert.Contains($"<{links.UnsubscribeUrl(team, "carol@remote.test")}>", copy.Headers[HeaderId.ListUnsubscribe]);
 
-        using var imap = new ImapClient();
-        await imap.ConnectAsync("127.0.0.1", Host.Port(ListenerNames.Imap), SecureSocketOptions.None);
-        await imap.AuthenticateAsync("alice@example.test", Password);
-        await imap.Inbox.OpenAsync(FolderAccess.ReadOnly);
-        deadline = DateTime.UtcNow.AddSeconds(60);
-        while (imap.Inbox.Count == 0 && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(250);
-            await imap.NoOpAsync();
-        }
+        using var imap = await Host.ConnectImapAsync("alice@example.test", Password);
+        await EndToEndMail.WaitForCountAsync(imap, imap.Inbox, 1);
 
         var mine = await imap.Inbox.GetMessageAsync(0);
         Assert.Equal("Stock update", mine.Subject);

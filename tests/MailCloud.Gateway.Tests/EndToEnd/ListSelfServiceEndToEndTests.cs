@@ -1,17 +1,16 @@
 using System.Text.RegularExpressions;
 using MailCloud.Core.Directory;
 using MailCloud.Core.Pipeline;
-using MailCloud.Gateway.Hosting;
 using MailCloud.Gateway.Imap;
 using MailCloud.Gateway.Tests.Support;
 using MailCloud.Testing;
 using MailKit;
 using MailKit.Net.Imap;
-using MailKit.Net.Smtp;
-using MailKit.Security;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using MimeKit;
+
+using static MailCloud.Gateway.Tests.EndToEnd.EndToEndMail;
 
 namespace MailCloud.Gateway.Tests.EndToEnd;
 
@@ -140,52 +139,10 @@ public sealed partial class ListSelfServiceEndToEndTests(AzuriteFixture azurite)
     [GeneratedRegex("team-confirm\\+[a-z2-7]{16}@example\\.test")]
     private static partial Regex ConfirmAddress();
 
-    private async Task SendOverMxAsync(string from, string to, string subject, string? headerFrom = null)
-    {
-        using var smtp = new SmtpClient();
-        await smtp.ConnectAsync("127.0.0.1", Host.Port(ListenerNames.Mx), SecureSocketOptions.None);
-        await smtp.SendAsync(Message(headerFrom ?? from, to, subject), MailboxAddress.Parse(from), [MailboxAddress.Parse(to)]);
-        await smtp.DisconnectAsync(true);
-    }
+    private Task SendOverMxAsync(string from, string to, string subject, string? headerFrom = null) =>
+        Host.SendOverMxAsync(Message(headerFrom ?? from, to, subject), from, to);
 
-    private async Task SubmitAsync(string from, string to, string subject)
-    {
-        using var smtp = new SmtpClient();
-        smtp.ServerCertificateValidationCallback = (_, _, _, _) => true;
-        await smtp.ConnectAsync("127.0.0.1", Host.Port(ListenerNames.Submission), SecureSocketOptions.StartTls);
-        await smtp.AuthenticateAsync(from, Password);
-        await smtp.SendAsync(Message(from, to, subject));
-        await smtp.DisconnectAsync(true);
-    }
+    private Task SubmitAsync(string from, string to, string subject) => Host.SubmitAsync(from, Password, Message(from, to, subject));
 
-    private static MimeMessage Message(string from, string to, string subject) =>
-        new(new[] { MailboxAddress.Parse(from) }, new[] { MailboxAddress.Parse(to) }, subject, new TextPart("plain") { Text = "Hello from the list end-to-end test." });
-
-    private async Task<ImapClient> ConnectAsync(string account)
-    {
-        var imap = new ImapClient();
-        await imap.ConnectAsync("127.0.0.1", Host.Port(ListenerNames.Imap), SecureSocketOptions.None);
-        await imap.AuthenticateAsync(account, Password);
-        return imap;
-    }
-
-    /// <summary>Waits (bounded) until INBOX holds at least <paramref name="count"/> messages, then checks it holds exactly that many.</summary>
-    private static async Task<IMailFolder> WaitForFolderAsync(ImapClient imap, string name, int count)
-    {
-        var folder = name == "INBOX" ? imap.Inbox : await imap.GetFolderAsync(name);
-        if (!folder.IsOpen)
-        {
-            await folder.OpenAsync(FolderAccess.ReadOnly);
-        }
-
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (folder.Count < count && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(250);
-            await imap.NoOpAsync();
-        }
-
-        Assert.Equal(count, folder.Count);
-        return folder;
-    }
+    private Task<ImapClient> ConnectAsync(string account) => Host.ConnectImapAsync(account, Password);
 }

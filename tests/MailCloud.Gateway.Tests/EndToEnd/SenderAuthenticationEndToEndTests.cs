@@ -123,8 +123,10 @@ public sealed class SenderAuthenticationEndToEndTests(AzuriteFixture azurite) : 
     [Fact]
     public async Task A_members_only_list_judges_the_poster_by_the_dmarc_aligned_from_not_mail_from()
     {
-        await Host.Services.GetRequiredService<IMailDirectory>().AddListAsync(
-            "team@example.test", ["alice@example.test", "orders@shop.test"], PostingPolicy.Members, [], CancellationToken.None);
+        var directory = Host.Services.GetRequiredService<IMailDirectory>();
+        await directory.AddListAsync("team@example.test", ["alice@example.test", "orders@shop.test"], PostingPolicy.Members, [], CancellationToken.None);
+        // Refused rather than held for the owners, so the judgement shows as a DSN.
+        await directory.UpdateListAsync("team@example.test", l => l with { Settings = l.Settings with { NonMemberPosts = NonMemberPosts.Reject } }, CancellationToken.None);
         using var imap = await LoginAsync();
 
         // Anyone can write a member's address in MAIL FROM and From; example.test publishes no SPF or

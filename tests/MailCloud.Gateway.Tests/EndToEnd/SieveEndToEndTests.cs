@@ -2,17 +2,16 @@ using MailCloud.Core.Directory;
 using MailCloud.Core.Pipeline;
 using MailCloud.Core.Sieve;
 using MailCloud.Core.Sieve.Actions;
-using MailCloud.Gateway.Hosting;
 using MailCloud.Gateway.Imap;
 using MailCloud.Gateway.Tests.Support;
 using MailCloud.Testing;
 using MailKit;
 using MailKit.Net.Imap;
-using MailKit.Net.Smtp;
-using MailKit.Security;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using MimeKit;
+
+using static MailCloud.Gateway.Tests.EndToEnd.EndToEndMail;
 
 namespace MailCloud.Gateway.Tests.EndToEnd;
 
@@ -185,15 +184,9 @@ public sealed class SieveEndToEndTests(AzuriteFixture azurite) : IAsyncLifetime
         await store.SetActiveAsync(account.Id, "test", CancellationToken.None);
     }
 
-    private async Task SendOverMxAsync(string from, string to, string subject)
-    {
-        using var smtp = new SmtpClient();
-        await smtp.ConnectAsync("127.0.0.1", Host.Port(ListenerNames.Mx), SecureSocketOptions.None);
-        await smtp.SendAsync(Message(from, to, subject));
-        await smtp.DisconnectAsync(true);
-    }
+    private Task SendOverMxAsync(string from, string to, string subject) => Host.SendOverMxAsync(Message(from, to, subject));
 
-    private async Task SubmitAsync(string from, string to, string subject, string? precedence = null)
+    private Task SubmitAsync(string from, string to, string subject, string? precedence = null)
     {
         var message = Message(from, to, subject);
         if (precedence is not null)
@@ -201,54 +194,8 @@ public sealed class SieveEndToEndTests(AzuriteFixture azurite) : IAsyncLifetime
             message.Headers.Add(HeaderId.Precedence, precedence);
         }
 
-        using var smtp = new SmtpClient();
-        smtp.ServerCertificateValidationCallback = (_, _, _, _) => true;
-        await smtp.ConnectAsync("127.0.0.1", Host.Port(ListenerNames.Submission), SecureSocketOptions.StartTls);
-        await smtp.AuthenticateAsync(from, Password);
-        await smtp.SendAsync(message);
-        await smtp.DisconnectAsync(true);
+        return Host.SubmitAsync(from, Password, message);
     }
 
-    private static MimeMessage Message(string from, string to, string subject) =>
-        new(new[] { MailboxAddress.Parse(from) }, new[] { MailboxAddress.Parse(to) }, subject, new TextPart("plain") { Text = "Hello from the Sieve end-to-end test." });
-
-    private async Task<ImapClient> ConnectAsync(string account)
-    {
-        var imap = new ImapClient();
-        await imap.ConnectAsync("127.0.0.1", Host.Port(ListenerNames.Imap), SecureSocketOptions.None);
-        await imap.AuthenticateAsync(account, Password);
-        return imap;
-    }
-
-    /// <summary>Waits (bounded) until the folder exists and holds at least <paramref name="count"/> messages, then checks it holds exactly that many.</summary>
-    private static async Task<IMailFolder> WaitForFolderAsync(ImapClient imap, string name, int count)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        IMailFolder? folder = null;
-        while (folder is null)
-        {
-            try
-            {
-                folder = name == "INBOX" ? imap.Inbox : await imap.GetFolderAsync(name);
-            }
-            catch (FolderNotFoundException) when (DateTime.UtcNow < deadline)
-            {
-                await Task.Delay(250);
-            }
-        }
-
-        if (!folder.IsOpen)
-        {
-            await folder.OpenAsync(FolderAccess.ReadOnly);
-        }
-
-        while (folder.Count < count && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(250);
-            await imap.NoOpAsync();
-        }
-
-        Assert.Equal(count, folder.Count);
-        return folder;
-    }
+    private Task<ImapClient> ConnectAsync(string account) => Host.ConnectImapAsync(account, Password);
 }

@@ -7,14 +7,14 @@ using Microsoft.Extensions.DependencyInjection;
 namespace MailCloud.Gateway.Tests.Imap;
 
 /// <summary>
-/// A list's archive over IMAP: shown as Lists/&lt;list&gt; in the shared namespace (RFC 2342) to its members
+/// A list's archive over IMAP: shown as #lists/&lt;list&gt; in the shared namespace (RFC 2342) to its members
 /// and owners, read-only (RFC 9051 §7.1 READ-ONLY, NOPERM), invisible to everyone else (NONEXISTENT).
 /// </summary>
 [Collection(AzuriteCollection.Name)]
 public sealed class ImapListArchiveTests(AzuriteFixture azurite)
 {
     private const string List = "dev@example.test";
-    private const string Archive = "Lists/dev@example.test";
+    private const string Archive = "#lists/dev@example.test";
     private const string Bob = "bob@example.test";
     private const string Post = "From: carol@remote.test\r\nTo: dev@example.test\r\nSubject: Archived post\r\nMessage-ID: <p1@remote.test>\r\n\r\nHello list.\r\n";
 
@@ -25,14 +25,14 @@ public sealed class ImapListArchiveTests(AzuriteFixture azurite)
         await using var client = await ImapRawClient.ConnectAsync(server.Port);
         await client.LoginAsync();
 
-        Assert.Equal(["* NAMESPACE ((\"\" \"/\")) NIL ((\"Lists/\" \"/\"))", "n OK NAMESPACE completed"], await client.CommandAsync("n", "NAMESPACE"));
+        Assert.Equal(["* NAMESPACE ((\"\" \"/\")) NIL ((\"#lists/\" \"/\"))", "n OK NAMESPACE completed"], await client.CommandAsync("n", "NAMESPACE"));
         var all = await client.CommandAsync("a", "LIST \"\" *");
-        Assert.Contains("* LIST (\\Noselect \\HasChildren) \"/\" \"Lists\"", all);
+        Assert.Contains("* LIST (\\Noselect \\HasChildren) \"/\" \"#lists\"", all);
         Assert.Contains($"* LIST (\\HasNoChildren) \"/\" \"{Archive}\"", all);
-        Assert.Equal([$"* LIST (\\HasNoChildren \\Subscribed) \"/\" \"{Archive}\"", "b OK LIST completed"], await client.CommandAsync("b", "LIST (SUBSCRIBED) \"\" Lists/%"));
+        Assert.Equal([$"* LIST (\\HasNoChildren \\Subscribed) \"/\" \"{Archive}\"", "b OK LIST completed"], await client.CommandAsync("b", "LIST (SUBSCRIBED) \"\" #lists/%"));
         var top = await client.CommandAsync("c", "LIST \"\" %");
-        Assert.Equal(["* LIST (\\Noselect \\HasChildren) \"/\" \"Lists\""], top.Where(l => l.Contains("Lists", StringComparison.Ordinal)));
-        Assert.Equal([$"* LSUB () \"/\" \"{Archive}\"", "l OK LSUB completed"], await client.CommandAsync("l", "LSUB \"\" Lists/*"));
+        Assert.Equal(["* LIST (\\Noselect \\HasChildren) \"/\" \"#lists\""], top.Where(l => l.Contains("#lists", StringComparison.Ordinal)));
+        Assert.Equal([$"* LSUB () \"/\" \"{Archive}\"", "l OK LSUB completed"], await client.CommandAsync("l", "LSUB \"\" #lists/*"));
         Assert.Equal([$"* STATUS \"{Archive}\" (MESSAGES 1 UNSEEN 1)", "s OK STATUS completed"], await client.CommandAsync("s", $"STATUS {Archive} (MESSAGES UNSEEN)"));
         Assert.Equal(["u OK SUBSCRIBE completed"], await client.CommandAsync("u", $"SUBSCRIBE {Archive}"));
         Assert.StartsWith("v NO [CANNOT]", (await client.CommandAsync("v", $"UNSUBSCRIBE {Archive}"))[^1], StringComparison.Ordinal);
@@ -87,8 +87,8 @@ public sealed class ImapListArchiveTests(AzuriteFixture azurite)
         await using var client = await ImapRawClient.ConnectAsync(server.Port);
         Assert.StartsWith("L OK", (await client.CommandAsync("L", $"LOGIN {Bob} \"{ImapTestServer.Password}\""))[^1], StringComparison.Ordinal);
 
-        Assert.DoesNotContain(await client.CommandAsync("a", "LIST \"\" *"), l => l.Contains("Lists", StringComparison.Ordinal));
-        Assert.Equal(["l OK LSUB completed"], await client.CommandAsync("l", "LSUB \"\" Lists/*"));
+        Assert.DoesNotContain(await client.CommandAsync("a", "LIST \"\" *"), l => l.Contains("#lists", StringComparison.Ordinal));
+        Assert.Equal(["l OK LSUB completed"], await client.CommandAsync("l", "LSUB \"\" #lists/*"));
         Assert.StartsWith("s NO [NONEXISTENT]", (await client.CommandAsync("s", $"SELECT {Archive}"))[^1], StringComparison.Ordinal);
         Assert.StartsWith("e NO [NONEXISTENT]", (await client.CommandAsync("e", $"EXAMINE {Archive}"))[^1], StringComparison.Ordinal);
         Assert.StartsWith("t NO [NONEXISTENT]", (await client.CommandAsync("t", $"STATUS {Archive} (MESSAGES)"))[^1], StringComparison.Ordinal);

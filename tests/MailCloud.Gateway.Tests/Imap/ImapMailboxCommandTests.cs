@@ -25,7 +25,7 @@ public sealed class ImapMailboxCommandTests(AzuriteFixture azurite)
         Assert.Contains("* LIST (\\HasNoChildren \\Trash) \"/\" \"Trash\"", withStatus);
 
         Assert.Equal(["* LIST (\\Noselect) \"/\" \"\"", "l3 OK LIST completed"], await client.CommandAsync("l3", "LIST \"\" \"\""));
-        Assert.Equal(["* NAMESPACE ((\"\" \"/\")) NIL ((\"Lists/\" \"/\"))", "n OK NAMESPACE completed"], await client.CommandAsync("n", "NAMESPACE"));
+        Assert.Equal(["* NAMESPACE ((\"\" \"/\")) NIL ((\"#lists/\" \"/\"))", "n OK NAMESPACE completed"], await client.CommandAsync("n", "NAMESPACE"));
         Assert.StartsWith("* ID (", (await client.CommandAsync("i", "ID (\"name\" \"test\")"))[0], StringComparison.Ordinal);
     }
 

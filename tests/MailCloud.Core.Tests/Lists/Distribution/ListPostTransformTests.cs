@@ -53,7 +53,7 @@ public class ListPostTransformTests
         Assert.Equal("<mailto:team-request@example.test?subject=help>", copy.Headers[HeaderId.ListHelp]);
         Assert.Equal("<mailto:team-owner@example.test>", copy.Headers[HeaderId.ListOwner]);
         Assert.Equal("<mailto:team-subscribe@example.test>", copy.Headers[HeaderId.ListSubscribe]);
-        Assert.Equal("<imap://mail.example.test/Lists/team%40example.test>", copy.Headers[HeaderId.ListArchive]);
+        Assert.Equal("<imap://mail.example.test/%23lists/team%40example.test>", copy.Headers[HeaderId.ListArchive]);
         Assert.Equal("List-Unsubscribe=One-Click", copy.Headers[HeaderId.ListUnsubscribePost]);
         Assert.Equal("list", Assert.Single(copy.Headers, h => h.Field == "Precedence").Value);
         // The member's List-Unsubscribe comes at send time; the relayed list's is gone.
