@@ -30,6 +30,7 @@ public sealed class PeersTests : IDisposable
                 ["dovecot"] = "dovecot-imapd",
                 ["sieve-test"] = "dovecot-sieve",
                 ["sieve-connect"] = "sieve-connect",
+                ["postfix"] = "postfix",
             },
             Peers.Packages);
     }
