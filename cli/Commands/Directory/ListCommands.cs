@@ -18,7 +18,7 @@ internal static class ListCommands
         command.Subcommands.Add(ListSettingsCommand.Create());
         command.Subcommands.Add(ListMembershipCommands.Members());
         command.Subcommands.Add(ListMembershipCommands.Owners());
-        command.Subcommands.Add(Lists.ListModerateCommand.Create());
+        command.Subcommands.Add(ListModerateCommand.Create());
         command.SetDirectoryAction(PrintListsAsync);
         return command;
     }

@@ -5,7 +5,7 @@ using MailCloud.Core.Lists.Moderation;
 using MailCloud.Core.Lists.State;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace MailCloud.Cli.Commands.Lists;
+namespace MailCloud.Cli.Commands;
 
 /// <summary>
 /// <c>mailcloud list moderate &lt;list&gt; [approve|discard &lt;id&gt;]</c>: a list's held posts, for owners without
