@@ -246,7 +246,7 @@ public sealed partial class SieveActionExecutor(
     {
         var (envelope, account, _, _) = context.Delivery;
         var headers = await context.HeadersAsync(spool, cancellationToken).ConfigureAwait(false);
-        if (envelope.IsBounce || IsAutoSubmitted(headers))
+        if (envelope.IsBounce || AutomaticMail.IsAutoSubmitted(headers))
         {
             LogNotAnswering(envelope.MessageId, account.Id, "reject", "null sender or Auto-Submitted");
             return;
@@ -308,12 +308,12 @@ public sealed partial class SieveActionExecutor(
             return "null sender";
         }
 
-        if (IsAutoSubmitted(headers))
+        if (AutomaticMail.IsAutoSubmitted(headers))
         {
             return "Auto-Submitted";
         }
 
-        if (headers[HeaderId.Precedence]?.Trim().ToLowerInvariant() is "bulk" or "list" or "junk")
+        if (AutomaticMail.IsBulk(headers))
         {
             return "Precedence";
         }
@@ -345,10 +345,6 @@ public sealed partial class SieveActionExecutor(
             .OfType<EmailAddress>();
         return recipients.Any(IsUsers) ? null : "none of the user's addresses is a recipient";
     }
-
-    /// <summary>RFC 3834 §5: anything but "no" is automatic.</summary>
-    private static bool IsAutoSubmitted(HeaderList headers) =>
-        headers["Auto-Submitted"] is { } value && !value.Trim().Split(';')[0].Trim().Equals("no", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>Writes a message we generated and queues it with the null reverse-path (RFC 3834 §3.3), as a bounce is.</summary>
     private async Task SendGeneratedAsync(string id, MimeMessage message, string to, MessageEnvelope original, CancellationToken cancellationToken)
